@@ -1,0 +1,49 @@
+// The APIMTag custom resource (tagID, with tagId accepted as an alias).
+import { z } from "zod";
+import {
+  commonStatusShape,
+  deletionPolicySchema,
+  objectMetaSchema,
+} from "./meta.ts";
+
+/** APIMTag spec as stored; use {@linkcode tagIdOf} for the effective id. */
+export const apimTagSpecSchema = z.object({
+  tagID: z.string().min(1).optional(),
+  tagId: z.string().min(1).optional(),
+  displayName: z.string().min(1),
+  apimService: z.string().min(1),
+  deletionPolicy: deletionPolicySchema.default("Delete"),
+}).refine((s) => s.tagID !== undefined || s.tagId !== undefined, {
+  message: "tagID (or its alias tagId) is required",
+});
+
+/** APIMTag status. */
+export const apimTagStatusSchema = z.object({
+  ...commonStatusShape,
+  tagId: z.string().optional(),
+  etag: z.string().optional(),
+  appliedHash: z.string().optional(),
+  phase: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** A whole APIMTag object. */
+export const apimTagSchema = z.object({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: objectMetaSchema,
+  spec: apimTagSpecSchema,
+  status: apimTagStatusSchema.optional(),
+});
+
+/** A decoded APIMTag. */
+export type ApimTag = z.infer<typeof apimTagSchema>;
+/** APIMTag spec. */
+export type ApimTagSpec = z.infer<typeof apimTagSpecSchema>;
+/** APIMTag status. */
+export type ApimTagStatus = z.infer<typeof apimTagStatusSchema>;
+
+/** The tag id in API Management: `tagID`, else its alias `tagId`. */
+export function tagIdOf(spec: ApimTagSpec): string {
+  return spec.tagID ?? spec.tagId ?? "";
+}

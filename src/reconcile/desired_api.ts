@@ -1,0 +1,115 @@
+// The API an APIMAPI asks for, as API Management will hold it, with its desired-state hash and owner marker.
+import type { ApimApiSpec } from "../crd/apim_api.ts";
+import { hashOf } from "./hash.ts";
+
+/** The APIM import format of a document (mirrors what the document parser reports). */
+export type ImportFormat = "openapi+json" | "openapi" | "swagger-json";
+
+/** The fetched document as far as the desired state is concerned. */
+export interface DocumentFacts {
+  digest: string;
+  format: ImportFormat;
+}
+
+/** Everything the import PUT sends except the document text itself. */
+export interface DesiredApi {
+  apiId: string;
+  /** API URL suffix without the leading slash, as API Management stores it. */
+  path: string;
+  serviceUrl: string;
+  subscriptionRequired: boolean;
+  displayName?: string;
+  protocols?: string[];
+  format: ImportFormat;
+  /** Hash of everything above plus the document digest. */
+  hash: string;
+  /** Text stored in the API's `apiRevisionDescription`: owner and hash, read back to skip no-op imports. */
+  marker: string;
+}
+
+/** Identity of the APIMAPI that owns an API in API Management. */
+export interface OwnerRef {
+  namespace: string;
+  name: string;
+}
+
+const MARKER_PREFIX = "Managed by azure-apim-operator";
+const MARKER_LIMIT = 256;
+
+/** `routePrefix` as an APIM path: no leading or trailing slash. */
+export function apimPath(routePrefix: string): string {
+  return routePrefix.replace(/^\/+/, "").replace(/\/+$/, "");
+}
+
+function ownerToken(owner: OwnerRef): string {
+  const plain = `${owner.namespace}/${owner.name}`;
+  // Keep the marker within APIM's 256-character limit for long names.
+  return plain.length <= 120 ? plain : `sha256:${hashOf(plain).slice(0, 32)}`;
+}
+
+/** The marker text for an owner and a desired hash. */
+export function ownerMarker(owner: OwnerRef, hash: string): string {
+  return `${MARKER_PREFIX}; owner=${ownerToken(owner)}; hash=${
+    hash.slice(0, 32)
+  }`.slice(
+    0,
+    MARKER_LIMIT,
+  );
+}
+
+/** What a marker found on an API says, or undefined when the API carries no marker of ours. */
+export function parseOwnerMarker(
+  text: string | undefined,
+): { owner: string; hash: string } | undefined {
+  const match = text?.match(
+    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)$/,
+  );
+  if (!match) return undefined;
+  return { owner: match[1] ?? "", hash: match[2] ?? "" };
+}
+
+/** Whether a parsed marker names `owner`. */
+export function markerOwnedBy(
+  marker: { owner: string },
+  owner: OwnerRef,
+): boolean {
+  return marker.owner === ownerToken(owner);
+}
+
+/** Whether a parsed marker carries `hash`. */
+export function markerHasHash(marker: { hash: string }, hash: string): boolean {
+  return marker.hash === hash.slice(0, 32);
+}
+
+/** The desired API for an APIMAPI spec and its fetched document. */
+export function desiredApi(
+  spec: ApimApiSpec,
+  document: DocumentFacts,
+  owner: OwnerRef,
+): DesiredApi {
+  const protocols = spec.protocols ? [...spec.protocols].sort() : undefined;
+  const hashed = {
+    apiId: spec.APIID,
+    path: apimPath(spec.routePrefix),
+    serviceUrl: spec.serviceUrl,
+    subscriptionRequired: spec.subscriptionRequired,
+    displayName: spec.displayName,
+    protocols,
+    format: document.format,
+    digest: document.digest,
+  };
+  const hash = hashOf(hashed);
+  return {
+    apiId: hashed.apiId,
+    path: hashed.path,
+    serviceUrl: hashed.serviceUrl,
+    subscriptionRequired: hashed.subscriptionRequired,
+    ...(spec.displayName === undefined
+      ? {}
+      : { displayName: spec.displayName }),
+    ...(protocols === undefined ? {} : { protocols }),
+    format: document.format,
+    hash,
+    marker: ownerMarker(owner, hash),
+  };
+}

@@ -1,0 +1,140 @@
+// Decides what one registration pass writes to the API itself: nothing, a PATCH of drifted fields, or an import.
+import {
+  type DesiredApi,
+  markerHasHash,
+  markerOwnedBy,
+  type OwnerRef,
+  parseOwnerMarker,
+} from "./desired_api.ts";
+
+/** The API as API Management holds it (the current revision), or absent. */
+export type ObservedApi =
+  | { exists: false }
+  | {
+    exists: true;
+    etag?: string;
+    path?: string;
+    serviceUrl?: string;
+    subscriptionRequired?: boolean;
+    displayName?: string;
+    protocols?: string[];
+    /** The current revision's `apiRevisionDescription` (our owner marker lives there). */
+    revisionDescription?: string;
+    apiRevision?: string;
+  };
+
+/** The fields a PATCH can bring back in line without importing again. */
+export interface ApiFieldChanges {
+  serviceUrl?: string;
+  path?: string;
+  subscriptionRequired?: boolean;
+  displayName?: string;
+  protocols?: string[];
+}
+
+/** What to do with the API in this pass. */
+export type ImportDecision =
+  | { action: "none"; adopted: boolean }
+  | { action: "patch"; changes: ApiFieldChanges; ifMatch: string }
+  | { action: "import"; ifMatch?: string; adopted: boolean; created: boolean }
+  | { action: "refuse"; owner: string; message: string };
+
+function sameList(
+  a: readonly string[] | undefined,
+  b: readonly string[] | undefined,
+): boolean {
+  return [...(a ?? [])].sort().join(",") === [...(b ?? [])].sort().join(",");
+}
+
+/** Fields whose value in API Management differs from the desired API. */
+export function driftedFields(
+  desired: DesiredApi,
+  observed: ObservedApi,
+): ApiFieldChanges {
+  if (!observed.exists) return {};
+  const changes: ApiFieldChanges = {};
+  if (observed.serviceUrl !== desired.serviceUrl) {
+    changes.serviceUrl = desired.serviceUrl;
+  }
+  if ((observed.path ?? "") !== desired.path) changes.path = desired.path;
+  if (
+    observed.subscriptionRequired !== undefined &&
+    observed.subscriptionRequired !== desired.subscriptionRequired
+  ) {
+    changes.subscriptionRequired = desired.subscriptionRequired;
+  }
+  if (
+    desired.displayName !== undefined &&
+    observed.displayName !== desired.displayName
+  ) {
+    changes.displayName = desired.displayName;
+  }
+  if (
+    desired.protocols !== undefined &&
+    !sameList(observed.protocols, desired.protocols)
+  ) {
+    changes.protocols = desired.protocols;
+  }
+  return changes;
+}
+
+/**
+ * Import when the API is missing or its owner marker carries another hash; PATCH only the drifted
+ * fields when the document is already there; refuse an API that another APIMAPI owns. An API without
+ * our marker (created by hand or by the original operator) is adopted.
+ */
+export function decideImport(
+  desired: DesiredApi,
+  observed: ObservedApi,
+  owner: OwnerRef,
+): ImportDecision {
+  if (!observed.exists) {
+    return { action: "import", adopted: false, created: true };
+  }
+  const marker = parseOwnerMarker(observed.revisionDescription);
+  if (marker && !markerOwnedBy(marker, owner)) {
+    return {
+      action: "refuse",
+      owner: marker.owner,
+      message:
+        `API "${desired.apiId}" in API Management is owned by APIMAPI "${marker.owner}"; not taking it over`,
+    };
+  }
+  const adopted = marker === undefined;
+  if (!marker || !markerHasHash(marker, desired.hash)) {
+    return {
+      action: "import",
+      adopted,
+      created: false,
+      ...(observed.etag ? { ifMatch: observed.etag } : {}),
+    };
+  }
+  const changes = driftedFields(desired, observed);
+  if (Object.keys(changes).length === 0) {
+    return { action: "none", adopted: false };
+  }
+  return { action: "patch", changes, ifMatch: observed.etag ?? "*" };
+}
+
+/** Links to add and remove so that exactly the desired ids are linked, removing only ids we linked before. */
+export function planLinks(
+  desired: readonly string[],
+  actual: readonly string[],
+  previouslyLinked: readonly string[],
+): { add: string[]; remove: string[] } {
+  const want = new Set(desired);
+  const have = new Set(actual);
+  return {
+    add: [...want].filter((id) => !have.has(id)).sort(),
+    remove: previouslyLinked.filter((id) => !want.has(id) && have.has(id))
+      .sort(),
+  };
+}
+
+/** `https://{proxy host}{routePrefix}`: where callers reach the API through the gateway. */
+export function apiHostOf(proxyHostname: string, routePrefix: string): string {
+  const path = routePrefix === "" || routePrefix.startsWith("/")
+    ? routePrefix
+    : `/${routePrefix}`;
+  return `https://${proxyHostname}${path}`;
+}

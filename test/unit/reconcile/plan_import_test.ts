@@ -1,0 +1,140 @@
+// Unit tests for the import/patch/refuse decision and link planning.
+import assert from "node:assert/strict";
+import { apimApiSpecSchema } from "../../../src/crd/apim_api.ts";
+import { desiredApi, ownerMarker } from "../../../src/reconcile/desired_api.ts";
+import {
+  apiHostOf,
+  decideImport,
+  type ObservedApi,
+  planLinks,
+} from "../../../src/reconcile/plan_import.ts";
+
+const spec = apimApiSpecSchema.parse({
+  APIID: "my-api",
+  serviceUrl: "https://my-api.example.com",
+  routePrefix: "/api/v1",
+  openApiDefinitionUrl: "/swagger.json",
+  apimService: "svc",
+});
+const owner = { namespace: "default", name: "my-api" };
+const desired = desiredApi(spec, {
+  digest: "sha256:abc",
+  format: "openapi+json",
+}, owner);
+
+function observed(
+  overrides: Partial<ObservedApi & { exists: true }> = {},
+): ObservedApi {
+  return {
+    exists: true,
+    etag: '"e1"',
+    path: "api/v1",
+    serviceUrl: "https://my-api.example.com",
+    subscriptionRequired: true,
+    revisionDescription: desired.marker,
+    ...overrides,
+  };
+}
+
+Deno.test("desiredApi() strips the route prefix's slashes and hashes document and spec", () => {
+  assert.equal(desired.path, "api/v1");
+  const other = desiredApi(spec, {
+    digest: "sha256:def",
+    format: "openapi+json",
+  }, owner);
+  assert.notEqual(other.hash, desired.hash);
+  const again = desiredApi(spec, {
+    digest: "sha256:abc",
+    format: "openapi+json",
+  }, owner);
+  assert.equal(again.hash, desired.hash);
+});
+
+Deno.test("decideImport() imports a missing API", () => {
+  assert.deepEqual(decideImport(desired, { exists: false }, owner), {
+    action: "import",
+    adopted: false,
+    created: true,
+  });
+});
+
+Deno.test("decideImport() does nothing when API Management holds the desired hash", () => {
+  assert.deepEqual(decideImport(desired, observed(), owner), {
+    action: "none",
+    adopted: false,
+  });
+});
+
+Deno.test("decideImport() re-imports with If-Match when the document changed", () => {
+  const stale = ownerMarker(owner, "0".repeat(64));
+  assert.deepEqual(
+    decideImport(desired, observed({ revisionDescription: stale }), owner),
+    {
+      action: "import",
+      adopted: false,
+      created: false,
+      ifMatch: '"e1"',
+    },
+  );
+});
+
+Deno.test("decideImport() patches only a drifted serviceUrl", () => {
+  assert.deepEqual(
+    decideImport(desired, observed({ serviceUrl: "https://elsewhere" }), owner),
+    {
+      action: "patch",
+      changes: { serviceUrl: "https://my-api.example.com" },
+      ifMatch: '"e1"',
+    },
+  );
+});
+
+Deno.test("decideImport() adopts an API without a marker by importing", () => {
+  const { revisionDescription: _marker, ...unmarked } = observed() as
+    & ObservedApi
+    & {
+      exists: true;
+    };
+  const decision = decideImport(desired, unmarked, owner);
+  assert.equal(decision.action, "import");
+  assert.equal(decision.action === "import" && decision.adopted, true);
+});
+
+Deno.test("decideImport() refuses an API owned by another APIMAPI", () => {
+  const theirs = ownerMarker(
+    { namespace: "team-b", name: "my-api" },
+    desired.hash,
+  );
+  const decision = decideImport(
+    desired,
+    observed({ revisionDescription: theirs }),
+    owner,
+  );
+  assert.equal(decision.action, "refuse");
+  assert.match(
+    decision.action === "refuse" ? decision.message : "",
+    /team-b\/my-api/,
+  );
+});
+
+Deno.test("planLinks() adds missing links and removes only links we made before", () => {
+  assert.deepEqual(
+    planLinks(["a", "b"], ["b", "manual", "old"], ["old", "b"]),
+    {
+      add: ["a"],
+      remove: ["old"],
+    },
+  );
+  assert.deepEqual(planLinks(["a"], ["a"], ["a"]), { add: [], remove: [] });
+});
+
+Deno.test("apiHostOf() joins the proxy host and the route prefix", () => {
+  assert.equal(
+    apiHostOf("svc.azure-api.net", "/api/v1"),
+    "https://svc.azure-api.net/api/v1",
+  );
+  assert.equal(
+    apiHostOf("svc.azure-api.net", "api"),
+    "https://svc.azure-api.net/api",
+  );
+});
