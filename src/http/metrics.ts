@@ -1,0 +1,195 @@
+// A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text format.
+
+type Labels = Readonly<Record<string, string>>;
+
+function labelKey(names: readonly string[], labels: Labels): string {
+  return names.map((n) => labels[n] ?? "").join("\u0000");
+}
+
+function renderLabels(
+  names: readonly string[],
+  values: readonly string[],
+  extra = "",
+): string {
+  const parts = names.map((n, i) =>
+    `${n}="${
+      (values[i] ?? "").replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(
+        /\n/g,
+        "\\n",
+      )
+    }"`
+  );
+  if (extra) parts.push(extra);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+interface Family {
+  render(): string;
+}
+
+/** A monotonically increasing count per label set. */
+export class Counter implements Family {
+  readonly #values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: string[] = [],
+  ) {}
+
+  /** Adds `value` (default 1) for the label set. */
+  inc(labels: Labels = {}, value = 1): void {
+    const key = labelKey(this.labelNames, labels);
+    this.#values.set(key, (this.#values.get(key) ?? 0) + value);
+  }
+
+  /** The current count for the label set (for tests and benchmarks). */
+  get(labels: Labels = {}): number {
+    return this.#values.get(labelKey(this.labelNames, labels)) ?? 0;
+  }
+
+  render(): string {
+    const lines = [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} counter`,
+    ];
+    for (const [key, value] of this.#values) {
+      lines.push(
+        `${this.name}${
+          renderLabels(this.labelNames, key.split("\u0000"))
+        } ${value}`,
+      );
+    }
+    return lines.join("\n");
+  }
+}
+
+/** A value that goes up and down per label set; optionally computed at scrape time. */
+export class Gauge implements Family {
+  readonly #values = new Map<string, number>();
+  #collect?: () => Iterable<[Labels, number]>;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: string[] = [],
+  ) {}
+
+  /** Sets the value for the label set. */
+  set(labels: Labels, value: number): void {
+    this.#values.set(labelKey(this.labelNames, labels), value);
+  }
+
+  /** Computes the values at scrape time instead of storing them. */
+  collectWith(collect: () => Iterable<[Labels, number]>): void {
+    this.#collect = collect;
+  }
+
+  render(): string {
+    const lines = [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+    ];
+    const values = new Map(this.#values);
+    for (const [labels, value] of this.#collect?.() ?? []) {
+      values.set(labelKey(this.labelNames, labels), value);
+    }
+    for (const [key, value] of values) {
+      lines.push(
+        `${this.name}${
+          renderLabels(this.labelNames, key.split("\u0000"))
+        } ${value}`,
+      );
+    }
+    return lines.join("\n");
+  }
+}
+
+/** Observations counted into cumulative buckets per label set. */
+export class Histogram implements Family {
+  readonly #series = new Map<
+    string,
+    { counts: number[]; sum: number; count: number }
+  >();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: string[],
+    readonly buckets: readonly number[],
+  ) {}
+
+  /** Records one observation. */
+  observe(labels: Labels, value: number): void {
+    const key = labelKey(this.labelNames, labels);
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.#series.set(key, series);
+    }
+    this.buckets.forEach((bound, i) => {
+      if (value <= bound) series.counts[i] = (series.counts[i] ?? 0) + 1;
+    });
+    series.sum += value;
+    series.count += 1;
+  }
+
+  render(): string {
+    const lines = [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} histogram`,
+    ];
+    for (const [key, series] of this.#series) {
+      const values = key.split("\u0000");
+      this.buckets.forEach((bound, i) => {
+        const le = renderLabels(this.labelNames, values, `le="${bound}"`);
+        lines.push(`${this.name}_bucket${le} ${series.counts[i]}`);
+      });
+      const inf = renderLabels(this.labelNames, values, `le="+Inf"`);
+      lines.push(`${this.name}_bucket${inf} ${series.count}`);
+      lines.push(
+        `${this.name}_sum${
+          renderLabels(this.labelNames, values)
+        } ${series.sum}`,
+      );
+      lines.push(
+        `${this.name}_count${
+          renderLabels(this.labelNames, values)
+        } ${series.count}`,
+      );
+    }
+    return lines.join("\n");
+  }
+}
+
+/** Holds metric families and renders the exposition text. */
+export class MetricsRegistry {
+  readonly #families: Family[] = [];
+
+  /** Registers and returns a counter. */
+  counter(name: string, help: string, labelNames: string[] = []): Counter {
+    return this.#add(new Counter(name, help, labelNames));
+  }
+
+  /** Registers and returns a gauge. */
+  gauge(name: string, help: string, labelNames: string[] = []): Gauge {
+    return this.#add(new Gauge(name, help, labelNames));
+  }
+
+  /** Registers and returns a histogram. */
+  histogram(
+    name: string,
+    help: string,
+    labelNames: string[],
+    buckets: number[],
+  ): Histogram {
+    return this.#add(new Histogram(name, help, labelNames, buckets));
+  }
+
+  /** The Prometheus text exposition of every family. */
+  render(): string {
+    return this.#families.map((f) => f.render()).join("\n") + "\n";
+  }
+
+  #add<T extends Family>(family: T): T {
+    this.#families.push(family);
+    return family;
+  }
+}
