@@ -1,0 +1,27 @@
+# azure-apim-operator: one compiled Deno binary in a distroless, non-root image without a shell.
+#
+#   docker build -t <registry>/azure-apim-operator:<tag> .
+#
+# The permission flags of the binary are the "operator" permission set in deno.json, the same set
+# `deno task start` and the tests run the operator with.
+
+ARG DENO_VERSION=2.9.6
+
+FROM denoland/deno:${DENO_VERSION} AS builder
+ARG TARGETARCH=amd64
+WORKDIR /src
+COPY deno.json deno.lock ./
+COPY src ./src
+RUN deno install --frozen --entrypoint src/main.ts
+RUN case "${TARGETARCH}" in \
+      amd64) target=x86_64-unknown-linux-gnu ;; \
+      arm64) target=aarch64-unknown-linux-gnu ;; \
+      *) echo "unsupported TARGETARCH ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+ && deno compile --frozen -P=operator --target "${target}" --output /out/azure-apim-operator src/main.ts
+
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=builder /out/azure-apim-operator /azure-apim-operator
+USER 65532:65532
+EXPOSE 8081 8443
+ENTRYPOINT ["/azure-apim-operator"]
