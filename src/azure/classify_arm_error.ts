@@ -1,0 +1,97 @@
+// The single table that turns any error of the ARM edge into a retry decision.
+
+import {
+  ArmError,
+  ArmResponseError,
+  ArmTransportError,
+  InvalidArmRequestError,
+  UntrustedUrlError,
+} from "./arm_error.ts";
+import { CredentialConfigError } from "./credential_config.ts";
+import { TokenRequestError } from "./token_source.ts";
+
+/** Why a call failed, for a condition: a machine code and a human message. */
+export interface FailureReason {
+  code: string;
+  message: string;
+}
+
+/**
+ * What to do about a failed ARM call:
+ * - `retry-after`: ARM said when (429/503 with Retry-After); requeue after `delayMs`;
+ * - `backoff`: transient (5xx, transport, timeouts, 409 conflicts, 412 stale ETag: re-read and
+ *   retry); requeue with exponential backoff;
+ * - `wait-for-operation`: another operation on the resource is running (409
+ *   PessimisticConcurrencyConflict); wait for it, then retry;
+ * - `terminal`: retrying cannot help until the input changes (400, 401 after a token refresh,
+ *   403, 404 on a write, invalid ids).
+ */
+export type RetryDecision =
+  | ({ kind: "retry-after"; delayMs: number } & FailureReason)
+  | ({ kind: "backoff" } & FailureReason)
+  | ({ kind: "wait-for-operation" } & FailureReason)
+  | ({ kind: "terminal" } & FailureReason);
+
+/** ARM's message followed by its details (`target: message`), for a condition message. */
+export function describeArmError(error: ArmError): string {
+  const details = error.details
+    .filter((d) => d.message !== "")
+    .map((d) => (d.target ? `${d.target}: ${d.message}` : d.message));
+  return details.length > 0
+    ? `${error.message} ${details.join("; ")}`
+    : error.message;
+}
+
+function classifyStatus(error: ArmError): RetryDecision {
+  const reason = { code: error.code, message: describeArmError(error) };
+  const { status } = error;
+  const retryable = status === 408 || status === 429 || status >= 500;
+  if (retryable && error.retryAfterMs !== undefined) {
+    return { kind: "retry-after", delayMs: error.retryAfterMs, ...reason };
+  }
+  if (retryable) return { kind: "backoff", ...reason };
+  if (status === 409 && error.code === "PessimisticConcurrencyConflict") {
+    return { kind: "wait-for-operation", ...reason };
+  }
+  // 409: locks and other conflicts clear on their own; 412: the next pass re-reads the ETag;
+  // 422: APIM's ManagementApiRequestFailed (imports timing out inside APIM).
+  if (status === 409 || status === 412 || status === 422) {
+    return { kind: "backoff", ...reason };
+  }
+  // A read of something absent may succeed later (read-after-write lag); a write will not.
+  if (status === 404 && (error.method === "GET" || error.method === "HEAD")) {
+    return { kind: "backoff", ...reason };
+  }
+  return { kind: "terminal", ...reason };
+}
+
+/** Maps any error thrown by the ARM edge (or anything else) to a {@linkcode RetryDecision}. */
+export function classifyArmError(error: unknown): RetryDecision {
+  if (error instanceof ArmError) return classifyStatus(error);
+  if (error instanceof ArmTransportError) {
+    const code = error.reason === "timeout" ? "Timeout" : "NetworkError";
+    return { kind: "backoff", code, message: error.message };
+  }
+  if (error instanceof ArmResponseError) {
+    return { kind: "backoff", code: "InvalidResponse", message: error.message };
+  }
+  if (error instanceof TokenRequestError) {
+    // Entra outages pass; a wrong secret or federation is fixed outside the object: keep trying slowly.
+    return { kind: "backoff", code: error.code, message: error.message };
+  }
+  if (error instanceof UntrustedUrlError) {
+    return { kind: "terminal", code: "UntrustedUrl", message: error.message };
+  }
+  if (error instanceof InvalidArmRequestError) {
+    return { kind: "terminal", code: "InvalidRequest", message: error.message };
+  }
+  if (error instanceof CredentialConfigError) {
+    return {
+      kind: "terminal",
+      code: "InvalidCredentialConfig",
+      message: error.message,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: "backoff", code: "InternalError", message };
+}
