@@ -28,13 +28,28 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]] && have_all "$KUBEBUILDER_ASSETS" kube-api
   exit 0
 fi
 
-if have_all "$BIN" "${WANT[@]}"; then
-  log "binaries cached in $BIN"
-  echo "$BIN"
-  exit 0
-fi
+exit_if_cached() {
+  if have_all "$BIN" "${WANT[@]}"; then
+    log "binaries cached in $BIN"
+    echo "$BIN"
+    exit 0
+  fi
+}
+exit_if_cached
 
 command -v go >/dev/null || { log "no Go toolchain: a real kube-apiserver needs Go and the Go module proxy"; exit 1; }
+
+# One build at a time per cache (parallel test runs on the same machine wait for the first one).
+mkdir -p "$CACHE_ROOT"
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE_ROOT/.provision.lock"
+  if ! flock -n 9; then
+    log "another provisioning run holds $CACHE_ROOT/.provision.lock: waiting for it"
+    flock 9
+  fi
+  exit_if_cached
+fi
+started=$SECONDS
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 # The checksum database is not reachable from every build machine; the module proxy is.
@@ -46,8 +61,8 @@ cd "$src"
 
 if [[ ! -f go.sum ]]; then
   log "preparing wrapper module for k8s.io/kubernetes v$K8S_VERSION"
-  kmod=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  kmod=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | grep '"GoMod"' | cut -d'"' -f4)
+  [[ -f "$kmod" ]] || { log "could not download k8s.io/kubernetes@v$K8S_VERSION's go.mod"; exit 1; }
   {
     echo "module local/kube-testenv"; echo
     awk '$1=="go"{print; exit}' "$kmod"
@@ -95,5 +110,5 @@ if [[ ! -x "$BIN/helm" ]]; then
     "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION")
   mv "$BIN/.helm/helm" "$BIN/helm" && rmdir "$BIN/.helm"
 fi
-log "binaries ready in $BIN"
+log "binaries ready in $BIN (provisioned in $((SECONDS - started))s)"
 echo "$BIN"
