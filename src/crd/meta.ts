@@ -1,26 +1,14 @@
 // Zod schemas for the Kubernetes object metadata and conditions shared by our custom resources.
 import { z } from "zod";
+import { objectMetaSchema as kubeObjectMetaSchema } from "../kube/kube_object.ts";
 
-/** The metadata fields the operator reads (others are preserved by the API server, not by us). */
-export const objectMetaSchema = z.object({
+/**
+ * The metadata fields the operator reads, with `name` required. Unlike the Kubernetes layer's
+ * loose schema this one drops unknown fields (managedFields, last-applied annotations are large),
+ * which keeps the caches small; objects decoded with it are never written back whole.
+ */
+export const objectMetaSchema = z.object(kubeObjectMetaSchema.shape).extend({
   name: z.string(),
-  namespace: z.string().optional(),
-  uid: z.string().optional(),
-  resourceVersion: z.string().optional(),
-  generation: z.number().int().optional(),
-  creationTimestamp: z.string().optional(),
-  deletionTimestamp: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  finalizers: z.array(z.string()).optional(),
-  ownerReferences: z.array(z.object({
-    apiVersion: z.string(),
-    kind: z.string(),
-    name: z.string(),
-    uid: z.string(),
-    controller: z.boolean().optional(),
-    blockOwnerDeletion: z.boolean().optional(),
-  })).optional(),
 });
 
 /** Object metadata as decoded by {@linkcode objectMetaSchema}. */
