@@ -1,4 +1,10 @@
 // Throwaway PKI for the test control plane (envtest style): one ECDSA CA, serving cert, client certs, SA keys.
+import {
+  createCa,
+  generateEcKey,
+  openssl,
+  signCertificate,
+} from "../support/openssl.ts";
 
 /** Files of the control plane's PKI, all PEM. */
 export interface ControlPlanePki {
@@ -20,90 +26,9 @@ export interface ClientCertificate {
   keyPem: string;
 }
 
-const VALID_DAYS = "7";
-
-async function openssl(args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `openssl ${args.join(" ")} failed: ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
-    );
-  }
-}
-
-async function generateEcKey(path: string): Promise<void> {
-  await openssl([
-    "ecparam",
-    "-name",
-    "prime256v1",
-    "-genkey",
-    "-noout",
-    "-out",
-    path,
-  ]);
-}
-
 /** Escapes a value for an `openssl -subj` distinguished name. */
 function subjectValue(value: string): string {
   return value.replace(/[\\/+=]/g, (c) => `\\${c}`);
-}
-
-function randomSerial(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = bytes[0]! & 0x7f; // positive
-  return "0x" +
-    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Signs `keyPath`'s public key with the CA; `extensions` are `openssl x509 -extfile` lines. */
-async function signCertificate(
-  pki: ControlPlanePki,
-  keyPath: string,
-  subject: string,
-  extensions: string,
-  outPath: string,
-): Promise<void> {
-  const csrPath = `${outPath}.csr`;
-  const extPath = `${outPath}.ext`;
-  await openssl([
-    "req",
-    "-new",
-    "-key",
-    keyPath,
-    "-subj",
-    subject,
-    "-out",
-    csrPath,
-  ]);
-  await Deno.writeTextFile(extPath, extensions);
-  // A random serial instead of -CAcreateserial: certificates may be minted by concurrent test processes.
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    csrPath,
-    "-CA",
-    pki.caCertPath,
-    "-CAkey",
-    pki.caKeyPath,
-    "-set_serial",
-    randomSerial(),
-    "-days",
-    VALID_DAYS,
-    "-extfile",
-    extPath,
-    "-out",
-    outPath,
-  ]);
-  await Deno.remove(csrPath);
-  await Deno.remove(extPath);
 }
 
 /** Describes the PKI files inside `dir` (as written by {@linkcode generatePki}). */
@@ -123,20 +48,10 @@ export function pkiIn(dir: string): ControlPlanePki {
 export async function generatePki(dir: string): Promise<ControlPlanePki> {
   await Deno.mkdir(dir, { recursive: true });
   const pki = pkiIn(dir);
-  await generateEcKey(pki.caKeyPath);
-  await openssl([
-    "req",
-    "-x509",
-    "-new",
-    "-key",
-    pki.caKeyPath,
-    "-subj",
+  await createCa(
+    pki,
     "/O=azure-apim-operator/CN=azure-apim-operator test control plane CA",
-    "-days",
-    VALID_DAYS,
-    "-out",
-    pki.caCertPath,
-  ]);
+  );
   await generateEcKey(pki.servingKeyPath);
   await signCertificate(
     pki,

@@ -1,12 +1,18 @@
 // The test CA and the loopback server certificate that the simulators serve and Deno trusts.
 //
 // `deno task test` (test/run_tests.ts) generates them once per run into a directory named by
-// APIM_TEST_TLS_DIR and starts `deno test` with DENO_CERT pointing at the CA, so both `fetch`
-// and `node:https` (used by @azure/identity) trust the simulators.
+// APIM_TEST_TLS_DIR and starts `deno test` with DENO_CERT (trusted by `fetch`) and
+// NODE_EXTRA_CA_CERTS (trusted by `node:https`, which @azure/identity uses) pointing at the CA.
+import {
+  createCa,
+  generateEcKey,
+  signCertificate,
+  toPkcs8,
+} from "./openssl.ts";
 
 /** PEM material for an HTTPS server on 127.0.0.1/localhost and the CA that signed it. */
 export interface TestTls {
-  /** Directory holding ca.crt, server.crt and server.key. */
+  /** Directory holding ca.crt, ca.key, server.crt and server.key. */
   dir: string;
   caPath: string;
   caPem: string;
@@ -14,99 +20,59 @@ export interface TestTls {
   keyPem: string;
 }
 
+/** A server certificate issued by the test CA. */
+export interface ServerCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
 /** Environment variable naming the directory that holds the test TLS material. */
 export const TEST_TLS_DIR_ENV = "APIM_TEST_TLS_DIR";
 
-async function openssl(args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", {
-    args,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
+function caFiles(dir: string) {
+  return { caCertPath: `${dir}/ca.crt`, caKeyPath: `${dir}/ca.key` };
+}
+
+async function issue(
+  dir: string,
+  name: string,
+  hosts: readonly string[],
+): Promise<ServerCertificate> {
+  const ecKey = `${dir}/${name}.ec.key`;
+  const key = `${dir}/${name}.key`;
+  const cert = `${dir}/${name}.crt`;
+  await generateEcKey(ecKey);
+  await toPkcs8(ecKey, key);
+  const sans = hosts.map((h) => /^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)
+    .join(",");
+  await signCertificate(
+    caFiles(dir),
+    key,
+    `/CN=${hosts[0] ?? "localhost"}`,
+    `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`,
+    cert,
+  );
+  return {
+    certPem: await Deno.readTextFile(cert),
+    keyPem: await Deno.readTextFile(key),
+  };
 }
 
 /** Generates a fresh CA (ECDSA P-256, 7 days) and a server certificate for 127.0.0.1, ::1 and localhost. */
 export async function generateTestTls(dir: string): Promise<TestTls> {
   await Deno.mkdir(dir, { recursive: true });
-  const p = (name: string) => `${dir}/${name}`;
-  await openssl([
-    "ecparam",
-    "-name",
-    "prime256v1",
-    "-genkey",
-    "-noout",
-    "-out",
-    p("ca.key"),
-  ]);
-  await openssl([
-    "req",
-    "-x509",
-    "-new",
-    "-key",
-    p("ca.key"),
-    "-subj",
-    "/CN=azure-apim-operator test CA",
-    "-days",
-    "7",
-    "-out",
-    p("ca.crt"),
-  ]);
-  await openssl([
-    "ecparam",
-    "-name",
-    "prime256v1",
-    "-genkey",
-    "-noout",
-    "-out",
-    p("server.ec.key"),
-  ]);
-  // PKCS#8 is accepted by every TLS stack we use (Deno.serve, rustls, node).
-  await openssl([
-    "pkcs8",
-    "-topk8",
-    "-nocrypt",
-    "-in",
-    p("server.ec.key"),
-    "-out",
-    p("server.key"),
-  ]);
-  await openssl([
-    "req",
-    "-new",
-    "-key",
-    p("server.key"),
-    "-subj",
-    "/CN=localhost",
-    "-out",
-    p("server.csr"),
-  ]);
-  await Deno.writeTextFile(
-    p("server.ext"),
-    "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n",
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    p("server.csr"),
-    "-CA",
-    p("ca.crt"),
-    "-CAkey",
-    p("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "7",
-    "-extfile",
-    p("server.ext"),
-    "-out",
-    p("server.crt"),
-  ]);
+  await createCa(caFiles(dir), "/CN=azure-apim-operator test CA");
+  await issue(dir, "server", ["localhost", "127.0.0.1", "::1"]);
   return await readTestTls(dir);
+}
+
+/** Issues another server certificate from the test CA, e.g. for a public host name served through a test proxy. */
+export async function issueServerCertificate(
+  tls: TestTls,
+  hosts: readonly string[],
+): Promise<ServerCertificate> {
+  const name = `host-${crypto.randomUUID().slice(0, 8)}`;
+  return await issue(tls.dir, name, hosts);
 }
 
 /** Reads the material that {@linkcode generateTestTls} wrote. */
@@ -125,7 +91,7 @@ export async function loadTestTls(): Promise<TestTls> {
   const dir = Deno.env.get(TEST_TLS_DIR_ENV);
   if (!dir) {
     throw new Error(
-      `${TEST_TLS_DIR_ENV} is not set: run tests through "deno task test" (it creates the test CA and sets DENO_CERT)`,
+      `${TEST_TLS_DIR_ENV} is not set: run tests through "deno task test" (it creates the test CA and trusts it)`,
     );
   }
   return await readTestTls(dir);

@@ -1,0 +1,333 @@
+// The APIM simulator's request pipeline, from latency and ARM authentication to the handler and the log.
+//
+// Order: latency, authentication (401), throttling (429), api-version (400), injected faults,
+// routing (404/405), RBAC (403), subscription/group/service (404), service state and locks
+// (422/409), then the handler; every answer gets ARM headers and a log entry.
+
+import { randomUUID } from "node:crypto";
+import { systemClock } from "../../../src/util/clock.ts";
+import {
+  ANONYMOUS_PRINCIPAL,
+  type AuthVerifier,
+  type Principal,
+} from "../auth_result.ts";
+import { ArmError } from "./arm_error.ts";
+import { actionOf, authorize } from "./authorization.ts";
+import {
+  type ApimRuntime,
+  type ApiVersion,
+  type HttpMethod,
+  type RequestContext,
+  type Route,
+  SUPPORTED_API_VERSIONS,
+} from "./context.ts";
+import type { FaultInjector } from "./faults.ts";
+import { emptyResponse, errorResponse, jsonResponse } from "./http.ts";
+import type { RequestKind, RequestLog } from "./request_log.ts";
+import { matchRoute, parseServicePath, type ServicePath } from "./router.ts";
+import type { RequestClass, Throttle } from "./throttling.ts";
+import { nameKey, type ServiceState } from "./store.ts";
+
+/** Everything the pipeline needs besides the request. */
+export interface Pipeline {
+  runtime: ApimRuntime;
+  routes: readonly Route[];
+  verify: AuthVerifier | null;
+  throttle: Throttle;
+  faults: FaultInjector;
+  log: RequestLog;
+}
+
+const METHODS: readonly HttpMethod[] = [
+  "GET",
+  "HEAD",
+  "PUT",
+  "PATCH",
+  "DELETE",
+];
+
+function isMethod(method: string): method is HttpMethod {
+  return (METHODS as readonly string[]).includes(method);
+}
+
+function decodedPath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname;
+  }
+}
+
+/** Request facts computed once. */
+interface Incoming {
+  request: Request;
+  url: URL;
+  path: string;
+  cls: RequestClass;
+  kind: RequestKind;
+}
+
+/** What the steps learned, for headers and the log. */
+interface Outcome {
+  remaining: number | null;
+  throttled: boolean;
+}
+
+function authenticate(p: Pipeline, incoming: Incoming): Principal {
+  if (!p.verify) return ANONYMOUS_PRINCIPAL;
+  const result = p.verify(incoming.request.headers.get("authorization"));
+  if (result.ok) return result.principal;
+  throw new ArmError(401, result.code, result.message, null, {
+    "www-authenticate": result.wwwAuthenticate,
+  });
+}
+
+function throttle(
+  p: Pipeline,
+  incoming: Incoming,
+  principal: Principal,
+  outcome: Outcome,
+): void {
+  const subscription =
+    /^\/subscriptions\/([^/]+)/i.exec(incoming.url.pathname)?.[1] ?? "-";
+  const verdict = p.throttle.take(
+    `${subscription.toLowerCase()}|${principal.objectId}`,
+    incoming.cls,
+    p.runtime.knobs.throttle,
+  );
+  if (verdict.allowed) {
+    outcome.remaining = verdict.remaining;
+    return;
+  }
+  outcome.remaining = 0;
+  outcome.throttled = true;
+  const kind = incoming.cls === "reads" ? "read" : "write";
+  throw new ArmError(
+    429,
+    "SubscriptionRequestsThrottled",
+    `Number of '${kind}' requests for subscription '${subscription}' actor '${principal.objectId}' exceeded. Please try again after '${verdict.retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
+    null,
+    { "retry-after": String(verdict.retryAfterSeconds) },
+  );
+}
+
+function apiVersionOf(url: URL): ApiVersion {
+  const value = url.searchParams.get("api-version");
+  if (value === null || value === "") {
+    throw new ArmError(
+      400,
+      "MissingApiVersionParameter",
+      "The api-version query parameter (?api-version=) is required for all requests.",
+    );
+  }
+  const version = SUPPORTED_API_VERSIONS.find((v) => v === value);
+  if (!version) {
+    throw new ArmError(
+      400,
+      "InvalidApiVersionParameter",
+      `The api-version '${value}' is invalid. The supported versions are '${
+        SUPPORTED_API_VERSIONS.join(",")
+      }'.`,
+    );
+  }
+  return version;
+}
+
+function serviceOf(p: Pipeline, address: ServicePath): ServiceState {
+  const { subscriptionId, resourceGroup, serviceName } = address;
+  const store = p.runtime.store;
+  const service = store.find(subscriptionId, resourceGroup, serviceName);
+  if (service) return service;
+  if (!store.hasSubscription(subscriptionId)) {
+    throw new ArmError(
+      404,
+      "SubscriptionNotFound",
+      `The subscription '${subscriptionId}' could not be found.`,
+    );
+  }
+  if (!store.hasResourceGroup(subscriptionId, resourceGroup)) {
+    throw new ArmError(
+      404,
+      "ResourceGroupNotFound",
+      `Resource group '${resourceGroup}' could not be found.`,
+    );
+  }
+  throw new ArmError(
+    404,
+    "ResourceNotFound",
+    `The Resource 'Microsoft.ApiManagement/service/${serviceName}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
+}
+
+function checkServiceAccepts(
+  p: Pipeline,
+  incoming: Incoming,
+  service: ServiceState,
+  scope: string,
+): void {
+  if (incoming.cls === "reads") return;
+  if (service.provisioningState !== "Succeeded") {
+    throw new ArmError(
+      422,
+      "ManagementApiRequestFailed",
+      `The API Management service '${service.name}' is in state '${service.provisioningState}'; management operations are not accepted until it completes.`,
+    );
+  }
+  const lock = p.runtime.knobs.lockedScopes.find((s) =>
+    nameKey(scope).startsWith(nameKey(s))
+  );
+  if (incoming.request.method === "DELETE" && lock !== undefined) {
+    throw new ArmError(
+      409,
+      "ScopeLocked",
+      `The scope '${scope}' cannot perform delete operation because following scope(s) are locked: '${lock}'. Please remove the lock and try again.`,
+    );
+  }
+}
+
+function injectedFault(p: Pipeline, incoming: Incoming): Response | null {
+  const fault = p.faults.take(incoming.request.method, incoming.path);
+  if (!fault) return null;
+  return fault.body === undefined
+    ? emptyResponse(fault.status, fault.headers)
+    : jsonResponse(fault.status, fault.body, fault.headers);
+}
+
+async function dispatch(
+  p: Pipeline,
+  incoming: Incoming,
+  outcome: Outcome,
+): Promise<Response> {
+  const principal = authenticate(p, incoming);
+  throttle(p, incoming, principal, outcome);
+  const apiVersion = apiVersionOf(incoming.url);
+  const fault = injectedFault(p, incoming);
+  if (fault) return fault;
+  const address = parseServicePath(incoming.url.pathname);
+  const match = address && matchRoute(p.routes, address.rest);
+  if (!address || !match) {
+    throw new ArmError(
+      404,
+      "NotFound",
+      `The path '${incoming.path}' does not name a resource the APIM simulator serves.`,
+    );
+  }
+  if (match.route.since && apiVersion < match.route.since) {
+    throw new ArmError(
+      400,
+      "NoRegisteredProviderFound",
+      `No registered resource provider found for API version '${apiVersion}' and type '${match.resourceType}'. The supported api-versions are '${match.route.since}'.`,
+    );
+  }
+  const method = incoming.request.method;
+  const handler = isMethod(method) ? match.route.handlers[method] : undefined;
+  if (!handler || !isMethod(method)) {
+    throw new ArmError(
+      405,
+      "MethodNotAllowed",
+      `The requested resource does not support http method '${method}'.`,
+    );
+  }
+  authorize(
+    principal,
+    actionOf(match.resourceType, method),
+    incoming.path,
+    p.runtime.knobs.deniedActions,
+  );
+  const service = serviceOf(p, address);
+  checkServiceAccepts(p, incoming, service, incoming.path);
+  p.runtime.operations.settleDue();
+  const ctx: RequestContext = {
+    request: incoming.request,
+    url: incoming.url,
+    method,
+    apiVersion,
+    params: match.params,
+    service,
+    runtime: p.runtime,
+    principal,
+  };
+  return await handler(ctx);
+}
+
+function kindOf(method: string, url: URL): RequestKind {
+  if (
+    method === "GET" &&
+    (url.searchParams.has("asyncId") ||
+      /\/operationResults\//i.test(url.pathname))
+  ) {
+    return "poll";
+  }
+  return method === "GET" || method === "HEAD" ? "read" : "write";
+}
+
+function withArmHeaders(
+  response: Response,
+  incoming: Incoming,
+  outcome: Outcome,
+): Response {
+  const { request } = incoming;
+  const headers = new Headers(response.headers);
+  const requestId = randomUUID();
+  headers.set("x-ms-request-id", requestId);
+  headers.set("x-ms-routing-request-id", `WESTEUROPE:${requestId}`);
+  headers.set(
+    "x-ms-correlation-request-id",
+    request.headers.get("x-ms-correlation-request-id") ?? requestId,
+  );
+  const clientRequestId = request.headers.get("x-ms-client-request-id");
+  if (clientRequestId) headers.set("x-ms-client-request-id", clientRequestId);
+  if (outcome.remaining !== null) {
+    headers.set(
+      `x-ms-ratelimit-remaining-subscription-${incoming.cls}`,
+      String(outcome.remaining),
+    );
+  }
+  const body = request.method === "HEAD" ? null : response.body;
+  return new Response(body, { status: response.status, headers });
+}
+
+/** Handles one ARM request end to end. */
+export async function handleRequest(
+  p: Pipeline,
+  request: Request,
+): Promise<Response> {
+  const { knobs, clock } = p.runtime;
+  const at = clock.now();
+  const delay = knobs.latencyMs + Math.random() * knobs.latencyJitterMs;
+  if (delay > 0) await systemClock.sleep(delay);
+  const url = new URL(request.url);
+  const incoming: Incoming = {
+    request,
+    url,
+    path: decodedPath(url.pathname),
+    cls: request.method === "GET" || request.method === "HEAD"
+      ? "reads"
+      : "writes",
+    kind: kindOf(request.method, url),
+  };
+  const outcome: Outcome = { remaining: null, throttled: false };
+  let response: Response;
+  try {
+    response = await dispatch(p, incoming, outcome);
+  } catch (error) {
+    response = error instanceof ArmError ? errorResponse(error) : errorResponse(
+      new ArmError(
+        500,
+        "InternalServerError",
+        error instanceof Error ? error.message : String(error),
+      ),
+    );
+  }
+  p.log.add({
+    method: request.method,
+    path: incoming.path,
+    query: url.search,
+    status: response.status,
+    at,
+    apiVersion: url.searchParams.get("api-version"),
+    kind: incoming.kind,
+    throttled: outcome.throttled,
+  });
+  return withArmHeaders(response, incoming, outcome);
+}
