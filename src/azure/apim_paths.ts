@@ -32,11 +32,13 @@ const NO_SPECIAL = /^[^*#&+:<>?]+$/;
 const NO_SPECIAL_HINT = "without * # & + : < > ?";
 
 const ID_RULES: Readonly<Record<ApimIdKind, IdRule>> = {
+  // Real ids are GUIDs, but anything without separators is addressable once percent-encoded
+  // (the seed README's samples use placeholders such as "<your-azure-subscription-id>").
   subscriptionId: {
     label: "subscription id",
     max: 64,
-    pattern: /^[A-Za-z0-9-]+$/,
-    hint: "letters, digits and -",
+    pattern: /^[^\s/\\?#]+$/,
+    hint: "without spaces, / \\ ? #",
   },
   resourceGroup: {
     label: "resource group",
@@ -163,6 +165,11 @@ export function apiPolicyPath(api: ApiRef): ArmPath {
 /** `{service}/apis/{apiId}/tags` */
 export function apiTagsPath(api: ApiRef): ArmPath {
   return apiPath(api).append`/tags`;
+}
+
+/** `{service}/apis/{apiId}/products` */
+export function apiProductsPath(api: ApiRef): ArmPath {
+  return apiPath(api).append`/products`;
 }
 
 /** `{service}/apis/{apiId}/tags/{tagId}` */

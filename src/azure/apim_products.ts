@@ -13,6 +13,8 @@ import {
   writeResource,
 } from "./arm_resources.ts";
 import {
+  apiProductsPath,
+  type ApiRef,
   productApiPath,
   productApisPath,
   productPath,
@@ -130,4 +132,12 @@ export function listProductApis(
   product: ProductRef,
 ): Promise<ApiContract[]> {
   return listResources(client, productApisPath(product), apiContractSchema);
+}
+
+/** `GET .../apis/{apiId}/products`, every page: the products the API belongs to (ApiProduct_ListByApis). */
+export function listApiProducts(
+  client: ArmClient,
+  api: ApiRef,
+): Promise<ProductContract[]> {
+  return listResources(client, apiProductsPath(api), productContractSchema);
 }

@@ -8,12 +8,12 @@ import {
 
 /** A Kubernetes label selector (matchLabels and matchExpressions). */
 export const labelSelectorSchema = z.object({
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchLabels: z.record(z.string(), z.string()).exactOptional(),
   matchExpressions: z.array(z.object({
     key: z.string(),
     operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-    values: z.array(z.string()).optional(),
-  })).optional(),
+    values: z.array(z.string()).exactOptional(),
+  })).exactOptional(),
 });
 
 /** A Kubernetes label selector. */
@@ -32,9 +32,10 @@ export const apimApiSpecSchema = z.object({
   productIds: z.array(z.string()).default([]),
   tagIds: z.array(z.string()).default([]),
   subscriptionRequired: z.boolean().default(true),
-  displayName: z.string().optional(),
-  protocols: z.array(z.enum(["http", "https", "ws", "wss"])).optional(),
-  target: z.object({ selector: labelSelectorSchema.optional() }).optional(),
+  displayName: z.string().exactOptional(),
+  protocols: z.array(z.enum(["http", "https", "ws", "wss"])).exactOptional(),
+  target: z.object({ selector: labelSelectorSchema.exactOptional() })
+    .exactOptional(),
   revisions: z.object({
     mode: revisionModeSchema.default("InPlace"),
     keep: z.number().int().min(1).default(3),
@@ -46,43 +47,48 @@ export const apimApiSpecSchema = z.object({
 export const pendingOperationSchema = z.object({
   kind: z.string(),
   url: z.string(),
+  pollKind: z.string(),
   startedAt: z.string(),
-  desiredHash: z.string().optional(),
-  resourcePath: z.string().optional(),
-  revision: z.string().optional(),
+  resourcePath: z.string(),
+  desiredHash: z.string().exactOptional(),
+  documentDigest: z.string().exactOptional(),
+  created: z.boolean().exactOptional(),
+  revision: z.string().exactOptional(),
 });
 
 /** APIMAPI status. */
 export const apimApiStatusSchema = z.object({
   ...commonStatusShape,
-  status: z.string().optional(),
-  apiHost: z.string().optional(),
-  developerPortalHost: z.string().optional(),
-  importedAt: z.string().optional(),
-  appliedHash: z.string().optional(),
-  documentDigest: z.string().optional(),
-  currentRevision: z.string().optional(),
+  status: z.string().exactOptional(),
+  apiHost: z.string().exactOptional(),
+  developerPortalHost: z.string().exactOptional(),
+  importedAt: z.string().exactOptional(),
+  appliedHash: z.string().exactOptional(),
+  documentDigest: z.string().exactOptional(),
+  currentRevision: z.string().exactOptional(),
   registeredReplicaSet: z.object({
-    name: z.string().optional(),
-    uid: z.string().optional(),
-    generation: z.number().int().optional(),
-  }).optional(),
-  pendingOperation: pendingOperationSchema.optional(),
+    name: z.string().exactOptional(),
+    uid: z.string().exactOptional(),
+    generation: z.number().int().exactOptional(),
+  }).exactOptional(),
+  pendingOperation: pendingOperationSchema.exactOptional(),
+  linkedProducts: z.array(z.string()).exactOptional(),
+  linkedTags: z.array(z.string()).exactOptional(),
   lastError: z.object({
-    code: z.string().optional(),
-    message: z.string().optional(),
-    at: z.string().optional(),
-  }).optional(),
-  retryAttempts: z.number().int().optional(),
+    code: z.string().exactOptional(),
+    message: z.string().exactOptional(),
+    at: z.string().exactOptional(),
+  }).exactOptional(),
+  retryAttempts: z.number().int().exactOptional(),
 });
 
 /** A whole APIMAPI object. */
 export const apimApiSchema = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
+  apiVersion: z.string().exactOptional(),
+  kind: z.string().exactOptional(),
   metadata: objectMetaSchema,
   spec: apimApiSpecSchema,
-  status: apimApiStatusSchema.optional(),
+  status: apimApiStatusSchema.exactOptional(),
 });
 
 /** A decoded APIMAPI. */

@@ -19,11 +19,11 @@ export type DeploymentPhase = z.infer<typeof deploymentPhaseSchema>;
 export const apimApiDeploymentSpecSchema = z.object({
   apimApiName: z.string().min(1),
   replicaSet: z.object({
-    name: z.string().optional(),
-    uid: z.string().optional(),
-    images: z.array(z.string()).optional(),
-  }).optional(),
-  apimApiGeneration: z.number().int().optional(),
+    name: z.string().exactOptional(),
+    uid: z.string().exactOptional(),
+    images: z.array(z.string()).exactOptional(),
+  }).exactOptional(),
+  apimApiGeneration: z.number().int().exactOptional(),
   openApiDefinitionUrl: z.string().min(1),
   serviceUrl: z.string().min(1),
 });
@@ -31,20 +31,21 @@ export const apimApiDeploymentSpecSchema = z.object({
 /** APIMAPIDeployment status. */
 export const apimApiDeploymentStatusSchema = z.object({
   ...commonStatusShape,
-  phase: deploymentPhaseSchema.optional(),
-  message: z.string().optional(),
-  documentDigest: z.string().optional(),
-  desiredHash: z.string().optional(),
-  lastAttemptAt: z.string().optional(),
+  phase: deploymentPhaseSchema.exactOptional(),
+  message: z.string().exactOptional(),
+  documentDigest: z.string().exactOptional(),
+  desiredHash: z.string().exactOptional(),
+  lastAttemptAt: z.string().exactOptional(),
+  retryToken: z.string().exactOptional(),
 });
 
 /** A whole APIMAPIDeployment object. */
 export const apimApiDeploymentSchema = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
+  apiVersion: z.string().exactOptional(),
+  kind: z.string().exactOptional(),
   metadata: objectMetaSchema,
   spec: apimApiDeploymentSpecSchema,
-  status: apimApiDeploymentStatusSchema.optional(),
+  status: apimApiDeploymentStatusSchema.exactOptional(),
 });
 
 /** A decoded APIMAPIDeployment. */

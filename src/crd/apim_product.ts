@@ -8,16 +8,16 @@ import {
 
 /** APIMProduct spec as stored; use {@linkcode productIdOf} for the effective id. */
 export const apimProductSpecSchema = z.object({
-  productID: z.string().min(1).optional(),
-  productId: z.string().min(1).optional(),
+  productID: z.string().min(1).exactOptional(),
+  productId: z.string().min(1).exactOptional(),
   displayName: z.string().min(1),
-  description: z.string().optional(),
+  description: z.string().exactOptional(),
   apimService: z.string().min(1),
   published: z.boolean().default(false),
   subscriptionRequired: z.boolean().default(true),
-  approvalRequired: z.boolean().optional(),
-  subscriptionsLimit: z.number().int().optional(),
-  terms: z.string().optional(),
+  approvalRequired: z.boolean().exactOptional(),
+  subscriptionsLimit: z.number().int().exactOptional(),
+  terms: z.string().exactOptional(),
   deletionPolicy: deletionPolicySchema.default("Delete"),
 }).refine((s) => s.productID !== undefined || s.productId !== undefined, {
   message: "productID (or its alias productId) is required",
@@ -26,21 +26,21 @@ export const apimProductSpecSchema = z.object({
 /** APIMProduct status. */
 export const apimProductStatusSchema = z.object({
   ...commonStatusShape,
-  productId: z.string().optional(),
-  state: z.string().optional(),
-  etag: z.string().optional(),
-  appliedHash: z.string().optional(),
-  phase: z.string().optional(),
-  message: z.string().optional(),
+  productId: z.string().exactOptional(),
+  state: z.string().exactOptional(),
+  etag: z.string().exactOptional(),
+  appliedHash: z.string().exactOptional(),
+  phase: z.string().exactOptional(),
+  message: z.string().exactOptional(),
 });
 
 /** A whole APIMProduct object. */
 export const apimProductSchema = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
+  apiVersion: z.string().exactOptional(),
+  kind: z.string().exactOptional(),
   metadata: objectMetaSchema,
   spec: apimProductSpecSchema,
-  status: apimProductStatusSchema.optional(),
+  status: apimProductStatusSchema.exactOptional(),
 });
 
 /** A decoded APIMProduct. */

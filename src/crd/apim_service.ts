@@ -11,32 +11,32 @@ export const apimServiceSpecSchema = z.object({
 
 /** A hostname configured on the instance. */
 export const hostnameSchema = z.object({
-  type: z.string().optional(),
-  hostName: z.string().optional(),
-  defaultSslBinding: z.boolean().optional(),
+  type: z.string().exactOptional(),
+  hostName: z.string().exactOptional(),
+  defaultSslBinding: z.boolean().exactOptional(),
 });
 
 /** APIMService status: what the operator read from Azure. */
 export const apimServiceStatusSchema = z.object({
   ...commonStatusShape,
-  gatewayUrl: z.string().optional(),
-  developerPortalUrl: z.string().optional(),
-  proxyHostname: z.string().optional(),
-  developerPortalHostname: z.string().optional(),
-  hostnames: z.array(hostnameSchema).optional(),
-  provisioningState: z.string().optional(),
-  sku: z.string().optional(),
-  location: z.string().optional(),
-  host: z.string().optional(),
+  gatewayUrl: z.string().exactOptional(),
+  developerPortalUrl: z.string().exactOptional(),
+  proxyHostname: z.string().exactOptional(),
+  developerPortalHostname: z.string().exactOptional(),
+  hostnames: z.array(hostnameSchema).exactOptional(),
+  provisioningState: z.string().exactOptional(),
+  sku: z.string().exactOptional(),
+  location: z.string().exactOptional(),
+  host: z.string().exactOptional(),
 });
 
 /** A whole APIMService object. */
 export const apimServiceSchema = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
+  apiVersion: z.string().exactOptional(),
+  kind: z.string().exactOptional(),
   metadata: objectMetaSchema,
   spec: apimServiceSpecSchema,
-  status: apimServiceStatusSchema.optional(),
+  status: apimServiceStatusSchema.exactOptional(),
 });
 
 /** A decoded APIMService. */

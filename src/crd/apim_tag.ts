@@ -8,8 +8,8 @@ import {
 
 /** APIMTag spec as stored; use {@linkcode tagIdOf} for the effective id. */
 export const apimTagSpecSchema = z.object({
-  tagID: z.string().min(1).optional(),
-  tagId: z.string().min(1).optional(),
+  tagID: z.string().min(1).exactOptional(),
+  tagId: z.string().min(1).exactOptional(),
   displayName: z.string().min(1),
   apimService: z.string().min(1),
   deletionPolicy: deletionPolicySchema.default("Delete"),
@@ -20,20 +20,20 @@ export const apimTagSpecSchema = z.object({
 /** APIMTag status. */
 export const apimTagStatusSchema = z.object({
   ...commonStatusShape,
-  tagId: z.string().optional(),
-  etag: z.string().optional(),
-  appliedHash: z.string().optional(),
-  phase: z.string().optional(),
-  message: z.string().optional(),
+  tagId: z.string().exactOptional(),
+  etag: z.string().exactOptional(),
+  appliedHash: z.string().exactOptional(),
+  phase: z.string().exactOptional(),
+  message: z.string().exactOptional(),
 });
 
 /** A whole APIMTag object. */
 export const apimTagSchema = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
+  apiVersion: z.string().exactOptional(),
+  kind: z.string().exactOptional(),
   metadata: objectMetaSchema,
   spec: apimTagSpecSchema,
-  status: apimTagStatusSchema.optional(),
+  status: apimTagStatusSchema.exactOptional(),
 });
 
 /** A decoded APIMTag. */

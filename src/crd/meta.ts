@@ -18,7 +18,7 @@ export type ObjectMeta = z.infer<typeof objectMetaSchema>;
 export const conditionSchema = z.object({
   type: z.string(),
   status: z.enum(["True", "False", "Unknown"]),
-  observedGeneration: z.number().int().optional(),
+  observedGeneration: z.number().int().exactOptional(),
   lastTransitionTime: z.string(),
   reason: z.string(),
   message: z.string(),
@@ -29,8 +29,8 @@ export type Condition = z.infer<typeof conditionSchema>;
 
 /** Status fields every kind of ours carries. */
 export const commonStatusShape = {
-  observedGeneration: z.number().int().optional(),
-  conditions: z.array(conditionSchema).optional(),
+  observedGeneration: z.number().int().exactOptional(),
+  conditions: z.array(conditionSchema).exactOptional(),
 };
 
 /** What happens in Azure when the resource is deleted. */

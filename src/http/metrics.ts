@@ -27,66 +27,34 @@ interface Family {
   render(): string;
 }
 
-/** A monotonically increasing count per label set. */
-export class Counter implements Family {
-  readonly #values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: string[] = [],
-  ) {}
-
-  /** Adds `value` (default 1) for the label set. */
-  inc(labels: Labels = {}, value = 1): void {
-    const key = labelKey(this.labelNames, labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + value);
-  }
-
-  /** The current count for the label set (for tests and benchmarks). */
-  get(labels: Labels = {}): number {
-    return this.#values.get(labelKey(this.labelNames, labels)) ?? 0;
-  }
-
-  render(): string {
-    const lines = [
-      `# HELP ${this.name} ${this.help}`,
-      `# TYPE ${this.name} counter`,
-    ];
-    for (const [key, value] of this.#values) {
-      lines.push(
-        `${this.name}${
-          renderLabels(this.labelNames, key.split("\u0000"))
-        } ${value}`,
-      );
-    }
-    return lines.join("\n");
-  }
-}
-
-/** A value that goes up and down per label set; optionally computed at scrape time. */
-export class Gauge implements Family {
+/** Values per label set, stored or computed at scrape time: what counters and gauges share. */
+abstract class Series implements Family {
   readonly #values = new Map<string, number>();
   #collect?: () => Iterable<[Labels, number]>;
+  protected abstract readonly type: "counter" | "gauge";
   constructor(
     readonly name: string,
     readonly help: string,
     readonly labelNames: string[] = [],
   ) {}
 
-  /** Sets the value for the label set. */
-  set(labels: Labels, value: number): void {
-    this.#values.set(labelKey(this.labelNames, labels), value);
-  }
-
-  /** Computes the values at scrape time instead of storing them. */
+  /** Computes values at scrape time (e.g. from another component's count); they win over stored ones. */
   collectWith(collect: () => Iterable<[Labels, number]>): void {
     this.#collect = collect;
   }
 
+  protected stored(labels: Labels): number | undefined {
+    return this.#values.get(labelKey(this.labelNames, labels));
+  }
+
+  protected store(labels: Labels, value: number): void {
+    this.#values.set(labelKey(this.labelNames, labels), value);
+  }
+
   render(): string {
     const lines = [
       `# HELP ${this.name} ${this.help}`,
-      `# TYPE ${this.name} gauge`,
+      `# TYPE ${this.name} ${this.type}`,
     ];
     const values = new Map(this.#values);
     for (const [labels, value] of this.#collect?.() ?? []) {
@@ -100,6 +68,31 @@ export class Gauge implements Family {
       );
     }
     return lines.join("\n");
+  }
+}
+
+/** A monotonically increasing count per label set. */
+export class Counter extends Series {
+  protected readonly type = "counter";
+
+  /** Adds `value` (default 1) for the label set. */
+  inc(labels: Labels = {}, value = 1): void {
+    this.store(labels, (this.stored(labels) ?? 0) + value);
+  }
+
+  /** The current stored count for the label set (for tests and benchmarks). */
+  get(labels: Labels = {}): number {
+    return this.stored(labels) ?? 0;
+  }
+}
+
+/** A value that goes up and down per label set; optionally computed at scrape time. */
+export class Gauge extends Series {
+  protected readonly type = "gauge";
+
+  /** Sets the value for the label set. */
+  set(labels: Labels, value: number): void {
+    this.store(labels, value);
   }
 }
 

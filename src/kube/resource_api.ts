@@ -318,7 +318,9 @@ export class ResourceApi<T extends KubeObject> {
       signal: options.signal,
     });
     const request = { method: "GET", path };
-    for await (const line of jsonLines(stream, `the watch of "${path}"`)) {
+    for await (
+      const line of jsonLines(stream, `the watch of "${path}"`, options.signal)
+    ) {
       let event: WatchEvent<T>;
       try {
         event = decodeWatchEvent(line, (o) => this.#decodeObject(o), request);

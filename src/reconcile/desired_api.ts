@@ -2,6 +2,9 @@
 import type { ApimApiSpec } from "../crd/apim_api.ts";
 import { hashOf } from "./hash.ts";
 
+/** A protocol the gateway accepts. */
+export type ApiProtocol = NonNullable<ApimApiSpec["protocols"]>[number];
+
 /** The APIM import format of a document (mirrors what the document parser reports). */
 export type ImportFormat = "openapi+json" | "openapi" | "swagger-json";
 
@@ -19,7 +22,7 @@ export interface DesiredApi {
   serviceUrl: string;
   subscriptionRequired: boolean;
   displayName?: string;
-  protocols?: string[];
+  protocols?: ApiProtocol[];
   format: ImportFormat;
   /** Hash of everything above plus the document digest. */
   hash: string;

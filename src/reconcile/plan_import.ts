@@ -1,5 +1,6 @@
 // Decides what one registration pass writes to the API itself: nothing, a PATCH of drifted fields, or an import.
 import {
+  type ApiProtocol,
   type DesiredApi,
   markerHasHash,
   markerOwnedBy,
@@ -29,7 +30,7 @@ export interface ApiFieldChanges {
   path?: string;
   subscriptionRequired?: boolean;
   displayName?: string;
-  protocols?: string[];
+  protocols?: ApiProtocol[];
 }
 
 /** What to do with the API in this pass. */
@@ -46,9 +47,15 @@ function sameList(
   return [...(a ?? [])].sort().join(",") === [...(b ?? [])].sort().join(",");
 }
 
+/** The API fields that a PATCH keeps in line with the spec. */
+export type PatchableFields = Pick<
+  DesiredApi,
+  "serviceUrl" | "path" | "subscriptionRequired" | "displayName" | "protocols"
+>;
+
 /** Fields whose value in API Management differs from the desired API. */
 export function driftedFields(
-  desired: DesiredApi,
+  desired: PatchableFields,
   observed: ObservedApi,
 ): ApiFieldChanges {
   if (!observed.exists) return {};

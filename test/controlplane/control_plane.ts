@@ -79,7 +79,11 @@ export const ADMIN_USER = { name: "admin", groups: ["system:masters"] };
 
 const DEFAULT_START_TIMEOUT_MS = 180_000;
 const PORT_ATTEMPTS = 3;
+// Deployments become ReplicaSets and Pods like on a real cluster; there is no kubelet, so tests
+// play it by setting Pod status (Ready) themselves.
 const CONTROLLERS = [
+  "deployment-controller",
+  "replicaset-controller",
   "garbage-collector-controller",
   "namespace-controller",
   "serviceaccount-controller",

@@ -243,6 +243,29 @@ export class ServiceHandle {
     return this.#service.tagLinks.unlink(tagId, apiId);
   }
 
+  /** Creates a product out of band (as the platform team would in the portal). */
+  createProduct(id: string, displayName = id, published = true): void {
+    this.#service.products.set(nameKey(id), {
+      name: id,
+      displayName,
+      subscriptionRequired: true,
+      approvalRequired: false,
+      state: published ? "published" : "notPublished",
+      groups: ["administrators"],
+      subscriptionCount: 0,
+      etag: this.#runtime.etags.next(),
+    });
+  }
+
+  /** Creates a tag out of band. */
+  createTag(id: string, displayName = id): void {
+    this.#service.tags.set(nameKey(id), {
+      name: id,
+      displayName,
+      etag: this.#runtime.etags.next(),
+    });
+  }
+
   /** Deletes a product and its links out of band. */
   deleteProduct(id: string): boolean {
     this.#service.productLinks.removeParent(id);

@@ -97,6 +97,8 @@ Deno.test("validateApimId() applies APIM's lengths and patterns", () => {
     ["tagId", "t&x"],
     ["releaseId", "r+1"],
     ["productId", ""],
+    ["subscriptionId", "a/b"],
+    ["subscriptionId", "a b"],
     ["resourceGroup", "rg."],
     ["subscriptionId", "sub/1"],
   ];
@@ -110,6 +112,11 @@ Deno.test("validateApimId() applies APIM's lengths and patterns", () => {
   assert.equal(validateApimId("apiId", "echo-api;rev=3"), "echo-api;rev=3");
   assert.equal(validateApimId("productId", "a/b"), "a/b");
   assert.equal(validateApimId("resourceGroup", "my_rg-(1).x"), "my_rg-(1).x");
+  // The seed README's samples use a placeholder subscription; it stays addressable.
+  assert.equal(
+    validateApimId("subscriptionId", "<your-azure-subscription-id>"),
+    "<your-azure-subscription-id>",
+  );
 });
 
 Deno.test("path builders validate every id before building", () => {

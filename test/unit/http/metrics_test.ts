@@ -37,3 +37,15 @@ Deno.test("MetricsRegistry.render() escapes label values", () => {
   registry.counter("c_total", "C.", ["l"]).inc({ l: 'a"b\\c' });
   assert.match(registry.render(), /c_total\{l="a\\"b\\\\c"\} 1/);
 });
+
+Deno.test("Counter.collectWith() reports a count kept elsewhere at scrape time", () => {
+  const registry = new MetricsRegistry();
+  let requested = 2;
+  registry.counter("token_requests_total", "Token requests.").collectWith(
+    () => [[{}, requested]],
+  );
+  assert.match(registry.render(), /# TYPE token_requests_total counter/);
+  assert.match(registry.render(), /^token_requests_total 2$/m);
+  requested = 5;
+  assert.match(registry.render(), /^token_requests_total 5$/m);
+});

@@ -105,3 +105,28 @@ Deno.test("decodeWatchEvent decodes objects, bookmarks and ERROR statuses", () =
     )
   );
 });
+
+Deno.test("jsonLines() ends a read that is waiting for data when its signal aborts", async () => {
+  let cancelled: unknown = undefined;
+  const silent = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"a":1}\n'));
+    },
+    cancel(reason) {
+      cancelled = reason;
+    },
+  });
+  const abort = new AbortController();
+  const seen: unknown[] = [];
+  const reading = (async () => {
+    for await (
+      const value of jsonLines(silent, "a test stream", abort.signal)
+    ) {
+      seen.push(value);
+      abort.abort(new Error("shutting down"));
+    }
+  })();
+  await assert.rejects(reading, /shutting down/);
+  assert.deepEqual(seen, [{ a: 1 }]);
+  assert.ok(cancelled instanceof Error, "the underlying stream was cancelled");
+});

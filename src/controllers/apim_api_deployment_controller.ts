@@ -1,0 +1,98 @@
+// APIMAPIDeployment controller: registers one rollout in API Management, then deletes the record.
+import type { ApimApi } from "../crd/apim_api.ts";
+import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
+import { DONE, type Outcome } from "../kube/run_controller.ts";
+import { type Controller, makeController } from "./controller.ts";
+import type { OperatorContext } from "./operator_context.ts";
+import { Registration, RETRY_ANNOTATION } from "./registration.ts";
+
+/**
+ * A rollout that failed permanently stays failed until its spec changes (a new rollout or APIMAPI
+ * generation) or the user sets a new value of the retry annotation on the APIMAPI.
+ */
+export function settledFailure(
+  deployment: ApimApiDeployment,
+  api: ApimApi,
+): boolean {
+  const status = deployment.status;
+  return status?.phase === "Failed" &&
+    status.observedGeneration === deployment.metadata.generation &&
+    (status.retryToken ?? "") ===
+      (api.metadata.annotations?.[RETRY_ANNOTATION] ?? "");
+}
+
+/** Builds the APIMAPIDeployment controller (keyed by deployment, named like its APIMAPI). */
+export function apimApiDeploymentController(
+  ctx: OperatorContext,
+  workers: number,
+): Controller {
+  const { caches, kinds } = ctx;
+
+  async function reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
+    const { namespace, name } = parseObjectKey(key);
+    const deployment = caches.apimApiDeployments.get(namespace, name);
+    if (!deployment || deployment.metadata.deletionTimestamp) return DONE;
+    // Read the APIMAPI from the API server: its status holds the pending operation, and a stale
+    // cached copy could start a second import.
+    const api = await kinds.apimApis.find(deployment.spec.apimApiName, {
+      namespace,
+      signal,
+    });
+    if (!api || api.metadata.deletionTimestamp) return DONE;
+    if (settledFailure(deployment, api)) return DONE;
+    return await new Registration(ctx, deployment, api, signal).run();
+  }
+
+  function deploymentsOf(
+    namespace: string | undefined,
+    apiName: string,
+  ): string[] {
+    return caches.apimApiDeployments.list(namespace)
+      .filter((d) => d.spec.apimApiName === apiName)
+      .map((d) => objectKey(d));
+  }
+
+  return makeController(ctx, {
+    name: "apimapideployment",
+    workers,
+    reconcile,
+    primary: caches.apimApiDeployments,
+    watch: (enqueue) => [
+      caches.apimApiDeployments.subscribe(({ previous, current }) => {
+        if (!current) return;
+        if (
+          previous &&
+          previous.metadata.generation === current.metadata.generation
+        ) return;
+        enqueue(objectKey(current));
+      }),
+      // A retry annotation, or an APIMAPI spec change, concerns its deployment.
+      caches.apimApis.subscribe(({ previous, current }) => {
+        if (!current || !previous) return;
+        const retry = (a: ApimApi) =>
+          a.metadata.annotations?.[RETRY_ANNOTATION];
+        if (retry(previous) === retry(current)) return;
+        for (
+          const key of deploymentsOf(
+            current.metadata.namespace,
+            current.metadata.name,
+          )
+        ) {
+          enqueue(key);
+        }
+      }),
+      // A service, product or tag that appears or changes may unblock waiting registrations.
+      ...[caches.apimServices, caches.apimProducts, caches.apimTags].map((
+        cache,
+      ) =>
+        cache.subscribe(({ current }: { current: unknown }) => {
+          if (!current) return;
+          for (const d of caches.apimApiDeployments.list()) {
+            enqueue(objectKey(d));
+          }
+        })
+      ),
+    ],
+  });
+}

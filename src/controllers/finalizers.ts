@@ -1,0 +1,49 @@
+// Adds and removes our finalizer with JSON patches guarded by the resourceVersion they were decided on.
+import type { KubeObject } from "../kube/kube_object.ts";
+import type { ResourceApi } from "../kube/resource_api.ts";
+
+/** The finalizer that makes deletions wait for API Management. */
+export const FINALIZER = "apim.operator.io/finalizer";
+
+/** Whether the object carries our finalizer. */
+export function hasFinalizer(object: KubeObject): boolean {
+  return object.metadata?.finalizers?.includes(FINALIZER) ?? false;
+}
+
+function guard(object: KubeObject) {
+  return {
+    op: "test" as const,
+    path: "/metadata/resourceVersion",
+    value: object.metadata?.resourceVersion,
+  };
+}
+
+/** Adds the finalizer (a concurrent change makes the patch fail, and the next pass decides again). */
+export async function addFinalizer<T extends KubeObject>(
+  api: ResourceApi<T>,
+  object: T,
+  signal: AbortSignal,
+): Promise<void> {
+  const finalizers = object.metadata?.finalizers;
+  await api.jsonPatch(object.metadata?.name ?? "", [
+    guard(object),
+    finalizers
+      ? { op: "add", path: "/metadata/finalizers/-", value: FINALIZER }
+      : { op: "add", path: "/metadata/finalizers", value: [FINALIZER] },
+  ], { namespace: object.metadata?.namespace, signal });
+}
+
+/** Removes the finalizer, letting the API server finish the deletion. */
+export async function removeFinalizer<T extends KubeObject>(
+  api: ResourceApi<T>,
+  object: T,
+  signal: AbortSignal,
+): Promise<void> {
+  const remaining = (object.metadata?.finalizers ?? []).filter((f) =>
+    f !== FINALIZER
+  );
+  await api.jsonPatch(object.metadata?.name ?? "", [
+    guard(object),
+    { op: "replace", path: "/metadata/finalizers", value: remaining },
+  ], { namespace: object.metadata?.namespace, signal });
+}

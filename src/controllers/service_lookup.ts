@@ -1,0 +1,41 @@
+// Finds the APIMService an object refers to (its own namespace first, then the operator's) and its ARM reference.
+import type { ApimServiceRef } from "../azure/apim_paths.ts";
+import type { ApimService } from "../crd/apim_service.ts";
+import type { OperatorContext } from "./operator_context.ts";
+
+/** The APIMService named `name`, looked up in `namespace`, then in the operator namespace. */
+export function lookupService(
+  ctx: OperatorContext,
+  namespace: string | undefined,
+  name: string,
+): ApimService | undefined {
+  return ctx.caches.apimServices.get(namespace, name) ??
+    ctx.caches.apimServices.get(ctx.settings.operatorNamespace, name);
+}
+
+/** The ARM reference of an APIMService. */
+export function serviceRef(service: ApimService): ApimServiceRef {
+  return {
+    subscriptionId: service.spec.subscription,
+    resourceGroup: service.spec.resourceGroup,
+    serviceName: service.spec.name,
+  };
+}
+
+/** A stable identity of the Azure instance (two CRs may name the same instance). */
+export function serviceIdentity(service: ApimService): string {
+  const ref = serviceRef(service);
+  return `${ref.subscriptionId}/${ref.resourceGroup}/${ref.serviceName}`
+    .toLowerCase();
+}
+
+/** Why an APIMService is not usable yet, or undefined when it is Ready with a gateway host. */
+export function serviceNotReady(service: ApimService): string | undefined {
+  const ready = service.status?.conditions?.find((c) => c.type === "Ready");
+  if (ready?.status === "True" && service.status?.proxyHostname) {
+    return undefined;
+  }
+  return ready
+    ? `APIMService "${service.metadata.name}" is not ready: ${ready.message}`
+    : `APIMService "${service.metadata.name}" has not been read from Azure yet`;
+}

@@ -1,0 +1,46 @@
+// Desired properties of products and tags, and whether API Management's copy needs a write.
+import type {
+  ProductProperties,
+  TagProperties,
+} from "../azure/apim_schemas.ts";
+import type { ApimProductSpec } from "../crd/apim_product.ts";
+import type { ApimTagSpec } from "../crd/apim_tag.ts";
+import { canonicalJson, type Hashable } from "./hash.ts";
+
+/** The product API Management should hold for a spec (unset optional fields are left to APIM). */
+export function productProperties(spec: ApimProductSpec): ProductProperties {
+  return {
+    displayName: spec.displayName,
+    subscriptionRequired: spec.subscriptionRequired,
+    state: spec.published ? "published" : "notPublished",
+    ...(spec.description === undefined
+      ? {}
+      : { description: spec.description }),
+    ...(spec.terms === undefined ? {} : { terms: spec.terms }),
+    ...(spec.approvalRequired === undefined
+      ? {}
+      : { approvalRequired: spec.approvalRequired }),
+    ...(spec.subscriptionsLimit === undefined
+      ? {}
+      : { subscriptionsLimit: spec.subscriptionsLimit }),
+  };
+}
+
+/** The tag API Management should hold for a spec. */
+export function tagProperties(spec: ApimTagSpec): TagProperties {
+  return { displayName: spec.displayName };
+}
+
+/**
+ * Fields of `desired` whose value in `observed` differs (absent counts as different), so that a
+ * write happens only when API Management's copy drifted from the spec.
+ */
+export function differingFields(
+  desired: Readonly<Record<string, unknown>>,
+  observed: Readonly<Record<string, unknown>> | undefined,
+): string[] {
+  return Object.keys(desired).filter((field) =>
+    canonicalJson((observed?.[field] ?? null) as Hashable) !==
+      canonicalJson(desired[field] as Hashable)
+  );
+}
