@@ -39,6 +39,7 @@ import { probeHandler } from "./http/probes.ts";
 import { serveHttp } from "./http/serve_http.ts";
 import { serveMetrics } from "./http/serve_metrics.ts";
 import { ingresses, replicaSets } from "./kube/builtin_resources.ts";
+import { proxyAwareResolver } from "./openapi/proxy_resolver.ts";
 import { Cache } from "./kube/cache.ts";
 import { EventRecorder } from "./kube/event_recorder.ts";
 import { KubeClient } from "./kube/kube_client.ts";
@@ -171,6 +172,7 @@ export async function runOperator(
       openApi: {
         timeoutMs: config.openApiTimeoutMs,
         maxBytes: config.openApiMaxBytes,
+        resolveHost: proxyAwareResolver(Deno.env.toObject()),
       },
     },
     arm,

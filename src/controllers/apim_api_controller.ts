@@ -54,32 +54,40 @@ export function apimApiController(
     });
   }
 
-  async function release(api: ApimApi, signal: AbortSignal): Promise<Outcome> {
+  /** Logs and records why the deletion may finish, then removes the finalizer. */
+  async function release(
+    api: ApimApi,
+    outcome: { type: "Normal" | "Warning"; reason: string; note: string },
+    signal: AbortSignal,
+  ): Promise<Outcome> {
+    const fields = {
+      controller: "apimapi",
+      namespace: api.metadata.namespace,
+      name: api.metadata.name,
+      apiId: api.spec.APIID,
+      reason: outcome.reason,
+    };
+    if (outcome.type === "Warning") ctx.logger.warn(outcome.note, fields);
+    else ctx.logger.info(outcome.note, fields);
+    await event(api, outcome.type, outcome.reason, outcome.note);
     await removeFinalizer(kinds.apimApis, api, signal);
     nextCheck.delete(objectKey(api));
     return DONE;
   }
 
   async function finalize(api: ApimApi, signal: AbortSignal): Promise<Outcome> {
-    const logger = ctx.logger.child({
-      controller: "apimapi",
-      namespace: api.metadata.namespace,
-      name: api.metadata.name,
-    });
+    const apiId = api.spec.APIID;
+    const deleted = {
+      type: "Normal" as const,
+      reason: "Deleted",
+      note: `Deleted API "${apiId}" and its revisions from API Management`,
+    };
     if (api.spec.deletionPolicy === "Retain") {
-      logger.info(
-        "Retained the API in API Management (deletionPolicy Retain)",
-        {
-          apiId: api.spec.APIID,
-        },
-      );
-      await event(
-        api,
-        "Normal",
-        "Retained",
-        `Left API "${api.spec.APIID}" in API Management`,
-      );
-      return await release(api, signal);
+      return await release(api, {
+        type: "Normal",
+        reason: "Retained",
+        note: `Left API "${apiId}" in API Management (deletionPolicy Retain)`,
+      }, signal);
     }
     const service = lookupService(
       ctx,
@@ -87,54 +95,47 @@ export function apimApiController(
       api.spec.apimService,
     );
     if (!service) {
-      await event(
-        api,
-        "Warning",
-        "APIMServiceNotFound",
-        `APIMService "${api.spec.apimService}" is gone; released the finalizer without deleting API "${api.spec.APIID}"`,
-      );
-      return await release(api, signal);
+      return await release(api, {
+        type: "Warning",
+        reason: "APIMServiceNotFound",
+        note:
+          `APIMService "${api.spec.apimService}" is gone; released the finalizer without deleting API "${apiId}"`,
+      }, signal);
     }
-    const ref = { service: serviceRef(service), apiId: api.spec.APIID };
+    const ref = { service: serviceRef(service), apiId };
     const pending = api.status?.pendingOperation;
     if (pending?.kind === "delete") {
       const op = pendingOperationSchema.parse(pending);
       const result = await pollOperation(ctx.arm, op, { signal });
       if (result.state === "running") return requeueAfter(result.retryAfterMs);
       if (result.state === "failed") throw result.error;
-      await event(
-        api,
-        "Normal",
-        "Deleted",
-        `Deleted API "${api.spec.APIID}" from API Management`,
-      );
-      return await release(api, signal);
+      return await release(api, deleted, signal);
     }
     let current;
     try {
       current = await getApi(ctx.arm, ref);
     } catch (error) {
       // The instance or its resource group is gone: nothing is left to delete.
-      if (error instanceof ArmError && error.status === 404) {
-        current = undefined;
-      } else throw error;
+      if (!(error instanceof ArmError && error.status === 404)) throw error;
     }
-    if (!current) return await release(api, signal);
+    if (!current) {
+      return await release(api, {
+        type: "Normal",
+        reason: "AlreadyGone",
+        note: `API "${apiId}" no longer exists in API Management`,
+      }, signal);
+    }
     const marker = parseOwnerMarker(
       current.entity.properties.apiRevisionDescription ?? undefined,
     );
     if (!marker || !markerOwnedBy(marker, ownerOf(api))) {
-      await event(
-        api,
-        "Warning",
-        "NotOwned",
-        `API "${api.spec.APIID}" in API Management is not owned by this APIMAPI; left it in place`,
-      );
-      return await release(api, signal);
+      return await release(api, {
+        type: "Warning",
+        reason: "NotOwned",
+        note:
+          `API "${apiId}" in API Management is not owned by this APIMAPI; left it in place`,
+      }, signal);
     }
-    logger.info("Deleting the API and its revisions from API Management", {
-      apiId: api.spec.APIID,
-    });
     const start = await deleteApi(ctx.arm, {
       api: ref,
       ifMatch: "*",
@@ -146,13 +147,7 @@ export function apimApiController(
       }, signal);
       return requeueAfter(start.retryAfterMs);
     }
-    await event(
-      api,
-      "Normal",
-      "Deleted",
-      `Deleted API "${api.spec.APIID}" from API Management`,
-    );
-    return await release(api, signal);
+    return await release(api, deleted, signal);
   }
 
   async function relink(

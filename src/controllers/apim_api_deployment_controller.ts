@@ -1,7 +1,9 @@
 // APIMAPIDeployment controller: registers one rollout in API Management, then deletes the record.
 import type { ApimApi } from "../crd/apim_api.ts";
 import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import type { Condition } from "../crd/meta.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
+import { findCondition } from "../reconcile/conditions.ts";
 import { DONE, type Outcome } from "../kube/run_controller.ts";
 import { type Controller, makeController } from "./controller.ts";
 import type { OperatorContext } from "./operator_context.ts";
@@ -20,6 +22,19 @@ export function settledFailure(
     status.observedGeneration === deployment.metadata.generation &&
     (status.retryToken ?? "") ===
       (api.metadata.annotations?.[RETRY_ANNOTATION] ?? "");
+}
+
+function isReady(
+  object: { status?: { conditions?: Condition[] } | undefined },
+): boolean {
+  return findCondition(object.status?.conditions, "Ready")?.status === "True";
+}
+
+function becameReady(
+  previous: { status?: { conditions?: Condition[] } | undefined } | undefined,
+  current: { status?: { conditions?: Condition[] } | undefined },
+): boolean {
+  return isReady(current) && (!previous || !isReady(previous));
 }
 
 /** Builds the APIMAPIDeployment controller (keyed by deployment, named like its APIMAPI). */
@@ -82,12 +97,12 @@ export function apimApiDeploymentController(
           enqueue(key);
         }
       }),
-      // A service, product or tag that appears or changes may unblock waiting registrations.
+      // A service, product or tag that becomes Ready may unblock registrations waiting for it.
       ...[caches.apimServices, caches.apimProducts, caches.apimTags].map((
         cache,
       ) =>
-        cache.subscribe(({ current }: { current: unknown }) => {
-          if (!current) return;
+        cache.subscribe(({ previous, current }) => {
+          if (!current || !becameReady(previous, current)) return;
           for (const d of caches.apimApiDeployments.list()) {
             enqueue(objectKey(d));
           }

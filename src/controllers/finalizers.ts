@@ -1,4 +1,4 @@
-// Adds and removes our finalizer with JSON patches guarded by the resourceVersion they were decided on.
+// Adds and removes our finalizer with JSON patches guarded by the finalizer list they were decided on.
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceApi } from "../kube/resource_api.ts";
 
@@ -10,11 +10,15 @@ export function hasFinalizer(object: KubeObject): boolean {
   return object.metadata?.finalizers?.includes(FINALIZER) ?? false;
 }
 
+/**
+ * A `test` of the finalizer list as read (null when absent): other changes to the object (status
+ * writes) do not make the patch fail, a concurrent change of the finalizers does.
+ */
 function guard(object: KubeObject) {
   return {
     op: "test" as const,
-    path: "/metadata/resourceVersion",
-    value: object.metadata?.resourceVersion,
+    path: "/metadata/finalizers",
+    value: object.metadata?.finalizers ?? null,
   };
 }
 

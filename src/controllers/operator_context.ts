@@ -43,7 +43,7 @@ export interface ControllerSettings {
   /** Longest an import may run in API Management before it is reported stalled. */
   importBudgetMs: number;
   /** Options of OpenAPI document fetches (timeout, size cap). */
-  openApi: Pick<FetchDocumentOptions, "timeoutMs" | "maxBytes">;
+  openApi: Pick<FetchDocumentOptions, "timeoutMs" | "maxBytes" | "resolveHost">;
 }
 
 /** Everything a controller needs, built once by main. */

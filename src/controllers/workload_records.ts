@@ -15,12 +15,12 @@ const trimmedMeta = z.object({
   resourceVersion: z.string().exactOptional(),
   creationTimestamp: z.string().exactOptional(),
   labels: z.record(z.string(), z.string()).exactOptional(),
-  annotations: z.record(z.string(), z.string()).exactOptional()
+  annotations: z.record(z.string(), z.string()).optional()
     .transform((a) => a?.[REVISION_ANNOTATION]),
   ownerReferences: z.array(z.object({
     uid: z.string(),
     controller: z.boolean().exactOptional(),
-  })).exactOptional().transform((refs) => refs?.find((r) => r.controller)?.uid),
+  })).optional().transform((refs) => refs?.find((r) => r.controller)?.uid),
 });
 
 const replicaSetSchema = z.object({

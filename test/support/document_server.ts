@@ -14,12 +14,26 @@ export class DocumentServer implements AsyncDisposable {
   /** How many times the document was requested. */
   fetches = 0;
 
-  constructor(answer: DocumentAnswer, hostname = "127.0.0.1") {
+  readonly #secure: boolean;
+
+  /** Serves HTTPS with `tls` (a certificate from the test CA), plain HTTP without. */
+  constructor(
+    answer: DocumentAnswer,
+    tls?: { certPem: string; keyPem: string },
+  ) {
     this.#answer = answer;
-    this.#server = Deno.serve(
-      { hostname, port: 0, onListen: () => {} },
-      () => this.#respond(),
-    );
+    this.#secure = tls !== undefined;
+    this.#server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: () => {},
+      ...(tls ? { cert: tls.certPem, key: tls.keyPem } : {}),
+    }, () => this.#respond());
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.#server.addr.port;
   }
 
   async #respond(): Promise<Response> {
@@ -38,7 +52,9 @@ export class DocumentServer implements AsyncDisposable {
 
   /** Base URL, e.g. `http://127.0.0.1:40123` (use it as serviceUrl; it needs no Ingress). */
   get url(): string {
-    return `http://127.0.0.1:${this.#server.addr.port}`;
+    return `${
+      this.#secure ? "https" : "http"
+    }://127.0.0.1:${this.#server.addr.port}`;
   }
 
   /** Serves a JSON or YAML document. */

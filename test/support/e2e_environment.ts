@@ -222,7 +222,13 @@ export class E2eEnvironment implements AsyncDisposable {
   ): Promise<GenericObject> {
     return await waitFor(async () => {
       const object = await api.find(name, { namespace });
-      return object && predicate(object) ? object : undefined;
+      if (object && predicate(object)) return object;
+      // Thrown so that a timeout reports the last state seen.
+      throw new Error(
+        object
+          ? `status is ${JSON.stringify(object["status"] ?? null)}`
+          : "the object does not exist",
+      );
     }, { description, timeoutMs });
   }
 

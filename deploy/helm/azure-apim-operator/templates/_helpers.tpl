@@ -39,3 +39,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/* Name of the leader-election Lease. */}}
+{{- define "azure-apim-operator.leaderElectionId" -}}
+{{- default (include "azure-apim-operator.fullname" .) .Values.leaderElection.id }}
+{{- end }}
+
+{{/* Where the metrics certificate Secret is mounted. */}}
+{{- define "azure-apim-operator.metricsCertDir" -}}
+/var/run/secrets/azure-apim-operator/metrics-tls
+{{- end }}
+
+{{/* Whether the metrics listener serves the certificate of metrics.certSecret. */}}
+{{- define "azure-apim-operator.metricsCertSecret" -}}
+{{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.certSecret }}true{{ end }}
+{{- end }}

@@ -1,0 +1,61 @@
+// Unit tests for the proxy-aware address check.
+import assert from "node:assert/strict";
+import {
+  bypassesProxy,
+  proxyAwareResolver,
+  proxyForHost,
+} from "../../../src/openapi/proxy_resolver.ts";
+
+Deno.test("bypassesProxy() honours hosts, suffixes, wildcards and ports in NO_PROXY", () => {
+  const noProxy = "127.0.0.1, .svc, cluster.local,example.org:8443";
+  assert.equal(bypassesProxy("127.0.0.1", noProxy), true);
+  assert.equal(bypassesProxy("api.default.svc", noProxy), true);
+  assert.equal(bypassesProxy("a.b.cluster.local", noProxy), true);
+  assert.equal(bypassesProxy("example.org", noProxy), true);
+  assert.equal(bypassesProxy("my-api.example.com", noProxy), false);
+  assert.equal(bypassesProxy("anything", "*"), true);
+  assert.equal(bypassesProxy("anything", undefined), false);
+});
+
+Deno.test("proxyForHost() prefers HTTPS_PROXY and accepts lower-case names", () => {
+  assert.equal(
+    proxyForHost("x.example.com", { https_proxy: "http://10.1.2.3:3128" })
+      ?.host,
+    "10.1.2.3:3128",
+  );
+  assert.equal(
+    proxyForHost("x.example.com", { HTTP_PROXY: "proxy:8080" })?.hostname,
+    "proxy",
+  );
+  assert.equal(proxyForHost("x.example.com", {}), undefined);
+  assert.equal(
+    proxyForHost("x.example.com", {
+      HTTPS_PROXY: "http://p:1",
+      NO_PROXY: "example.com",
+    }),
+    undefined,
+  );
+});
+
+Deno.test("proxyAwareResolver() checks the proxy's address for proxied hosts", async () => {
+  const asked: string[] = [];
+  const resolve = (host: string) => {
+    asked.push(host);
+    return Promise.resolve(
+      host === "proxy.internal" ? ["10.0.0.9"] : ["192.0.2.1"],
+    );
+  };
+  const env = { HTTPS_PROXY: "http://proxy.internal:3128", NO_PROXY: ".svc" };
+  const resolver = proxyAwareResolver(env, resolve);
+  const signal = new AbortController().signal;
+  assert.deepEqual(await resolver("my-api.example.com", signal), ["10.0.0.9"]);
+  assert.deepEqual(await resolver("api.default.svc", signal), ["192.0.2.1"]);
+  assert.deepEqual(asked, ["proxy.internal", "api.default.svc"]);
+  assert.deepEqual(
+    await proxyAwareResolver(
+      { HTTPS_PROXY: "http://169.254.169.254:80" },
+      resolve,
+    )("x.io", signal),
+    ["169.254.169.254"],
+  );
+});
