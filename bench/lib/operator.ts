@@ -24,6 +24,9 @@ function freePort(): number {
   return port;
 }
 
+/** Operators still running (killed by the runner on SIGINT/SIGTERM). */
+export const liveOperators: Set<BenchOperator> = new Set();
+
 /** A running operator. */
 export class BenchOperator implements AsyncDisposable {
   /** Harness time (ms) just before the process was spawned. */
@@ -82,13 +85,15 @@ export class BenchOperator implements AsyncDisposable {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    return new BenchOperator(
+    const operator = new BenchOperator(
       new OperatorProcess(child),
       child.pid,
       probePort,
       inspectPort,
       spawnedAt,
     );
+    liveOperators.add(operator);
+    return operator;
   }
 
   /** Polls `/readyz` every `intervalMs` until it answers 200; returns the harness time it did. */
@@ -158,6 +163,16 @@ export class BenchOperator implements AsyncDisposable {
     this.#inspector?.close();
     this.#inspector = undefined;
     await this.process.stop();
+    liveOperators.delete(this);
+  }
+
+  /** SIGKILL without waiting for the log readers (emergency stop). */
+  kill(): void {
+    try {
+      Deno.kill(this.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

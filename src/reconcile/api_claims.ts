@@ -45,7 +45,8 @@ export function findClaimConflict(
           `APIMAPI "${other.owner}" already registers API "${other.apiId}" in this API Management instance`,
       };
     }
-    if (other.path === mine.path) {
+    // APIM compares paths case-insensitively.
+    if (other.path.toLowerCase() === mine.path.toLowerCase()) {
       return {
         field: "routePrefix",
         owner: other.owner,

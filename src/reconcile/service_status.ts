@@ -70,6 +70,13 @@ export function serviceStatusFields(service: ArmApimService): Omit<
 /** Ready once the instance is provisioned and has a gateway host. */
 export function serviceVerdict(service: ArmApimService): StatusVerdict {
   const state = service.properties.provisioningState ?? "Succeeded";
+  if (state === "Failed") {
+    return {
+      state: "stalled",
+      reason: "ServiceFailed",
+      message: `API Management instance "${service.name}" is Failed`,
+    };
+  }
   if (state !== "Succeeded") {
     return {
       state: "progressing",

@@ -5,42 +5,11 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
-  RESOURCE_GROUP,
-  SUBSCRIPTION_ID,
 } from "../support/e2e_environment.ts";
+import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
 import { deployReadyWorkload } from "../support/workload.ts";
 
 const NAME_LABEL = "app.kubernetes.io/name";
-
-function apimService(
-  namespace: string,
-  name: string,
-  azureName: string,
-): object {
-  return {
-    apiVersion: "apim.operator.io/v1",
-    kind: "APIMService",
-    metadata: { name, namespace },
-    spec: {
-      name: azureName,
-      resourceGroup: RESOURCE_GROUP,
-      subscription: SUBSCRIPTION_ID,
-    },
-  };
-}
-
-function apimApi(
-  namespace: string,
-  name: string,
-  spec: Record<string, unknown>,
-): object {
-  return {
-    apiVersion: "apim.operator.io/v1",
-    kind: "APIMAPI",
-    metadata: { name, namespace },
-    spec,
-  };
-}
 
 Deno.test("a ready workload's API is imported, linked, Ready, and its deployment record removed", async () => {
   await using env = await E2eEnvironment.start();
@@ -55,8 +24,8 @@ Deno.test("a ready workload's API is imported, linked, Ready, and its deployment
     contentType: "application/json",
   });
   await env.apply([
-    apimService(opNs, "shared-apim", "apim-reg"),
-    apimApi(ns, "petstore", {
+    apimServiceManifest(opNs, "shared-apim", "apim-reg"),
+    apimApiManifest(ns, "petstore", {
       APIID: "petstore",
       serviceUrl: app.url,
       routePrefix: "/pets/v1",

@@ -127,3 +127,23 @@ Deno.test("findClaimConflict() finds the conflict among unrelated claims", () =>
 Deno.test("findClaimConflict() finds nothing without other claims", () => {
   assert.equal(findClaimConflict(mine, []), undefined);
 });
+
+Deno.test("findClaimConflict() compares paths case-insensitively, as APIM does", () => {
+  const conflict = findClaimConflict(
+    {
+      owner: "b/new",
+      creationTimestamp: "2026-01-02T00:00:00Z",
+      service: "s",
+      apiId: "x",
+      path: "Orders/V1",
+    },
+    [{
+      owner: "a/old",
+      creationTimestamp: "2026-01-01T00:00:00Z",
+      service: "s",
+      apiId: "y",
+      path: "orders/v1",
+    }],
+  );
+  assert.equal(conflict?.field, "routePrefix");
+});

@@ -172,6 +172,7 @@ Deno.test("sameConditions() ignores transition times and order", () => {
     message: "a",
   }, { generation: 1, now: t1 });
   assert.equal(sameConditions(a, [...b].reverse()), true);
+  assert.equal(sameConditions([...a].reverse(), b), true);
 });
 
 Deno.test("sameConditions() tells apart status, reason, message and observedGeneration", () => {

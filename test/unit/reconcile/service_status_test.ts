@@ -238,3 +238,9 @@ Deno.test("serviceVerdict() is stalled when the instance reports no gateway host
       'API Management instance "OGF-Z3-06162021-Premium" reports no gateway hostname',
   });
 });
+
+Deno.test("serviceVerdict() is stalled when the instance failed to provision", () => {
+  const verdict = serviceVerdict(service({ provisioningState: "Failed" }));
+  assert.equal(verdict.state, "stalled");
+  assert.equal(verdict.reason, "ServiceFailed");
+});

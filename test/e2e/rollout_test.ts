@@ -1,0 +1,180 @@
+// End to end: later rollouts re-import only when the document changed, and a restart mid-import does not import twice.
+import assert from "node:assert/strict";
+import type { GenericObject } from "../../src/kube/kube_object.ts";
+import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
+import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import { deployReadyWorkload, makeRolloutReady } from "../support/workload.ts";
+
+const LABELS = { "app.kubernetes.io/name": "petstore" };
+
+function registeredReplicaSet(api: GenericObject): string | undefined {
+  const status = api["status"] as
+    | { registeredReplicaSet?: { name?: string } }
+    | undefined;
+  return status?.registeredReplicaSet?.name;
+}
+
+async function rollOut(
+  env: E2eEnvironment,
+  ns: string,
+  image: string,
+): Promise<string> {
+  await env.apis.deployments.mergePatch("petstore", {
+    spec: { template: { spec: { containers: [{ name: "api", image }] } } },
+  }, { namespace: ns });
+  const rs = await makeRolloutReady(env, ns, "petstore", LABELS);
+  return rs.metadata?.name ?? "";
+}
+
+Deno.test("an unchanged document makes no ARM write on a new rollout; a changed one is imported once", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("rollout");
+  const opNs = await env.namespace("rollout-op");
+  const service = env.addService("apim-rollout");
+  service.createProduct("starter");
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([
+    apimServiceManifest(opNs, "apim", "apim-rollout"),
+    apimApiManifest(ns, "petstore", {
+      APIID: "petstore",
+      serviceUrl: app.url,
+      routePrefix: "/pets",
+      openApiDefinitionUrl: "/openapi.json",
+      apimService: "apim",
+      productIds: ["starter"],
+    }),
+  ]);
+  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
+  const first = await deployReadyWorkload(env, ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) => isReady(a) && registeredReplicaSet(a) === first.metadata?.name,
+    "the first rollout registered",
+  );
+  const importPuts = () =>
+    env.apim.countRequests({ method: "PUT", path: /\/service\/[^/]+\/apis\/petstore$/ });
+  assert.equal(importPuts(), 1);
+  const writesAfterFirst = env.apim.writes();
+  const fetchesAfterFirst = app.fetches;
+
+  const second = await rollOut(env, ns, "petstore:2");
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) => isReady(a) && registeredReplicaSet(a) === second,
+    "the second rollout registered",
+  );
+  assert.ok(
+    app.fetches > fetchesAfterFirst,
+    "the new rollout's document was fetched",
+  );
+  assert.equal(
+    env.apim.writes(),
+    writesAfterFirst,
+    "no ARM write for an unchanged document",
+  );
+
+  app.serve(await fixtureDocument("petstore-v2.json"));
+  const third = await rollOut(env, ns, "petstore:3");
+  const api = await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) => isReady(a) && registeredReplicaSet(a) === third,
+    "the third rollout registered",
+  );
+  assert.equal(
+    importPuts(),
+    2,
+    "the changed document was imported exactly once more",
+  );
+  const operations = service.currentRevision("petstore")?.operations.map((o) =>
+    o.name
+  ).sort();
+  assert.deepEqual(operations, [
+    "createpet",
+    "deletepet",
+    "listpets",
+    "showpetbyid",
+  ]);
+  assert.deepEqual(
+    service.api("petstore")?.productIds,
+    ["starter"],
+    "links survive the re-import",
+  );
+  const status = api["status"] as { documentDigest?: string };
+  assert.notEqual(status.documentDigest, undefined);
+});
+
+Deno.test("an operator killed during an async import finishes it after a restart without importing again", async () => {
+  await using env = await E2eEnvironment.start({
+    knobs: {
+      importPolls: 1_000,
+      importDurationMs: 6_000,
+      pollRetryAfterSeconds: 1,
+    },
+  });
+  const ns = await env.namespace("restart");
+  const opNs = await env.namespace("restart-op");
+  env.addService("apim-restart");
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([
+    apimServiceManifest(opNs, "apim", "apim-restart"),
+    apimApiManifest(ns, "petstore", {
+      APIID: "petstore",
+      serviceUrl: app.url,
+      routePrefix: "/pets",
+      openApiDefinitionUrl: "/openapi.json",
+      apimService: "apim",
+    }),
+  ]);
+  const options = { watchNamespaces: [ns, opNs], operatorNamespace: opNs };
+  const first = env.operator(options);
+  await deployReadyWorkload(env, ns, "petstore", LABELS);
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) =>
+      (a["status"] as { pendingOperation?: unknown } | undefined)
+        ?.pendingOperation !== undefined,
+    "the import's operation to be recorded in status",
+  );
+  const killed = await first.kill();
+  assert.equal(killed.success, false);
+
+  const second = env.operator(options);
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    isReady,
+    "the API to become Ready",
+    90_000,
+  );
+  assert.equal(
+    env.apim.countRequests({ method: "PUT", path: /\/service\/[^/]+\/apis\/petstore$/ }),
+    1,
+    "a single import PUT across both processes",
+  );
+  assert.ok(second.logsMatching("✅ APIM async import completed").length > 0);
+  assert.equal(
+    second.logsMatching("📤 Sending request to APIM").length,
+    0,
+    "the restart did not import",
+  );
+});
