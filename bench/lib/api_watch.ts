@@ -22,7 +22,7 @@ interface Waiter {
   predicate: (state: ApiState) => boolean;
   resolve: (at: number) => void;
   reject: (error: Error) => void;
-  timer: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 function stateOf(object: GenericObject, at: number): ApiState {

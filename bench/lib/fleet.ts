@@ -15,10 +15,10 @@ import { DocumentHost } from "./documents.ts";
 import { hotSpots } from "./inspector.ts";
 import { note } from "./log.ts";
 import {
-  app,
-  type App,
   apimApiManifest,
   apimServiceManifest,
+  type App,
+  app,
   paths,
   Writer,
 } from "./objects.ts";

@@ -9,7 +9,10 @@ const messageSchema = z.object({
   result: z.unknown().optional(),
   error: z.object({ message: z.string() }).loose().optional(),
 }).loose();
-const heapUsageSchema = z.object({ usedSize: z.number(), totalSize: z.number() })
+const heapUsageSchema = z.object({
+  usedSize: z.number(),
+  totalSize: z.number(),
+})
   .loose();
 
 /** V8 heap usage in bytes. */
@@ -167,9 +170,7 @@ export function hotSpots(
     total += us;
     const url = node.callFrame.url.replace(`file://${repoRoot}`, "");
     const fn = node.callFrame.functionName || "(anonymous)";
-    const frame = url
-      ? `${fn} (${url}:${node.callFrame.lineNumber + 1})`
-      : fn;
+    const frame = url ? `${fn} (${url}:${node.callFrame.lineNumber + 1})` : fn;
     byFrame.set(frame, (byFrame.get(frame) ?? 0) + us);
     const file = url ? url.replace(/^.*\/node_modules\/\.deno\//, "npm:") : fn;
     byFile.set(file, (byFile.get(file) ?? 0) + us);
@@ -186,5 +187,77 @@ export function hotSpots(
     totalMs: Math.round(total / 1000),
     spots: rank(byFrame),
     byFile: rank(byFile),
+  };
+}
+
+/** A node of a V8 sampling heap profile. */
+export interface HeapProfileNode {
+  callFrame: ProfileNode["callFrame"];
+  selfSize: number;
+  children?: HeapProfileNode[];
+}
+
+/** Starts sampling allocations (objects still alive when the profile is read are what it shows). */
+export async function startHeapSampling(
+  inspector: Inspector,
+  samplingInterval = 16_384,
+): Promise<void> {
+  await inspector.call("HeapProfiler.enable");
+  await inspector.call("HeapProfiler.startSampling", { samplingInterval });
+}
+
+/** Reads the sampling heap profile (live allocations by allocation site). */
+export async function heapSamplingProfile(
+  inspector: Inspector,
+): Promise<HeapProfileNode> {
+  const result = await inspector.call("HeapProfiler.getSamplingProfile") as {
+    profile: { head: HeapProfileNode };
+  };
+  return result.profile.head;
+}
+
+/**
+ * Live bytes by allocation site and by the first frame in the repository's `src/` on the stack
+ * (what code holds the memory), from a sampling heap profile.
+ */
+export function heapHotSpots(
+  head: HeapProfileNode,
+  repoRoot: string,
+  top = 20,
+): {
+  totalMiB: number;
+  bySite: Array<{ frame: string; MiB: number }>;
+  bySrcCaller: Array<{ frame: string; MiB: number }>;
+} {
+  const bySite = new Map<string, number>();
+  const byCaller = new Map<string, number>();
+  let total = 0;
+  const frameOf = (node: HeapProfileNode) => {
+    const url = node.callFrame.url.replace(`file://${repoRoot}`, "");
+    return `${node.callFrame.functionName || "(anonymous)"} (${
+      url.replace(/^.*\/node_modules\/\.deno\//, "npm:")
+    }:${node.callFrame.lineNumber + 1})`;
+  };
+  const walk = (node: HeapProfileNode, srcCaller: string | undefined) => {
+    const url = node.callFrame.url.replace(`file://${repoRoot}`, "");
+    const caller = url.startsWith("src/") ? frameOf(node) : srcCaller;
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      const site = frameOf(node);
+      bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+      const key = caller ?? "(outside src/)";
+      byCaller.set(key, (byCaller.get(key) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children ?? []) walk(child, caller);
+  };
+  walk(head, undefined);
+  const rank = (map: Map<string, number>) =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map((
+      [frame, bytes],
+    ) => ({ frame, MiB: Math.round((bytes / 1048576) * 100) / 100 }));
+  return {
+    totalMiB: Math.round((total / 1048576) * 100) / 100,
+    bySite: rank(bySite),
+    bySrcCaller: rank(byCaller),
   };
 }

@@ -15,7 +15,8 @@ export const paths = {
   replicaSet: (ns: string, name: string) =>
     `/apis/apps/v1/namespaces/${ns}/replicasets/${name}`,
   pods: (ns: string) => `/api/v1/namespaces/${ns}/pods`,
-  apimApis: (ns: string) => `/apis/apim.operator.io/v1/namespaces/${ns}/apimapis`,
+  apimApis: (ns: string) =>
+    `/apis/apim.operator.io/v1/namespaces/${ns}/apimapis`,
   apimApi: (ns: string, name: string) =>
     `/apis/apim.operator.io/v1/namespaces/${ns}/apimapis/${name}`,
   apimServices: (ns: string) =>
@@ -219,7 +220,11 @@ export class Writer {
   constructor(readonly kube: KubeClient) {}
 
   /** POSTs `body` to `path`; an existing object is fine when `allowExisting`. */
-  async create(path: string, body: object, allowExisting = false): Promise<void> {
+  async create(
+    path: string,
+    body: object,
+    allowExisting = false,
+  ): Promise<void> {
     try {
       await this.kube.request({ method: "POST", path, body });
     } catch (error) {

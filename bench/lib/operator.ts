@@ -60,7 +60,9 @@ export class BenchOperator implements AsyncDisposable {
       "run",
       "-P=operator",
       "--quiet",
-      ...(inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`]),
+      ...(inspectPort === undefined
+        ? []
+        : [`--inspect=127.0.0.1:${inspectPort}`]),
       "src/main.ts",
       `--kubeconfig=${world.operatorKubeconfig}`,
       `--operator-namespace=${options.operatorNamespace}`,

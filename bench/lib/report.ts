@@ -100,9 +100,9 @@ export function renderMarkdown(results: BenchResults): string {
     }
     for (const row of scenario.rows) {
       lines.push(
-        `| ${name} | ${row.metric} | ${cell(row)} | ${
-          row.target || "–"
-        } | ${verdict(row.met)} |`,
+        `| ${name} | ${row.metric} | ${cell(row)} | ${row.target || "–"} | ${
+          verdict(row.met)
+        } |`,
       );
     }
   }
@@ -130,10 +130,22 @@ export function renderMarkdown(results: BenchResults): string {
 
 /** A plain-text table for the terminal. */
 export function renderTable(results: BenchResults): string {
-  const rows: string[][] = [["scenario", "metric", "measured", "target", "met"]];
+  const rows: string[][] = [[
+    "scenario",
+    "metric",
+    "measured",
+    "target",
+    "met",
+  ]];
   for (const [name, scenario] of Object.entries(results.scenarios)) {
     if (scenario.error) {
-      rows.push([name, "FAILED", scenario.error.split("\n")[0] ?? "", "", "no"]);
+      rows.push([
+        name,
+        "FAILED",
+        scenario.error.split("\n")[0] ?? "",
+        "",
+        "no",
+      ]);
     }
     for (const row of scenario.rows) {
       rows.push([
@@ -145,9 +157,10 @@ export function renderTable(results: BenchResults): string {
       ]);
     }
   }
-  const widths = rows[0]?.map((_, i) =>
-    Math.min(70, Math.max(...rows.map((r) => (r[i] ?? "").length)))
-  ) ?? [];
+  const widths =
+    rows[0]?.map((_, i) =>
+      Math.min(70, Math.max(...rows.map((r) => (r[i] ?? "").length)))
+    ) ?? [];
   return rows.map((r) =>
     r.map((c, i) => c.slice(0, 70).padEnd(widths[i] ?? 0)).join("  ").trimEnd()
   ).join("\n") + "\n";

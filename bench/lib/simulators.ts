@@ -103,11 +103,15 @@ export class Simulators implements AsyncDisposable {
       });
       return response;
     });
-    holder.simulator = new ApimSimulator({
-      verify: (header) => entra.verifyAccessToken(header),
-      knobs,
-      requestLogLimit: 2_000_000,
-    }, server.url, server);
+    holder.simulator = new ApimSimulator(
+      {
+        verify: (header) => entra.verifyAccessToken(header),
+        knobs,
+        requestLogLimit: 2_000_000,
+      },
+      server.url,
+      server,
+    );
     return new Simulators(holder.simulator, entra, timings);
   }
 

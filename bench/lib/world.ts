@@ -103,9 +103,8 @@ export class BenchWorld implements AsyncDisposable {
       const version = versionSchema.parse(
         await kube.request({ method: "GET", path: "/version" }),
       );
-      const etcd = await fetch(`${plane.etcdUrl}/version`).then((r) =>
-        r.json()
-      ).catch(() => ({}));
+      const etcd = await fetch(`${plane.etcdUrl}/version`).then((r) => r.json())
+        .catch(() => ({}));
       const operatorUser = await plane.mintUser(OPERATOR_USER, [
         "system:masters",
       ]);

@@ -7,10 +7,10 @@ import { retireApis } from "../lib/cleanup.ts";
 import { DocumentHost } from "../lib/documents.ts";
 import { note } from "../lib/log.ts";
 import {
-  app,
-  type App,
   apimApiManifest,
   apimServiceManifest,
+  type App,
+  app,
   paths,
   replicaSetName,
   Writer,
@@ -18,12 +18,8 @@ import {
 import { BenchOperator } from "../lib/operator.ts";
 import { nowMs, range, sleep } from "../lib/pool.ts";
 import { infoRow, targetRow } from "../lib/report.ts";
-import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
-import {
-  REALISTIC_KNOBS,
-  Simulators,
-  ZERO_KNOBS,
-} from "../lib/simulators.ts";
+import type { ScenarioContext, ScenarioOutput } from "../lib/scenario.ts";
+import { REALISTIC_KNOBS, Simulators, ZERO_KNOBS } from "../lib/simulators.ts";
 import { summarize } from "../lib/stats.ts";
 
 /** One measured rollout. */
@@ -94,7 +90,9 @@ async function runPhase(ctx: ScenarioContext, phase: Phase) {
     }));
     const perStream = Math.ceil(phase.rollouts / phase.streams);
     note(
-      `latency ${phase.name}: ${perStream * phase.streams} rollouts in ${phase.streams} stream(s)`,
+      `latency ${phase.name}: ${
+        perStream * phase.streams
+      } rollouts in ${phase.streams} stream(s)`,
     );
     const rollout = async (a: App, revision: number): Promise<void> => {
       const oldName = replicaSetName(a, revision - 1);
@@ -166,7 +164,10 @@ async function runPhase(ctx: ScenarioContext, phase: Phase) {
 }
 
 /** Rollouts with a new document each (a re-import), at zero latency and at realistic latency. */
-export const latencyScenario: Scenario = async (ctx, out) => {
+export async function latencyScenario(
+  ctx: ScenarioContext,
+  out: ScenarioOutput,
+): Promise<void> {
   const phases: Phase[] = [
     {
       name: "zero",
@@ -219,4 +220,4 @@ export const latencyScenario: Scenario = async (ctx, out) => {
       ),
     );
   }
-};
+}

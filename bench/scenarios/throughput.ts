@@ -1,8 +1,14 @@
 // Throughput: N APIMAPIs created at once against realistic ARM (150 ms/call, 3 s imports, ARM's write budget).
-import { dropFleet, fleetApps, type FleetRun, registerFleet, rememberFleet } from "../lib/fleet.ts";
+import {
+  dropFleet,
+  fleetApps,
+  type FleetRun,
+  registerFleet,
+  rememberFleet,
+} from "../lib/fleet.ts";
 import { note } from "../lib/log.ts";
 import { infoRow, type ResultRow, targetRow } from "../lib/report.ts";
-import type { Scenario } from "../lib/scenario.ts";
+import type { ScenarioContext, ScenarioOutput } from "../lib/scenario.ts";
 import { REALISTIC_KNOBS } from "../lib/simulators.ts";
 
 /** ARM's 2024 token buckets per subscription and principal (the simulator's defaults, made explicit). */
@@ -49,7 +55,10 @@ function rows(label: string, run: FleetRun): ResultRow[] {
 }
 
 /** Registers a fleet without links, drops it, then one with a product and a tag per API (kept). */
-export const throughputScenario: Scenario = async (ctx, out) => {
+export async function throughputScenario(
+  ctx: ScenarioContext,
+  out: ScenarioOutput,
+): Promise<void> {
   const count = ctx.quick ? 50 : 500;
   const knobs = { ...REALISTIC_KNOBS, throttle: REALISTIC_THROTTLE };
   const timeoutMs = ctx.quick ? 300_000 : 600_000;
@@ -93,4 +102,4 @@ export const throughputScenario: Scenario = async (ctx, out) => {
   out.data["links"] = linked;
   out.rows.push(...rows("1 product + 1 tag", linked));
   if (linked.notReady.length === 0) rememberFleet(ctx, linked);
-};
+}

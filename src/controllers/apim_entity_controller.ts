@@ -8,11 +8,7 @@ import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceDescriptor } from "../kube/resource.ts";
 import type { ResourceApi } from "../kube/resource_api.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
-import {
-  conditionsFor,
-  findCondition,
-  type StatusVerdict,
-} from "../reconcile/conditions.ts";
+import { type StatusVerdict } from "../reconcile/conditions.ts";
 import { differingFields } from "../reconcile/plan_entity.ts";
 import {
   type Controller,
@@ -21,6 +17,7 @@ import {
   makeController,
 } from "./controller.ts";
 import { describeFailure, ReportedFailure } from "./failure.ts";
+import { failureVerdict, reportVerdict } from "./verdict_status.ts";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
@@ -28,7 +25,7 @@ import {
   serviceIdentity,
   serviceRef,
 } from "./service_lookup.ts";
-import { patchStatus, type StatusPatch } from "./status_patch.ts";
+import { type StatusPatch } from "./status_patch.ts";
 
 /** The CR shape the lifecycle needs. */
 export interface EntityObject extends KubeObject {
@@ -96,34 +93,27 @@ export function apimEntityController<
     });
   }
 
-  async function report(
+  function report(
     object: T,
     verdict: StatusVerdict,
     fields: StatusPatch,
     signal: AbortSignal,
-  ): Promise<void> {
-    const before = findCondition(object.status?.conditions, "Ready");
-    const conditions = conditionsFor(object.status?.conditions, verdict, {
-      generation: object.metadata.generation,
-      now: new Date(ctx.clock.now()).toISOString(),
-    });
-    await patchStatus(api, object, {
-      ...fields,
-      ...(verdict.state === "stalled"
-        ? { phase: "Error", message: verdict.message }
-        : {}),
-      observedGeneration: object.metadata.generation ?? null,
-      conditions,
-    }, signal);
-    const after = findCondition(conditions, "Ready");
-    if (before?.status !== after?.status || before?.reason !== after?.reason) {
-      await event(
-        object,
-        verdict.state === "stalled" ? "Warning" : "Normal",
-        verdict.reason,
-        verdict.message,
-      );
-    }
+  ): Promise<T> {
+    // The seed's phase/message: Created when in sync, Error when stalled.
+    const seed = verdict.state === "stalled"
+      ? { phase: "Error", message: verdict.message }
+      : {};
+    return reportVerdict(
+      ctx,
+      { api, resource: kind.resource },
+      object,
+      verdict,
+      {
+        ...fields,
+        ...seed,
+      },
+      signal,
+    );
   }
 
   /** The older CR wins when two name the same entity in the same instance. */
@@ -280,18 +270,7 @@ export function apimEntityController<
       return await converge(object, signal);
     } catch (error) {
       const failure = describeFailure(error);
-      await report(
-        object,
-        {
-          state: failure.decision.kind === "terminal"
-            ? "stalled"
-            : "progressing",
-          reason: failure.reason,
-          message: failure.message,
-        },
-        {},
-        signal,
-      ).catch(() => {});
+      await report(object, failureVerdict(failure), {}, signal).catch(() => {});
       throw new ReportedFailure(failure);
     }
   }

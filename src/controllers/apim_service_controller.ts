@@ -4,25 +4,16 @@ import type { ApimService } from "../crd/apim_service.ts";
 import { apimServices } from "../crd/resources.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
-import {
-  conditionsFor,
-  findCondition,
-  type StatusVerdict,
-} from "../reconcile/conditions.ts";
+import type { StatusVerdict } from "../reconcile/conditions.ts";
 import {
   serviceStatusFields,
   serviceVerdict,
 } from "../reconcile/service_status.ts";
-import {
-  type Controller,
-  involvedObject,
-  jittered,
-  makeController,
-} from "./controller.ts";
+import { type Controller, jittered, makeController } from "./controller.ts";
 import { describeFailure, ReportedFailure } from "./failure.ts";
+import { failureVerdict, reportVerdict } from "./verdict_status.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import { serviceRef } from "./service_lookup.ts";
-import { patchStatus } from "./status_patch.ts";
 
 /** How soon a service that is still provisioning is looked at again. */
 const PROVISIONING_RECHECK_MS = 60_000;
@@ -34,30 +25,14 @@ export function apimServiceController(
 ): Controller {
   const { caches, kinds } = ctx;
 
-  async function report(
+  function report(
     service: ApimService,
     verdict: StatusVerdict,
     fields: Record<string, unknown>,
     signal: AbortSignal,
-  ): Promise<void> {
-    const before = findCondition(service.status?.conditions, "Ready");
-    const conditions = conditionsFor(service.status?.conditions, verdict, {
-      generation: service.metadata.generation,
-      now: new Date(ctx.clock.now()).toISOString(),
-    });
-    await patchStatus(kinds.apimServices, service, {
-      ...fields,
-      observedGeneration: service.metadata.generation ?? null,
-      conditions,
-    }, signal);
-    const after = findCondition(conditions, "Ready");
-    if (before?.status !== after?.status || before?.reason !== after?.reason) {
-      await ctx.events.record(involvedObject(apimServices, service), {
-        type: verdict.state === "ready" ? "Normal" : "Warning",
-        reason: verdict.reason,
-        note: verdict.message,
-      });
-    }
+  ): Promise<ApimService> {
+    const target = { api: kinds.apimServices, resource: apimServices };
+    return reportVerdict(ctx, target, service, verdict, fields, signal);
   }
 
   async function reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
@@ -69,18 +44,7 @@ export function apimServiceController(
       instance = await getApimService(ctx.arm, serviceRef(service));
     } catch (error) {
       const failure = describeFailure(error);
-      await report(
-        service,
-        {
-          state: failure.decision.kind === "terminal"
-            ? "stalled"
-            : "progressing",
-          reason: failure.reason,
-          message: failure.message,
-        },
-        {},
-        signal,
-      );
+      await report(service, failureVerdict(failure), {}, signal);
       throw new ReportedFailure(failure);
     }
     const verdict = serviceVerdict(instance);

@@ -64,6 +64,7 @@ import { involvedObject } from "./controller.ts";
 import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
 import type { OperatorContext } from "./operator_context.ts";
+import { failureVerdict } from "./verdict_status.ts";
 import {
   lookupService,
   serviceIdentity,
@@ -679,11 +680,7 @@ export class Registration {
     });
     try {
       await this.#report(
-        {
-          state: terminal ? "stalled" : "progressing",
-          reason: failed.reason,
-          message: failed.message,
-        },
+        failureVerdict(failed),
         {
           lastError: {
             code: failed.reason,

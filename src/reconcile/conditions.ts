@@ -10,6 +10,15 @@ export interface StatusVerdict {
   state: "ready" | "progressing" | "stalled";
   reason: string;
   message: string;
+  /** Something went wrong (a failure that is retried is progressing, but still worth a Warning). */
+  problem?: boolean;
+}
+
+/** The Event type a verdict is announced with. */
+export function eventTypeOf(verdict: StatusVerdict): "Normal" | "Warning" {
+  return verdict.state === "stalled" || verdict.problem === true
+    ? "Warning"
+    : "Normal";
 }
 
 const OWN_TYPES: readonly string[] = ["Ready", "Reconciling", "Stalled"];

@@ -14,6 +14,7 @@ import {
   metricsUrl,
   objectOf,
   operatorArgs,
+  operatorEnv,
   RegistrationScenario,
   renderChart,
   uniqueReleaseName,
@@ -103,7 +104,10 @@ async function startUnderChartRbac(
   });
   const operator = stack.use(startOperator({
     args,
-    env: env.operatorEnv({ POD_NAMESPACE: operatorNamespace }),
+    env: env.operatorEnv({
+      ...operatorEnv(deployment),
+      POD_NAMESPACE: operatorNamespace,
+    }),
   }));
   const owned = stack.move();
   return {
@@ -126,11 +130,11 @@ Deno.test("under the chart's ServiceAccount and RBAC the operator leads, registe
   await using charted = await startUnderChartRbac(env);
   const { operator, scenario, operatorNamespace, release } = charted;
   assert.ok(
-    charted.args.includes("--leader-elect=true"),
+    charted.args.includes("--leader-elect"),
     charted.args.join(" "),
   );
   assert.ok(
-    charted.args.includes("--metrics-secure=true"),
+    charted.args.includes("--metrics-secure"),
     charted.args.join(" "),
   );
 

@@ -61,7 +61,10 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     "the first rollout registered",
   );
   const importPuts = () =>
-    env.apim.countRequests({ method: "PUT", path: /\/service\/[^/]+\/apis\/petstore$/ });
+    env.apim.countRequests({
+      method: "PUT",
+      path: /\/service\/[^/]+\/apis\/petstore$/,
+    });
   assert.equal(importPuts(), 1);
   const writesAfterFirst = env.apim.writes();
   const fetchesAfterFirst = app.fetches;
@@ -167,7 +170,10 @@ Deno.test("an operator killed during an async import finishes it after a restart
     90_000,
   );
   assert.equal(
-    env.apim.countRequests({ method: "PUT", path: /\/service\/[^/]+\/apis\/petstore$/ }),
+    env.apim.countRequests({
+      method: "PUT",
+      path: /\/service\/[^/]+\/apis\/petstore$/,
+    }),
     1,
     "a single import PUT across both processes",
   );

@@ -249,6 +249,26 @@ export class E2eEnvironment implements AsyncDisposable {
     );
   }
 
+  /** The Events (events.k8s.io/v1) recorded about an object: `{type, reason, note}` each. */
+  async eventsFor(
+    namespace: string,
+    name: string,
+  ): Promise<Array<{ type: string; reason: string; note: string }>> {
+    const list = await this.kube.request({
+      method: "GET",
+      path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+    }) as { items?: Array<Record<string, unknown>> };
+    return (list.items ?? [])
+      .filter((e) =>
+        (e["regarding"] as { name?: string } | undefined)?.name === name
+      )
+      .map((e) => ({
+        type: String(e["type"] ?? ""),
+        reason: String(e["reason"] ?? ""),
+        note: String(e["note"] ?? ""),
+      }));
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     for (const cleanup of this.#cleanups.reverse()) await cleanup();
     this.kube.close();

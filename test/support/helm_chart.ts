@@ -128,18 +128,35 @@ export function objectOf(
   return found[0]!;
 }
 
-/** The args of the operator container of a rendered (or read back) Deployment. */
-export function operatorArgs(deployment: GenericObject): string[] {
+interface Container {
+  name: string;
+  args?: string[];
+  env?: Array<{ name: string; value?: string }>;
+}
+
+function operatorContainer(deployment: GenericObject): Container {
   const spec = deployment["spec"] as {
-    template: {
-      spec: { containers: Array<{ name: string; args?: string[] }> };
-    };
+    template: { spec: { containers: Container[] } };
   };
   const container = spec.template.spec.containers.find((c) =>
     c.name === "operator"
   );
   assert.ok(container, "the Deployment has an operator container");
-  return container.args ?? [];
+  return container;
+}
+
+/** The args of the operator container of a rendered (or read back) Deployment. */
+export function operatorArgs(deployment: GenericObject): string[] {
+  return operatorContainer(deployment).args ?? [];
+}
+
+/** The operator container's environment variables with literal values (not those from the downward API). */
+export function operatorEnv(deployment: GenericObject): Record<string, string> {
+  return Object.fromEntries(
+    (operatorContainer(deployment).env ?? []).flatMap((e) =>
+      e.value === undefined ? [] : [[e.name, e.value]]
+    ),
+  );
 }
 
 /** `args` with each `--name=value` of `flags` replacing the flag's previous occurrences (or appended). */

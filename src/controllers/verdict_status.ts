@@ -1,0 +1,69 @@
+// Writes a verdict into an object's status (the condition trio, observedGeneration) and announces changes as Events.
+import type { Condition } from "../crd/meta.ts";
+import type { KubeObject } from "../kube/kube_object.ts";
+import type { ResourceDescriptor } from "../kube/resource.ts";
+import type { ResourceApi } from "../kube/resource_api.ts";
+import {
+  conditionsFor,
+  eventTypeOf,
+  findCondition,
+  type StatusVerdict,
+} from "../reconcile/conditions.ts";
+import { involvedObject } from "./controller.ts";
+import type { Failure } from "./failure.ts";
+import type { OperatorContext } from "./operator_context.ts";
+import { patchStatus, type StatusPatch } from "./status_patch.ts";
+
+/** An object of ours: metadata plus a status with conditions. */
+export type ReportedObject = KubeObject & {
+  status?: { conditions?: Condition[] | undefined } | undefined;
+};
+
+/** Where a verdict is written. */
+export interface VerdictTarget<T extends ReportedObject> {
+  api: ResourceApi<T>;
+  resource: ResourceDescriptor;
+}
+
+/** The verdict of a failure: stalled when retrying cannot help, else progressing (both Warnings). */
+export function failureVerdict(failure: Failure): StatusVerdict {
+  return {
+    state: failure.decision.kind === "terminal" ? "stalled" : "progressing",
+    reason: failure.reason,
+    message: failure.message,
+    problem: true,
+  };
+}
+
+/**
+ * Patches `verdict` and `fields` into the object's status (guarded by its resourceVersion) and
+ * records an Event when the Ready condition's status or reason changes. Returns the updated object.
+ */
+export async function reportVerdict<T extends ReportedObject>(
+  ctx: OperatorContext,
+  target: VerdictTarget<T>,
+  object: T,
+  verdict: StatusVerdict,
+  fields: StatusPatch,
+  signal: AbortSignal,
+): Promise<T> {
+  const before = findCondition(object.status?.conditions, "Ready");
+  const conditions = conditionsFor(object.status?.conditions, verdict, {
+    generation: object.metadata?.generation,
+    now: new Date(ctx.clock.now()).toISOString(),
+  });
+  const updated = await patchStatus(target.api, object, {
+    ...fields,
+    observedGeneration: object.metadata?.generation ?? null,
+    conditions,
+  }, signal);
+  const after = findCondition(conditions, "Ready");
+  if (before?.status !== after?.status || before?.reason !== after?.reason) {
+    await ctx.events.record(involvedObject(target.resource, object), {
+      type: eventTypeOf(verdict),
+      reason: verdict.reason,
+      note: verdict.message,
+    });
+  }
+  return updated;
+}
