@@ -19,17 +19,22 @@ export interface AzureTime {
   /** Union of the request intervals (receipt to answer): time an ARM call was outstanding. */
   busyMs: number;
   /**
-   * Waits ARM asked for with Retry-After on 202 answers, each capped at the actual gap until the
-   * API's next request (a poll sent late is operator time, a poll sent early is not credited).
+   * Waits ARM asked for with Retry-After (202s, LRO-shaped 200/201 answers, 429s), each capped at
+   * the actual gap until the API's next request (a poll sent late is operator time).
    */
   mandatedWaitMs: number;
   /** busyMs + mandatedWaitMs. */
   totalMs: number;
+  /**
+   * Operator time between an answer carrying Retry-After and the API's next request beyond what
+   * Retry-After asked for (e.g. a requeue floor, or the status writes done before requeueing).
+   */
+  pollLatenessMs: number;
 }
 
 /**
  * The part of `[from, to]` spent waiting for Azure on behalf of API `apiId`: the union of its
- * ARM request intervals plus the Retry-After waits ARM imposed after 202 answers.
+ * ARM request intervals plus the Retry-After waits ARM asked for.
  */
 export function azureTime(
   timings: readonly ArmTiming[],
@@ -50,20 +55,23 @@ export function azureTime(
     coveredUntil = Math.max(coveredUntil, t.end);
   }
   let mandated = 0;
+  let late = 0;
   for (let i = 0; i < mine.length; i++) {
     const t = mine[i];
-    if (!t || t.status !== 202 || t.retryAfter === null) continue;
+    if (!t || t.retryAfter === null) continue;
     const asked = Number(t.retryAfter) * 1000;
-    if (!Number.isFinite(asked) || asked <= 0) continue;
+    if (!Number.isFinite(asked) || asked < 0) continue;
     const next = mine.slice(i + 1).find((n) => n.start >= t.end);
     const gap = (next?.start ?? to) - t.end;
     mandated += Math.max(0, Math.min(asked, gap));
+    if (next) late += Math.max(0, gap - asked);
   }
   return {
     requests: mine.length,
     busyMs: Math.round(busy * 10) / 10,
     mandatedWaitMs: Math.round(mandated * 10) / 10,
     totalMs: Math.round((busy + mandated) * 10) / 10,
+    pollLatenessMs: Math.round(late * 10) / 10,
   };
 }
 

@@ -19,6 +19,8 @@ const eventSchema = z.object({
   user: z.object({ username: z.string() }).loose(),
   objectRef: z.object({
     resource: z.string().optional(),
+    namespace: z.string().optional(),
+    name: z.string().optional(),
     subresource: z.string().optional(),
   }).loose().optional(),
   responseStatus: z.object({ code: z.number().optional() }).loose().optional(),
@@ -33,6 +35,9 @@ export interface AuditedRequest {
   /** `verb resource[/subresource]`. */
   shape: string;
   code: number;
+  namespace: string;
+  /** Object name ("" for collections). */
+  name: string;
 }
 
 /** The operator's Kubernetes requests in a window, by `verb resource[/subresource]`. */
@@ -76,17 +81,35 @@ export async function readAuditLog(
       verb: event.verb,
       shape: `${event.verb} ${resource}${sub ? `/${sub}` : ""}`,
       code: event.responseStatus?.code ?? 0,
+      namespace: event.objectRef?.namespace ?? "",
+      name: event.objectRef?.name ?? "",
     });
   }
   return requests;
 }
 
-/** Counts the audited requests received in `[from, to]` (ms). */
+/**
+ * Whether a request concerns the objects named after API `name` in `namespace`: the APIMAPI, its
+ * APIMAPIDeployment and their Events (`<name>.<suffix>`); creates carry no name and count too.
+ */
+export function concerns(
+  request: AuditedRequest,
+  namespace: string,
+  name: string,
+): boolean {
+  return request.namespace === namespace &&
+    (request.name === name || request.name.startsWith(`${name}.`) ||
+      (request.name === "" && request.verb === "create"));
+}
+
+/** Counts the audited requests received in `[from, to]` (ms) that satisfy `keep`. */
 export function countKubeRequests(
-  requests: readonly AuditedRequest[],
+  all: readonly AuditedRequest[],
   from: number,
   to: number,
+  keep: (request: AuditedRequest) => boolean = () => true,
 ): KubeRequestCounts {
+  const requests = all.filter(keep);
   const counts: KubeRequestCounts = {
     total: 0,
     writes: 0,

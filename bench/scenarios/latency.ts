@@ -1,8 +1,13 @@
 // Latency: from the moment a rollout's pods are ready to the APIMAPI being Ready, and the operator's share of it.
 import type { ApimKnobs } from "../../test/sim/apim_simulator.ts";
 import { ApiWatch } from "../lib/api_watch.ts";
-import { type AzureTime, azureTime } from "../lib/arm_accounting.ts";
-import { countKubeRequests, readAuditLog } from "../lib/audit.ts";
+import {
+  apiPathPattern,
+  type AzureTime,
+  azureTime,
+  pathShape,
+} from "../lib/arm_accounting.ts";
+import { concerns, countKubeRequests, readAuditLog } from "../lib/audit.ts";
 import { retireApis } from "../lib/cleanup.ts";
 import { DocumentHost } from "../lib/documents.ts";
 import { note } from "../lib/log.ts";
@@ -136,8 +141,37 @@ async function runPhase(ctx: ScenarioContext, phase: Phase) {
     await sleep(1_000);
     const audit = await readAuditLog(world.auditLogPath);
     const kubePerRollout = samples.map((s) =>
-      countKubeRequests(audit, s.t0, s.t1)
+      countKubeRequests(audit, s.t0, s.t1, (r) => concerns(r, ns, s.api))
     );
+    // A timeline of the first rollouts: ARM calls, the operator's requests and log lines.
+    const traces = samples.slice(0, 2).map((s) => {
+      const rel = (t: number) => Math.round(t - s.t0);
+      const pattern = apiPathPattern(s.api);
+      return {
+        api: s.api,
+        revision: s.revision,
+        totalMs: s.totalMs,
+        arm: sims.timings.filter((t) =>
+          t.start >= s.t0 && t.start <= s.t1 && pattern.test(t.path)
+        ).map((t) =>
+          `${rel(t.start)}..${rel(t.end)} ${t.method} ${
+            pathShape(t.path)
+          } ${t.status}${t.retryAfter ? ` retry-after=${t.retryAfter}` : ""}`
+        ),
+        kube: audit.filter((r) =>
+          r.at >= s.t0 - 5 && r.at <= s.t1 && concerns(r, ns, s.api)
+        ).map((r) => `${rel(r.at)} ${r.shape} ${r.code}`),
+        log: operator.process.logs.filter((l) =>
+          l["name"] === s.api &&
+          Date.parse(String(l["time"])) >= s.t0 - 5 &&
+          Date.parse(String(l["time"])) <= s.t1
+        ).map((l) =>
+          `${rel(Date.parse(String(l["time"])))} ${
+            String(l["controller"] ?? "")
+          } ${l.msg}`
+        ),
+      };
+    });
     const shapes: Record<string, number> = {};
     for (const counts of kubePerRollout) {
       for (const [shape, n] of Object.entries(counts.byShape)) {
@@ -151,11 +185,13 @@ async function runPhase(ctx: ScenarioContext, phase: Phase) {
       total: summarize(samples.map((s) => s.totalMs)),
       azure: summarize(samples.map((s) => s.azure.totalMs)),
       overhead: summarize(samples.map((s) => s.overheadMs)),
+      pollLateness: summarize(samples.map((s) => s.azure.pollLatenessMs)),
       armRequestsPerRollout: summarize(samples.map((s) => s.azure.requests)),
       kubeRequestsPerRollout: summarize(kubePerRollout.map((c) => c.total)),
       kubeRequestShapesPerRollout: Object.fromEntries(
         Object.entries(shapes).map(([k, v]) => [k, Math.round(v * 100) / 100]),
       ),
+      traces,
       samples: samples.map(({ t0: _t0, t1: _t1, ...rest }) => rest),
     };
   } finally {
@@ -217,6 +253,11 @@ export async function latencyScenario(
         "ms",
         "< 300 ms",
         (v) => v < 300,
+      ),
+      infoRow(
+        `of which: poll sent later than Retry-After asked, p50 (${label})`,
+        result.pollLateness.p50,
+        "ms",
       ),
     );
   }

@@ -28,6 +28,12 @@ import { observedApi } from "./observed_api.ts";
 import { lookupService, serviceRef } from "./service_lookup.ts";
 import { patchStatus } from "./status_patch.ts";
 
+/**
+ * Links (product and tag memberships) cost two list calls per API, so a drift check lists them on
+ * the first check and every fourth one after; the API itself is read on every check.
+ */
+const LINK_CHECK_EVERY = 4;
+
 function ownerOf(api: ApimApi): OwnerRef {
   return { namespace: api.metadata.namespace ?? "", name: api.metadata.name };
 }
@@ -40,6 +46,8 @@ export function apimApiController(
   const { caches, kinds } = ctx;
   /** When each API's next drift check is due (in memory: spread over the period after a start). */
   const nextCheck = new Map<string, number>();
+  /** Drift checks done per API; links are listed on every LINK_CHECK_EVERY-th (reads are ARM budget). */
+  const checks = new Map<string, number>();
 
   function event(
     api: ApimApi,
@@ -72,6 +80,7 @@ export function apimApiController(
     await event(api, outcome.type, outcome.reason, outcome.note);
     await removeFinalizer(kinds.apimApis, api, signal);
     nextCheck.delete(objectKey(api));
+    checks.delete(objectKey(api));
     return DONE;
   }
 
@@ -209,6 +218,7 @@ export function apimApiController(
     );
     switch (decision.action) {
       case "reregister":
+        checks.delete(key); // the next check lists the links too
         ctx.metrics.countDriftCorrection(decision.reason);
         await event(api, "Warning", "DriftDetected", decision.message);
         await reportApiVerdict(
@@ -243,9 +253,13 @@ export function apimApiController(
           ifMatch: decision.ifMatch,
         });
         ctx.metrics.countDriftCorrection("api-properties");
+        checks.delete(key);
         await event(api, "Normal", "DriftCorrected", decision.message);
         break;
       case "none": {
+        const count = checks.get(key) ?? 0;
+        checks.set(key, count + 1);
+        if (count % LINK_CHECK_EVERY !== 0) break;
         const relinked = await relink(api, ref);
         if (relinked > 0) {
           ctx.metrics.countDriftCorrection("links");
@@ -258,6 +272,13 @@ export function apimApiController(
         }
       }
     }
+    ctx.logger.debug("Checked the API for drift", {
+      controller: "apimapi",
+      namespace: api.metadata.namespace,
+      name: api.metadata.name,
+      apiId: api.spec.APIID,
+      drift: decision.action,
+    });
     return requeueAfter((nextCheck.get(key) ?? now) - now);
   }
 
@@ -266,6 +287,7 @@ export function apimApiController(
     const api = caches.apimApis.get(namespace, name);
     if (!api) {
       nextCheck.delete(key);
+      checks.delete(key);
       return DONE;
     }
     if (api.metadata.deletionTimestamp) {

@@ -9,14 +9,29 @@
 //                                                                                  v
 //                          links (add missing, remove the ones we made that left the lists)
 //                          -> APIMAPI Ready with apiHost, registeredReplicaSet -> delete the deployment
-import { type ApiContract, apiContractSchema } from "../azure/apim_schemas.ts";
-import { createOrUpdateApi, getApi, updateApi } from "../azure/apim_apis.ts";
-import type { ApimServiceRef, ApiRef } from "../azure/apim_paths.ts";
+import {
+  createOrUpdateApi,
+  createOrUpdateApiRelease,
+  deleteApi,
+  getApi,
+  listApiRevisions,
+  updateApi,
+} from "../azure/apim_apis.ts";
+import {
+  type ApimServiceRef,
+  type ApiRef,
+  apiResourceId,
+} from "../azure/apim_paths.ts";
 import {
   addApiToProduct,
   listApiProducts,
   removeApiFromProduct,
 } from "../azure/apim_products.ts";
+import {
+  type ApiContract,
+  apiContractSchema,
+  type ApiRevision,
+} from "../azure/apim_schemas.ts";
 import {
   assignTagToApi,
   listApiTags,
@@ -51,8 +66,18 @@ import {
   apimPath,
   type DesiredApi,
   desiredApi,
+  markerHasHash,
   type OwnerRef,
+  parseOwnerMarker,
 } from "../reconcile/desired_api.ts";
+import {
+  nextRevision,
+  releaseId,
+  releaseNotes,
+  revisionApiId,
+  type RevisionFacts,
+  revisionsToPrune,
+} from "../reconcile/plan_revisions.ts";
 import {
   apiHostOf,
   decideImport,
@@ -89,6 +114,15 @@ interface Imported {
   created: boolean;
   /** An import (or re-import) happened in this pass or its operation completed now. */
   imported: boolean;
+  /** In new-revision mode: the revision the document went to, to verify and release. */
+  revision?: string | undefined;
+}
+
+function revisionFacts(revision: ApiRevision): RevisionFacts {
+  return {
+    apiRevision: revision.apiRevision,
+    isCurrent: revision.isCurrent === true,
+  };
 }
 
 function operationRecord(
@@ -340,12 +374,26 @@ export class Registration {
         this.#ctx.metrics.countDriftCorrection("api-properties");
         return { ...base, api: patched.entity, imported: false };
       }
-      case "import":
+      case "import": {
         if (decision.adopted) {
           await this.#event(
             "Normal",
             "AdoptingAPI",
             `Taking over API "${desired.apiId}", which exists in API Management without an owner`,
+          );
+        }
+        if (
+          this.#api.spec.revisions.mode === "NewRevision" && !decision.created
+        ) {
+          const revisions = await listApiRevisions(this.#ctx.arm, ref);
+          const revision = String(nextRevision(revisions.map(revisionFacts)));
+          this.#logger.info("🆕 Importing into a new revision", { revision });
+          return await this.#startImport(
+            { ...ref, apiId: revisionApiId(ref.apiId, revision) },
+            desired,
+            doc,
+            undefined,
+            { ...base, revision },
           );
         }
         return await this.#startImport(
@@ -355,6 +403,7 @@ export class Registration {
           decision.ifMatch,
           base,
         );
+      }
     }
   }
 
@@ -401,11 +450,10 @@ export class Registration {
             `API Management is importing the OpenAPI document (${doc.operations.length} operations)`,
         },
         {
-          pendingOperation: operationRecord(
-            result.operation,
-            doc.digest,
-            base.created,
-          ),
+          pendingOperation: {
+            ...operationRecord(result.operation, doc.digest, base.created),
+            ...(base.revision ? { revision: base.revision } : {}),
+          },
         },
       );
       await this.#setPhase(
@@ -479,11 +527,14 @@ export class Registration {
         });
         if (result.operation.url !== op.url) {
           this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
-            pendingOperation: operationRecord(
-              result.operation,
-              record.documentDigest ?? "",
-              record.created === true,
-            ),
+            pendingOperation: {
+              ...record,
+              ...operationRecord(
+                result.operation,
+                record.documentDigest ?? "",
+                record.created === true,
+              ),
+            },
           }, this.#signal);
         }
         return requeueAfter(result.retryAfterMs);
@@ -524,6 +575,7 @@ export class Registration {
           api,
           created: record.created === true,
           imported: true,
+          revision: record.revision,
         };
       }
     }
@@ -606,13 +658,69 @@ export class Registration {
     }
   }
 
+  /**
+   * Verifies that the new revision holds the desired document (its marker carries the hash), makes it
+   * current with a release naming the rollout, and deletes revisions beyond the number to keep.
+   */
+  async #release(
+    service: ApimService,
+    imported: Imported,
+    revision: string,
+  ): Promise<void> {
+    const ref = this.#apiRef(service);
+    const marker = parseOwnerMarker(
+      imported.api?.properties.apiRevisionDescription ?? undefined,
+    );
+    if (!marker || !markerHasHash(marker, imported.desiredHash)) {
+      throw failure(
+        { kind: "terminal" },
+        "RevisionVerificationFailed",
+        `Revision ${revision} of API "${ref.apiId}" does not hold the imported document; not releasing it`,
+      );
+    }
+    const replicaSet = this.#deployment.spec.replicaSet;
+    await createOrUpdateApiRelease(this.#ctx.arm, {
+      api: ref,
+      releaseId: releaseId(revision),
+      properties: {
+        apiId: apiResourceId({
+          ...ref,
+          apiId: revisionApiId(ref.apiId, revision),
+        }),
+        notes: releaseNotes(replicaSet?.name, replicaSet?.images ?? []),
+      },
+    });
+    this.#logger.info("🚀 Released API revision", { revision });
+    await this.#event(
+      "Normal",
+      "Released",
+      `Released revision ${revision} of API "${ref.apiId}"`,
+    );
+    const revisions = await listApiRevisions(this.#ctx.arm, ref);
+    const prune = revisionsToPrune(
+      revisions.map(revisionFacts),
+      this.#api.spec.revisions.keep,
+    );
+    for (const old of prune) {
+      this.#logger.info("🧹 Deleting old API revision", { revision: old });
+      await deleteApi(this.#ctx.arm, {
+        api: { ...ref, apiId: revisionApiId(ref.apiId, old) },
+        ifMatch: "*",
+      });
+    }
+  }
+
   async #finish(service: ApimService, imported: Imported): Promise<Outcome> {
+    if (imported.revision) {
+      await this.#release(service, imported, imported.revision);
+    }
     const links = await this.#linkAll(serviceRef(service), imported.created);
     const proxy = service.status?.proxyHostname ?? "";
     const portal = service.status?.developerPortalHostname;
     const apiHost = apiHostOf(proxy, this.#api.spec.routePrefix);
     const now = new Date(this.#ctx.clock.now()).toISOString();
-    const revision = imported.api?.properties.apiRevision;
+    const revision = imported.revision ??
+      imported.api?.properties.apiRevision ?? undefined;
     this.#api = await this.#report({
       state: "ready",
       reason: "Registered",

@@ -211,7 +211,7 @@ const NECESSARY: Necessity[] = [{
   rule: "create on apimapideployments",
   ablate: withoutVerb("apimapideployments", "create"),
   denied:
-    /"POST \/apis\/apim\.operator\.io\/v1\/namespaces\/[^/]+\/apimapideployments"/,
+    /"POST \/apis\/apim\.operator\.io\/v1\/namespaces\/[^/]+\/apimapideployments[^"]*" failed with 403/,
   drive: ({ scenario }) => scenario.deployWorkload(),
   outcome: async ({ scenario }) => {
     assert.equal(scenario.imported, false, "nothing was imported");
@@ -221,7 +221,8 @@ const NECESSARY: Necessity[] = [{
 }, {
   rule: "create on events",
   ablate: withoutVerb("events", "create"),
-  denied: /"POST \/apis\/events\.k8s\.io\/v1\/namespaces\/[^/]+\/events"/,
+  denied:
+    /"POST \/apis\/events\.k8s\.io\/v1\/namespaces\/[^/]+\/events[^"]*" failed with 403/,
   drive: () => Promise.resolve(),
   outcome: async ({ operatorNamespace }, env) => {
     const events = await env.plane.request(
@@ -238,7 +239,7 @@ const NECESSARY: Necessity[] = [{
   rule: "the leader-election RoleBinding",
   ablate: without("RoleBinding"),
   denied:
-    /"GET \/apis\/coordination\.k8s\.io\/v1\/namespaces\/[^/]+\/leases\/[^"]+"/,
+    /"GET \/apis\/coordination\.k8s\.io\/v1\/namespaces\/[^/]+\/leases\/[^"]+" failed with 403/,
   drive: () => Promise.resolve(),
   outcome: async ({ operator, operatorNamespace, release }, env) => {
     const lease = await env.plane.request(
@@ -261,8 +262,8 @@ for (const { rule, ablate, denied, drive, outcome } of NECESSARY) {
     await drive(charted);
     await charted.operator.waitForLog(
       (l) => {
-        const line = JSON.stringify(l);
-        return /forbidden/i.test(line) && denied.test(line);
+        const error = String(l["error"] ?? "");
+        return /forbidden/i.test(error) && denied.test(error);
       },
       `a forbidden request matching ${denied}`,
     );

@@ -1,0 +1,2 @@
+import "@azure/identity";
+await new Promise((r) => setTimeout(r, 2500));

@@ -1,0 +1,2 @@
+import "../src/main.ts";
+await new Promise((r) => setTimeout(r, 2500));

@@ -1,0 +1,2 @@
+import "yaml";
+await new Promise((r) => setTimeout(r, 2500));

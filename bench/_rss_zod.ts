@@ -1,0 +1,2 @@
+import "zod";
+await new Promise((r) => setTimeout(r, 2500));

@@ -1,0 +1,133 @@
+// End to end: the periodic drift check writes nothing when nothing drifted, and repairs changes made in the portal.
+import assert from "node:assert/strict";
+import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
+import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import type { OperatorProcess } from "../support/operator_process.ts";
+import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import { waitFor } from "../support/wait.ts";
+import { deployReadyWorkload } from "../support/workload.ts";
+
+function driftChecks(operator: OperatorProcess): number {
+  return operator.logs.filter((l) => l.msg === "Checked the API for drift")
+    .length;
+}
+
+Deno.test("a resync without drift writes nothing; a deleted API, a changed serviceUrl and a removed link are restored", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("drift");
+  const opNs = await env.namespace("drift-op");
+  const service = env.addService("apim-drift");
+  service.createProduct("starter");
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([
+    apimServiceManifest(opNs, "apim", "apim-drift"),
+    apimApiManifest(ns, "orders", {
+      APIID: "orders",
+      serviceUrl: app.url,
+      routePrefix: "/orders",
+      openApiDefinitionUrl: "/openapi.json",
+      apimService: "apim",
+      productIds: ["starter"],
+    }),
+  ]);
+  const operator = env.operator({
+    watchNamespaces: [ns, opNs],
+    operatorNamespace: opNs,
+    extraArgs: ["--resync-period=1500ms"],
+  });
+  await deployReadyWorkload(env, ns, "orders", {
+    "app.kubernetes.io/name": "orders",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "orders",
+    isReady,
+    "the API registered",
+  );
+
+  // Quiet resyncs: reads only.
+  const before = driftChecks(operator);
+  await waitFor(
+    () =>
+      Promise.resolve(driftChecks(operator) >= before + 1 ? true : undefined),
+    {
+      description: "a first drift check",
+    },
+  );
+  env.apim.clearRequests();
+  const start = driftChecks(operator);
+  await waitFor(
+    () =>
+      Promise.resolve(driftChecks(operator) >= start + 4 ? true : undefined),
+    {
+      description: "four more drift checks",
+    },
+  );
+  assert.equal(env.apim.writes(), 0, "no ARM write while nothing drifted");
+  const apiReads = env.apim.reads({ method: "GET", path: /\/apis\/orders$/ });
+  assert.ok(
+    apiReads >= 4 && apiReads <= 6,
+    `one GET of the API per check (${apiReads})`,
+  );
+
+  // The API is deleted in the portal: registered again.
+  service.deleteApi("orders");
+  await waitFor(
+    () =>
+      Promise.resolve(
+        service.api("orders")?.productIds.includes("starter")
+          ? true
+          : undefined,
+      ),
+    {
+      description: "the deleted API to be recreated with its link",
+      timeoutMs: 60_000,
+    },
+  );
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "orders",
+    isReady,
+    "the API Ready again",
+  );
+  assert.ok(
+    (await env.eventsFor(ns, "orders")).some((e) =>
+      e.reason === "DriftDetected"
+    ),
+  );
+
+  // The backend is changed in the portal: set back.
+  service.setServiceUrl("orders", "https://somewhere-else.example.com");
+  await waitFor(
+    () =>
+      Promise.resolve(
+        service.currentRevision("orders")?.properties.serviceUrl === app.url
+          ? true
+          : undefined,
+      ),
+    { description: "the serviceUrl to be restored" },
+  );
+
+  // The product link is removed in the portal: linked again.
+  service.unlinkProduct("starter", "orders");
+  await waitFor(
+    () =>
+      Promise.resolve(
+        service.api("orders")?.productIds.includes("starter")
+          ? true
+          : undefined,
+      ),
+    { description: "the product link to be restored" },
+  );
+  assert.ok(
+    (await env.eventsFor(ns, "orders")).some((e) =>
+      e.reason === "DriftCorrected"
+    ),
+  );
+});

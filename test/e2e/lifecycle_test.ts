@@ -1,0 +1,240 @@
+// End to end: deletion (Delete, Retain, service gone), ownership, link removal and product updates.
+import assert from "node:assert/strict";
+import type { ServiceHandle } from "../sim/apim_simulator.ts";
+import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
+import {
+  conditionOf,
+  E2eEnvironment,
+  isReady,
+} from "../support/e2e_environment.ts";
+import {
+  apimApiManifest,
+  apimProductManifest,
+  apimServiceManifest,
+} from "../support/manifests.ts";
+import { deployReadyWorkload } from "../support/workload.ts";
+import { waitFor } from "../support/wait.ts";
+
+interface Setup {
+  env: E2eEnvironment;
+  ns: string;
+  opNs: string;
+  app: DocumentServer;
+  service: ServiceHandle;
+}
+
+async function setup(
+  env: E2eEnvironment,
+  prefix: string,
+  service: string,
+): Promise<Setup> {
+  const ns = await env.namespace(prefix);
+  const opNs = await env.namespace(`${prefix}-op`);
+  const handle = env.addService(service);
+  const app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([apimServiceManifest(opNs, "apim", service)]);
+  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
+  return { env, ns, opNs, app, service: handle };
+}
+
+/** Applies an APIMAPI named like its workload, makes the workload ready, waits for Ready. */
+async function registered(
+  s: Setup,
+  name: string,
+  spec: Record<string, unknown>,
+  namespace = s.ns,
+): Promise<void> {
+  await s.env.apply([apimApiManifest(namespace, name, {
+    APIID: name,
+    serviceUrl: s.app.url,
+    routePrefix: `/${name}`,
+    openApiDefinitionUrl: "/openapi.json",
+    apimService: "apim",
+    ...spec,
+  })]);
+  await deployReadyWorkload(s.env, namespace, name, {
+    "app.kubernetes.io/name": name,
+  });
+  await s.env.waitForObject(
+    s.env.apis.apimApis,
+    namespace,
+    name,
+    isReady,
+    `APIMAPI ${name} Ready`,
+  );
+}
+
+Deno.test("Delete removes the API, Retain keeps it, and a retained API is not taken over by another APIMAPI", async () => {
+  await using env = await E2eEnvironment.start();
+  const s = await setup(env, "del", "apim-del");
+  await using _app = s.app;
+  const service = s.service;
+  await registered(s, "gone", {});
+  await registered(s, "kept", { deletionPolicy: "Retain" });
+
+  await env.apis.apimApis.delete("gone", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "gone",
+    "APIMAPI gone to be deleted",
+  );
+  assert.equal(service.api("gone"), undefined, "Delete removed the API");
+
+  await env.apis.apimApis.delete("kept", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "kept",
+    "APIMAPI kept to be deleted",
+  );
+  assert.ok(service.api("kept"), "Retain left the API");
+  assert.ok(
+    (await env.eventsFor(s.ns, "kept")).some((e) => e.reason === "Retained"),
+  );
+
+  // Another team's APIMAPI claims the retained API: API Management says it belongs to someone else.
+  const other = await env.namespace("del-other");
+  await env.apply([apimApiManifest(other, "kept", {
+    APIID: "kept",
+    serviceUrl: s.app.url,
+    routePrefix: "/kept-elsewhere",
+    openApiDefinitionUrl: "/openapi.json",
+    apimService: "apim",
+  })]);
+  // Not watched by this operator: start one that watches it.
+  env.operator({ watchNamespaces: [other, s.opNs], operatorNamespace: s.opNs });
+  await deployReadyWorkload(env, other, "kept", {
+    "app.kubernetes.io/name": "kept",
+  });
+  const refused = await env.waitForObject(
+    env.apis.apimApis,
+    other,
+    "kept",
+    (a) => conditionOf(a, "Ready")?.reason === "OwnedByAnotherAPIMAPI",
+    "the second owner to be refused",
+  );
+  assert.match(
+    conditionOf(refused, "Ready")?.message ?? "",
+    new RegExp(`${s.ns}/kept`),
+  );
+  assert.equal(
+    service.currentRevision("kept")?.properties.path,
+    "kept",
+    "the retained API is unchanged",
+  );
+});
+
+Deno.test("deleting an APIMAPI whose APIMService is gone releases the finalizer with a Warning", async () => {
+  await using env = await E2eEnvironment.start();
+  const s = await setup(env, "nosvc", "apim-nosvc");
+  await using _app = s.app;
+  await registered(s, "orphan", {});
+  await env.apis.apimServices.delete("apim", { namespace: s.opNs });
+  await env.waitForGone(
+    env.apis.apimServices,
+    s.opNs,
+    "apim",
+    "the APIMService to be deleted",
+  );
+  await env.apis.apimApis.delete("orphan", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "orphan",
+    "the APIMAPI deletion not to hang",
+  );
+  const events = await env.eventsFor(s.ns, "orphan");
+  assert.ok(
+    events.some((e) =>
+      e.type === "Warning" && e.reason === "APIMServiceNotFound"
+    ),
+    JSON.stringify(events),
+  );
+});
+
+Deno.test("removing a product id removes that link; product edits and deletion reach API Management", async () => {
+  await using env = await E2eEnvironment.start();
+  const s = await setup(env, "links", "apim-links");
+  await using _app = s.app;
+  const service = s.service;
+  await env.apply([
+    apimProductManifest(s.ns, "gold", {
+      productID: "gold",
+      displayName: "Gold",
+      apimService: "apim",
+      published: true,
+    }),
+    apimProductManifest(s.ns, "silver", {
+      productId: "silver",
+      displayName: "Silver",
+      apimService: "apim",
+    }),
+  ]);
+  await env.waitForObject(
+    env.apis.apimProducts,
+    s.ns,
+    "gold",
+    isReady,
+    "product gold Ready",
+  );
+  await env.waitForObject(
+    env.apis.apimProducts,
+    s.ns,
+    "silver",
+    isReady,
+    "product silver Ready",
+  );
+  await registered(s, "orders", { productIds: ["gold", "silver"] });
+  assert.deepEqual(service.api("orders")?.productIds.sort(), [
+    "gold",
+    "silver",
+  ]);
+
+  await env.apis.apimApis.mergePatch("orders", {
+    spec: { productIds: ["gold"] },
+  }, { namespace: s.ns });
+  await waitFor(
+    () =>
+      Promise.resolve(
+        service.api("orders")?.productIds.join() === "gold" ? true : undefined,
+      ),
+    { description: "the silver link to be removed" },
+  );
+
+  await env.apis.apimProducts.mergePatch("gold", {
+    spec: {
+      displayName: "Gold Plus",
+      description: "Premium",
+      subscriptionsLimit: 5,
+    },
+  }, { namespace: s.ns });
+  await waitFor(() => {
+    const gold = service.product("gold");
+    return Promise.resolve(
+      gold?.displayName === "Gold Plus" && gold.description === "Premium" &&
+        gold.subscriptionsLimit === 5
+        ? true
+        : undefined,
+    );
+  }, { description: "the product update to reach API Management" });
+  assert.equal(service.product("gold")?.state, "published");
+
+  service.setProductSubscriptionCount("silver", 2);
+  await env.apis.apimProducts.delete("silver", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimProducts,
+    s.ns,
+    "silver",
+    "APIMProduct silver deleted",
+  );
+  assert.equal(
+    service.product("silver"),
+    undefined,
+    "the product (and its subscriptions) were deleted",
+  );
+});

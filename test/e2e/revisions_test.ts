@@ -1,0 +1,112 @@
+// End to end: NewRevision mode imports a changed document into a new revision, releases it, and prunes old ones.
+import assert from "node:assert/strict";
+import type { GenericObject } from "../../src/kube/kube_object.ts";
+import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
+import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import { deployReadyWorkload, makeRolloutReady } from "../support/workload.ts";
+
+const LABELS = { "app.kubernetes.io/name": "orders" };
+
+function currentRevisionOf(api: GenericObject): string | undefined {
+  return (api["status"] as { currentRevision?: string } | undefined)
+    ?.currentRevision;
+}
+
+Deno.test("a changed document goes to a new revision that is released; revisions beyond keep are pruned", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("rev");
+  const opNs = await env.namespace("rev-op");
+  const service = env.addService("apim-rev");
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([
+    apimServiceManifest(opNs, "apim", "apim-rev"),
+    apimApiManifest(ns, "orders", {
+      APIID: "orders",
+      serviceUrl: app.url,
+      routePrefix: "/orders",
+      openApiDefinitionUrl: "/openapi.json",
+      apimService: "apim",
+      revisions: { mode: "NewRevision", keep: 2 },
+    }),
+  ]);
+  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
+  await deployReadyWorkload(env, ns, "orders", LABELS, { image: "orders:1" });
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "orders",
+    (a) => isReady(a) && currentRevisionOf(a) === "1",
+    "revision 1 registered",
+  );
+
+  const rollOut = async (image: string, document: string, revision: string) => {
+    app.serve(await fixtureDocument(document));
+    await env.apis.deployments.mergePatch("orders", {
+      spec: { template: { spec: { containers: [{ name: "api", image }] } } },
+    }, { namespace: ns });
+    const rs = await makeRolloutReady(env, ns, "orders", LABELS);
+    await env.waitForObject(
+      env.apis.apimApis,
+      ns,
+      "orders",
+      (a) => isReady(a) && currentRevisionOf(a) === revision,
+      `revision ${revision} released`,
+    );
+    return rs.metadata?.name ?? "";
+  };
+
+  const secondRs = await rollOut("orders:2", "petstore-v2.json", "2");
+  let api = service.api("orders");
+  assert.equal(api?.currentRevision, "2");
+  assert.deepEqual(
+    api?.revisions.map((r) => r.revision).sort(),
+    ["1", "2"],
+    "the previous revision stays available",
+  );
+  assert.ok(
+    api?.revisions.find((r) => r.revision === "2")?.operations.some((o) =>
+      o.name === "deletepet"
+    ),
+    "revision 2 holds the new document",
+  );
+  const release = api?.releases.find((r) => r.apiId.endsWith("orders;rev=2"));
+  assert.match(
+    release?.notes ?? "",
+    new RegExp(`ReplicaSet "${secondRs}".*orders:2`),
+  );
+
+  // The new revision was imported and released before anything else touched the API's revisions.
+  const log = env.apim.selectRequests({
+    kind: "write",
+    path: /\/apis\/orders(;rev=\d+)?(\/releases\/.*)?$/,
+  })
+    .map((r) => `${r.method} ${r.path.replace(/^.*\/apis\//, "")}`);
+  const importAt = log.indexOf("PUT orders;rev=2");
+  const releaseAt = log.findIndex((l) => l.startsWith("PUT orders/releases/"));
+  assert.ok(
+    importAt >= 0 && releaseAt > importAt,
+    `import before release: ${log.join(", ")}`,
+  );
+  assert.ok(
+    !log.some((l) => l.startsWith("DELETE")),
+    "nothing pruned while within keep",
+  );
+  assert.ok(
+    !log.slice(importAt).includes("PUT orders"),
+    "the current revision was not re-imported",
+  );
+
+  await rollOut("orders:3", "petstore.json", "3");
+  api = service.api("orders");
+  assert.equal(api?.currentRevision, "3");
+  assert.deepEqual(
+    api?.revisions.map((r) => r.revision).sort(),
+    ["2", "3"],
+    "revision 1 pruned (keep 2)",
+  );
+});
