@@ -58,6 +58,10 @@ const deployments: ResourceDescriptor = {
 /** Options of {@linkcode E2eEnvironment.start}. */
 export interface E2eOptions {
   knobs?: Partial<ApimKnobs>;
+  /** The control plane (default: the test run's shared one). */
+  plane?: ControlPlane;
+  /** The test CA (default: the test run's, from APIM_TEST_TLS_DIR). */
+  tls?: TestTls;
 }
 
 /** Options of {@linkcode E2eEnvironment.operator}. */
@@ -98,8 +102,8 @@ export class E2eEnvironment implements AsyncDisposable {
 
   /** Starts both simulators, installs the CRDs and connects to the shared control plane. */
   static async start(options: E2eOptions = {}): Promise<E2eEnvironment> {
-    const plane = await sharedControlPlane();
-    const tls = await loadTestTls();
+    const plane = options.plane ?? await sharedControlPlane();
+    const tls = options.tls ?? await loadTestTls();
     const entra = await startEntraSimulator({
       tls,
       tenantId: TENANT_ID,
@@ -112,6 +116,7 @@ export class E2eEnvironment implements AsyncDisposable {
     });
     const applied = await kubectl(["apply", "--server-side", "-f", CRD_DIR], {
       kubeconfig: plane.kubeconfigPath,
+      binDir: plane.binDir,
     });
     if (applied.code !== 0) {
       throw new Error(`installing the CRDs failed: ${applied.stderr}`);
@@ -122,7 +127,7 @@ export class E2eEnvironment implements AsyncDisposable {
       "--timeout=60s",
       "-f",
       CRD_DIR,
-    ], { kubeconfig: plane.kubeconfigPath });
+    ], { kubeconfig: plane.kubeconfigPath, binDir: plane.binDir });
     if (established.code !== 0) {
       throw new Error(`CRDs not established: ${established.stderr}`);
     }
@@ -166,6 +171,7 @@ export class E2eEnvironment implements AsyncDisposable {
       : manifests.map((m) => JSON.stringify(m)).join("\n---\n");
     const result = await kubectl(["apply", "--server-side", "-f", "-"], {
       kubeconfig: this.plane.kubeconfigPath,
+      binDir: this.plane.binDir,
       stdin,
     });
     if (result.code !== 0) {
@@ -202,10 +208,11 @@ export class E2eEnvironment implements AsyncDisposable {
   }
 
   /** Starts an operator process for this environment; it is stopped when the environment is disposed. */
-  operator(options: OperatorRunOptions): OperatorProcess {
+  operator(options: OperatorRunOptions & { echo?: boolean }): OperatorProcess {
     const process = startOperator({
       args: this.operatorArgs(options),
       env: this.operatorEnv(options.extraEnv),
+      ...(options.echo ? { echo: true } : {}),
     });
     this.#cleanups.push(async () => void await process.stop());
     return process;

@@ -61,6 +61,47 @@ export async function valuesFile(
   };
 }
 
+async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    const source = `${from}/${entry.name}`;
+    const target = `${to}/${entry.name}`;
+    if (entry.isDirectory) await copyDir(source, target);
+    else await Deno.copyFile(source, target);
+  }
+}
+
+/** A copy of the chart in a temporary directory, to be changed by a test; removed on dispose. */
+export async function copyChart(): Promise<{ path: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "apim-chart-" });
+  const path = `${dir}/azure-apim-operator`;
+  await copyDir(CHART_DIR, path);
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** Rewrites every file of the chart copy at `chartDir` through `edit` (path relative to the chart). */
+export async function editChart(
+  chartDir: string,
+  edit: (file: string, text: string) => string,
+  under = "",
+): Promise<void> {
+  for await (const entry of Deno.readDir(`${chartDir}/${under}`)) {
+    const file = `${under}${entry.name}`;
+    if (entry.isDirectory) {
+      await editChart(chartDir, edit, `${file}/`);
+      continue;
+    }
+    const text = await Deno.readTextFile(`${chartDir}/${file}`);
+    const edited = edit(file, text);
+    if (edited !== text) {
+      await Deno.writeTextFile(`${chartDir}/${file}`, edited);
+    }
+  }
+}
+
 /** Parses a multi-document YAML stream (helm output), skipping empty documents. */
 export function parseManifests(text: string): GenericObject[] {
   return parseAllDocuments(text).flatMap((doc) => {
@@ -80,6 +121,8 @@ export interface RenderOptions {
   values?: ChartValues;
   /** Templates to render, e.g. `templates/rbac.yaml`; all when omitted. */
   showOnly?: readonly string[];
+  /** API versions the (offline) render assumes served, e.g. `apim.operator.io/v1/APIMService`. */
+  apiVersions?: readonly string[];
   chartDir?: string;
 }
 
@@ -96,6 +139,7 @@ export async function renderChart(
     `--kube-version=${KUBE_VERSION}`,
     `--values=${values.path}`,
     ...(options.showOnly ?? []).map((t) => `--show-only=${t}`),
+    ...(options.apiVersions ?? []).map((v) => `--api-versions=${v}`),
   ], { kubeconfig: options.kubeconfig });
   return parseManifests(text);
 }

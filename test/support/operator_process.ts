@@ -16,6 +16,8 @@ export interface OperatorOptions {
   args: string[];
   /** The whole environment of the process (nothing is inherited but PATH, HOME and DENO_DIR). */
   env: Record<string, string>;
+  /** Also print every line as it arrives (for the demo). */
+  echo?: boolean;
 }
 
 /** A running operator process. */
@@ -27,8 +29,11 @@ export class OperatorProcess implements AsyncDisposable {
   readonly #readers: Promise<void>[];
   #status: Deno.CommandStatus | undefined;
 
-  constructor(child: Deno.ChildProcess) {
+  readonly #echo: boolean;
+
+  constructor(child: Deno.ChildProcess, echo = false) {
     this.#child = child;
+    this.#echo = echo;
     this.#readers = [this.#read(child.stdout), this.#read(child.stderr)];
     child.status.then((status) => this.#status = status);
   }
@@ -48,6 +53,8 @@ export class OperatorProcess implements AsyncDisposable {
 
   #line(line: string): void {
     if (!line.trim()) return;
+    // deno-lint-ignore no-console
+    if (this.#echo) console.log(line);
     try {
       const entry = JSON.parse(line);
       if (entry && typeof entry === "object" && typeof entry.msg === "string") {
@@ -141,5 +148,5 @@ export function startOperator(options: OperatorOptions): OperatorProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return new OperatorProcess(child);
+  return new OperatorProcess(child, options.echo ?? false);
 }

@@ -1,7 +1,7 @@
 // Plays the kubelet for test workloads: Deployments become ReplicaSets and Pods (kube-controller-manager), and
 // this module marks the Pods Running and Ready so that the ReplicaSet reports ready replicas.
 import type { GenericObject } from "../../src/kube/kube_object.ts";
-import type { E2eEnvironment } from "./e2e_environment.ts";
+import type { E2eEnvironment, TestApis } from "./e2e_environment.ts";
 import { waitFor } from "./wait.ts";
 
 /** A Deployment whose pods carry `labels` and run `image`. */
@@ -51,7 +51,7 @@ function labelSelector(labels: Record<string, string>): string {
  * ReplicaSet reports all its replicas ready and older ones none. Returns that ReplicaSet.
  */
 export async function makeRolloutReady(
-  env: E2eEnvironment,
+  env: { apis: Pick<TestApis, "pods" | "replicaSets"> },
   namespace: string,
   deploymentName: string,
   labels: Record<string, string>,

@@ -54,3 +54,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "azure-apim-operator.metricsCertSecret" -}}
 {{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.certSecret }}true{{ end }}
 {{- end }}
+
+{{/*
+Whether the APIMService kind is served, so that apimServices can be created. Helm resolves every
+kind of a release before it creates anything, so the release that installs the CRDs cannot create
+APIMServices in the same run; they follow with the next upgrade (NOTES.txt says so). Offline
+(`helm template`), pass `--api-versions apim.operator.io/v1/APIMService`.
+*/}}
+{{- define "azure-apim-operator.apimServiceServed" -}}
+{{- if or (.Capabilities.APIVersions.Has "apim.operator.io/v1/APIMService") (not .Values.crds.install) }}true{{ end }}
+{{- end }}

@@ -1,2 +1,0 @@
-import "@azure/identity";
-await new Promise((r) => setTimeout(r, 2500));

@@ -1,2 +1,0 @@
-import "../src/main.ts";
-await new Promise((r) => setTimeout(r, 2500));

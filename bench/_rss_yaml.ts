@@ -1,2 +1,0 @@
-import "yaml";
-await new Promise((r) => setTimeout(r, 2500));

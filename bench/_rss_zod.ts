@@ -1,2 +1,0 @@
-import "zod";
-await new Promise((r) => setTimeout(r, 2500));
