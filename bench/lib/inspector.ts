@@ -12,13 +12,16 @@ const messageSchema = z.object({
 const heapUsageSchema = z.object({
   usedSize: z.number(),
   totalSize: z.number(),
-})
-  .loose();
+  backingStorageSize: z.number().optional(),
+}).loose();
 
 /** V8 heap usage in bytes. */
 export interface HeapUsage {
   usedSize: number;
+  /** Committed heap. */
   totalSize: number;
+  /** ArrayBuffer backing stores (outside the heap). */
+  backingStorageSize?: number | undefined;
 }
 
 /** A V8 CPU profile node (Profiler.Profile). */

@@ -62,6 +62,10 @@ interface Reading {
   rssMiB: number;
   rssAfterGcMiB: number;
   heapUsedMiB: number;
+  /** V8 heap committed (after GC). */
+  heapTotalMiB: number;
+  /** ArrayBuffer backing stores (after GC). */
+  backingStoreMiB: number;
 }
 
 /** Waits until idle, samples RSS for 5 s, forces a full GC, reads RSS and heap. */
@@ -86,6 +90,9 @@ async function reading(
     rssMiB: summarize(samples.map(MiB)).p50,
     rssAfterGcMiB: MiB(memory.rssKiB),
     heapUsedMiB: Math.round(heap.usedSize / 104857.6) / 10,
+    heapTotalMiB: Math.round(heap.totalSize / 104857.6) / 10,
+    backingStoreMiB: Math.round((heap.backingStorageSize ?? 0) / 104857.6) /
+      10,
   };
 }
 

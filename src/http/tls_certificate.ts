@@ -20,10 +20,9 @@ export const KEY_FILE = "tls.key";
 export async function readCertificateDir(dir: string): Promise<TlsCertificate> {
   const certPath = `${dir}/${CERT_FILE}`;
   const keyPath = `${dir}/${KEY_FILE}`;
-  const [certPem, keyPem] = await Promise.all([
-    readText(certPath),
-    readText(keyPath),
-  ]);
+  // One after the other, so that a missing pair is reported as its certificate, consistently.
+  const certPem = await readText(certPath);
+  const keyPem = await readText(keyPath);
   if (!isPemCertificate(certPem)) {
     throw new Error(`No PEM certificate in "${certPath}"`);
   }

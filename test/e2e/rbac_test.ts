@@ -4,13 +4,12 @@ import assert from "node:assert/strict";
 import type { PolicyRule } from "kubernetes-types/rbac/v1.d.ts";
 import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
-import { waitFor } from "../support/wait.ts";
 import {
   applyObjects,
-  bindClusterRole,
   deleteClusterRbac,
   forbiddenLines,
   metricsCertDir,
+  metricsScraper,
   metricsUrl,
   objectOf,
   operatorArgs,
@@ -25,10 +24,7 @@ import {
   type OperatorProcess,
   startOperator,
 } from "../support/operator_process.ts";
-import {
-  scrape,
-  serviceAccountWithToken,
-} from "../integration/http/metrics_rbac.ts";
+import { scrape } from "../integration/http/metrics_rbac.ts";
 
 const TEMPLATES = [
   "templates/serviceaccount.yaml",
@@ -152,22 +148,18 @@ Deno.test("under the chart's ServiceAccount and RBAC the operator leads, registe
   assert.match(String(holder), /_[0-9a-f]{8}$/);
 
   // Secure metrics: the operator reviews the scraper's token with its own identity.
-  const token = await serviceAccountWithToken(
-    env.plane,
-    operatorNamespace,
-    "scraper",
-  );
-  await using _binding = await bindClusterRole(
+  await using scraper = await metricsScraper(
     env.plane,
     `${release}-azure-apim-operator-metrics-reader`,
     { namespace: operatorNamespace, name: "scraper" },
   );
   const url = `${await metricsUrl(operator)}/metrics`;
-  const scraped = await waitFor(async () => {
-    const response = await scrape(url, token);
-    return response.status === 200 ? response.text : undefined;
-  }, { description: `a 200 from ${url}` });
-  assert.match(scraped, /^apim_registrations_total\{result="succeeded"\} 1$/m);
+  const scraped = await scrape(url, scraper.token);
+  assert.equal(scraped.status, 200, scraped.text);
+  assert.match(
+    scraped.text,
+    /^apim_registrations_total\{result="succeeded"\} 1$/m,
+  );
 
   await operator.stop();
   const denied = forbiddenLines(operator);

@@ -7,6 +7,10 @@ import {
   type GenericObject,
 } from "../../src/kube/kube_object.ts";
 import type { ControlPlane } from "../controlplane/control_plane.ts";
+import {
+  serviceAccountWithToken,
+  waitUntilAllowed,
+} from "../integration/http/metrics_rbac.ts";
 import type { ServiceHandle } from "../sim/apim_simulator.ts";
 import { DocumentServer, fixtureDocument } from "./document_server.ts";
 import {
@@ -203,15 +207,20 @@ export function operatorEnv(deployment: GenericObject): Record<string, string> {
   );
 }
 
-/** `args` with each `--name=value` of `flags` replacing the flag's previous occurrences (or appended). */
+/**
+ * `args` with each flag of `flags` replacing the flag's previous occurrences (or appended):
+ * `--name=value`, or a bare `--name` for `true` (boolean flags take no value).
+ */
 export function withFlags(
   args: readonly string[],
-  flags: Record<string, string>,
+  flags: Record<string, string | true>,
 ): string[] {
   const names = new Set(Object.keys(flags));
   return [
     ...args.filter((arg) => !names.has(arg.replace(/^--([^=]+).*$/, "$1"))),
-    ...Object.entries(flags).map(([name, value]) => `--${name}=${value}`),
+    ...Object.entries(flags).map(([name, value]) =>
+      value === true ? `--${name}` : `--${name}=${value}`
+    ),
   ];
 }
 
@@ -253,35 +262,44 @@ export async function deleteClusterRbac(
   }
 }
 
-/** Binds ClusterRole `clusterRole` to ServiceAccount `namespace/name`; disposing deletes the binding. */
-export async function bindClusterRole(
+/**
+ * A new ServiceAccount `namespace/name` bound to ClusterRole `clusterRole` (e.g. the chart's
+ * metrics reader), once RBAC lets it get /metrics; its token, and disposal of the binding.
+ */
+export async function metricsScraper(
   plane: ControlPlane,
   clusterRole: string,
   subject: { namespace: string; name: string },
-): Promise<AsyncDisposable> {
+): Promise<{ token: string } & AsyncDisposable> {
+  const token = await serviceAccountWithToken(
+    plane,
+    subject.namespace,
+    subject.name,
+  );
   const name = `${clusterRole}-${subject.name}`;
-  const path = `${RBAC_API}/clusterrolebindings`;
-  const created = await plane.request("POST", path, {
-    body: {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name },
-      roleRef: {
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: clusterRole,
-      },
-      subjects: [{ kind: "ServiceAccount", ...subject }],
-    },
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await runTool("kubectl", [
+    "create",
+    "clusterrolebinding",
+    name,
+    `--clusterrole=${clusterRole}`,
+    `--serviceaccount=${subject.namespace}:${subject.name}`,
+  ], { kubeconfig: plane.kubeconfigPath });
+  await waitUntilAllowed(
+    plane,
+    `system:serviceaccount:${subject.namespace}:${subject.name}`,
+    [],
+  );
   return {
+    token,
     [Symbol.asyncDispose]: async () =>
-      void await plane.request("DELETE", `${path}/${name}`),
+      void await plane.request(
+        "DELETE",
+        `${RBAC_API}/clusterrolebindings/${name}`,
+      ),
   };
 }
 
-/** One SubjectAccessReview question, taken from a rule: the first group, resource and verb. */
+/** One access review question, taken from a rule: the first group, resource and verb. */
 function ruleProbe(rule: PolicyRule, namespace: string | undefined) {
   if (rule.nonResourceURLs) {
     return {
@@ -306,37 +324,28 @@ function ruleProbe(rule: PolicyRule, namespace: string | undefined) {
 
 /**
  * Waits until the API server's authorizer grants ServiceAccount `namespace/name` every rule of
- * the bound roles among `objects` (the RBAC cache lags behind writes), so that an operator
- * started afterwards meets no denial that the RBAC does not intend.
+ * the bound roles among `objects`, asking as that ServiceAccount (SelfSubjectAccessReview with
+ * its token): the RBAC cache lags behind writes, and an operator started afterwards must meet
+ * no denial that the RBAC does not intend.
  */
 export async function waitUntilRbacEffective(
   plane: ControlPlane,
   serviceAccount: { namespace: string; name: string },
   objects: readonly GenericObject[],
 ): Promise<void> {
-  const user =
-    `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`;
-  const bound = new Set(
-    [
-      ...objectsOf(objects, "RoleBinding"),
-      ...objectsOf(
-        objects,
-        "ClusterRoleBinding",
-      ),
-    ]
-      .map((b) =>
-        `${(b["roleRef"] as { kind: string; name: string }).kind}/${
-          (b["roleRef"] as { name: string }).name
-        }`
-      ),
+  const token = await plane.serviceAccountToken(
+    serviceAccount.namespace,
+    serviceAccount.name,
   );
-  const questions = [
-    ...objectsOf(objects, "Role"),
-    ...objectsOf(
-      objects,
-      "ClusterRole",
-    ),
-  ]
+  const roleRef = (binding: GenericObject) => {
+    const ref = binding["roleRef"] as { kind: string; name: string };
+    return `${ref.kind}/${ref.name}`;
+  };
+  const bound = new Set(
+    objects.filter((o) => o.kind?.endsWith("Binding")).map(roleRef),
+  );
+  const questions = objects
+    .filter((o) => o.kind === "Role" || o.kind === "ClusterRole")
     .filter((role) => bound.has(`${role.kind}/${role.metadata?.name}`))
     .flatMap((role) =>
       ((role["rules"] ?? []) as PolicyRule[]).map((rule) =>
@@ -347,20 +356,13 @@ export async function waitUntilRbacEffective(
     for (const spec of questions) {
       const review = await plane.request(
         "POST",
-        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
         {
+          identity: { token },
           body: {
             apiVersion: "authorization.k8s.io/v1",
-            kind: "SubjectAccessReview",
-            spec: {
-              user,
-              groups: [
-                "system:serviceaccounts",
-                `system:serviceaccounts:${serviceAccount.namespace}`,
-                "system:authenticated",
-              ],
-              ...spec,
-            },
+            kind: "SelfSubjectAccessReview",
+            spec,
           },
         },
       );
@@ -371,7 +373,10 @@ export async function waitUntilRbacEffective(
       }
     }
     return true;
-  }, { description: `the chart's RBAC to apply to ${user}` });
+  }, {
+    description:
+      `the chart's RBAC to apply to ServiceAccount ${serviceAccount.namespace}/${serviceAccount.name}`,
+  });
 }
 
 /** Log and output lines of the operator that report a request Kubernetes denied. */
