@@ -501,13 +501,7 @@ export class Registration {
         this.#ctx.settings.importBudgetMs,
       )
     ) {
-      this.#ctx.metrics.observeImport(
-        "failed",
-        this.#ctx.clock.now() - startedMs,
-      );
-      this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
-        pendingOperation: null,
-      }, this.#signal);
+      await this.#importFailed(startedMs);
       throw failure(
         { kind: "terminal" },
         "ImportTimedOut",
@@ -546,13 +540,7 @@ export class Registration {
             message: result.error.message,
           },
         );
-        this.#ctx.metrics.observeImport(
-          "failed",
-          this.#ctx.clock.now() - startedMs,
-        );
-        this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
-          pendingOperation: null,
-        }, this.#signal);
+        await this.#importFailed(startedMs);
         throw result.error;
       }
       case "succeeded": {
@@ -579,6 +567,17 @@ export class Registration {
         };
       }
     }
+  }
+
+  /** Counts a failed import and forgets its operation (the failure is reported by the caller). */
+  async #importFailed(startedMs: number): Promise<void> {
+    this.#ctx.metrics.observeImport(
+      "failed",
+      this.#ctx.clock.now() - startedMs,
+    );
+    this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
+      pendingOperation: null,
+    }, this.#signal);
   }
 
   async #linkAll(
