@@ -100,6 +100,12 @@ const FLAGS = {
 
 type FlagName = keyof typeof FLAGS;
 
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(
+  Object.entries(FLAGS).filter(([, def]) => def.type === "boolean").map((
+    [name],
+  ) => name),
+);
+
 /** Parses a duration such as `90s`, `30m`, `1h`, `1h30m` or `500ms` into milliseconds. */
 export function parseDuration(text: string): number {
   const units: Record<string, number> = {
@@ -167,9 +173,12 @@ export function loadConfig(sources: ConfigSources): Config {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...sources.args],
+      // Boolean flags take `--flag`, `--flag=true` and `--flag=false` (like Go's flag package).
+      args: sources.args.map((arg) =>
+        BOOLEAN_FLAGS.has(arg.slice(2)) ? `${arg}=true` : arg
+      ),
       options: Object.fromEntries(
-        Object.entries(FLAGS).map(([name, def]) => [name, { type: def.type }]),
+        Object.keys(FLAGS).map((name) => [name, { type: "string" as const }]),
       ),
       strict: true,
       allowPositionals: false,

@@ -4,6 +4,7 @@ import { ApiWatch } from "./api_watch.ts";
 import {
   countRequests,
   maxConcurrentWrites,
+  pathShape,
   type RequestCounts,
 } from "./arm_accounting.ts";
 import {
@@ -69,6 +70,24 @@ export interface FleetRun {
   operatorPeakRssMiB: number;
   profile?: ReturnType<typeof hotSpots>;
   notReady: string[];
+  /**
+   * Per 5 s after the first create: APIMAPIs Ready so far, ARM requests by shape and the operator's
+   * Kubernetes requests by shape (shows what the operator spent each stretch on).
+   */
+  timeline: Array<{
+    seconds: number;
+    ready: number;
+    arm: Record<string, number>;
+    kube: Record<string, number>;
+    /** The operator's log lines by message. */
+    log: Record<string, number>;
+  }>;
+}
+
+const BUCKET_SECONDS = 5;
+
+function bucketOf(at: number, t0: number): number {
+  return Math.floor((at - t0) / 1000 / BUCKET_SECONDS);
 }
 
 async function waitServiceReady(
@@ -195,6 +214,41 @@ export async function registerFleet(
         sims.apim.requests,
         (e) => e.at >= t0 && e.at <= t1,
       );
+      const audit = await readAuditLog(world.auditLogPath);
+      const timeline: FleetRun["timeline"] = [];
+      const slot = (index: number) => {
+        while (timeline.length <= index) {
+          const seconds = timeline.length * BUCKET_SECONDS;
+          timeline.push({
+            seconds,
+            ready: readySeconds.filter((r) => r < seconds + BUCKET_SECONDS)
+              .length,
+            arm: {},
+            kube: {},
+            log: {},
+          });
+        }
+        return timeline[index] as FleetRun["timeline"][number];
+      };
+      for (const e of sims.apim.requests) {
+        if (e.at < t0 || e.at > t1) continue;
+        const shape = `${e.method} ${
+          e.kind === "poll" ? "poll" : pathShape(e.path)
+        }${e.throttled ? " 429" : ""}`;
+        const bucket = slot(bucketOf(e.at, t0)).arm;
+        bucket[shape] = (bucket[shape] ?? 0) + 1;
+      }
+      for (const r of audit) {
+        if (r.at < t0 || r.at > t1 || r.namespace !== namespace) continue;
+        const bucket = slot(bucketOf(r.at, t0)).kube;
+        bucket[r.shape] = (bucket[r.shape] ?? 0) + 1;
+      }
+      for (const line of operator.process.logs) {
+        const at = Date.parse(String(line["time"]));
+        if (!(at >= t0 && at <= t1)) continue;
+        const bucket = slot(bucketOf(at, t0)).log;
+        bucket[line.msg] = (bucket[line.msg] ?? 0) + 1;
+      }
       const budget = sims.apim.knobs.throttle.writes;
       const writesOk = arm.writes - arm.throttled;
       const run: FleetRun = {
@@ -219,7 +273,8 @@ export async function registerFleet(
             ((writesOk - budget.capacity) / budget.refillPerSecond) * 10,
           ) / 10,
         ),
-        kube: countKubeRequests(await readAuditLog(world.auditLogPath), t0, t1),
+        kube: countKubeRequests(audit, t0, t1),
+        timeline,
         operatorCpuSeconds: Math.round(cpuSeconds * 10) / 10,
         operatorPeakRssMiB: Math.round(peakRss / 102.4) / 10,
         notReady,

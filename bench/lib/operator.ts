@@ -15,6 +15,8 @@ export interface BenchOperatorOptions {
   /** Also open the V8 inspector (forced GC, heap usage, CPU profiles). */
   inspect?: boolean;
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** Extra environment variables (e.g. `MALLOC_ARENA_MAX`). */
+  extraEnv?: Record<string, string>;
 }
 
 function freePort(): number {
@@ -82,7 +84,11 @@ export class BenchOperator implements AsyncDisposable {
       args,
       cwd: REPO_ROOT,
       clearEnv: true,
-      env: { ...inherited, ...sims.operatorEnv(world.tls.caPath) },
+      env: {
+        ...inherited,
+        ...sims.operatorEnv(world.tls.caPath),
+        ...options.extraEnv,
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

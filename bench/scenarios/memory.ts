@@ -8,7 +8,7 @@ import {
 } from "../lib/inspector.ts";
 import { note } from "../lib/log.ts";
 import { app, paths, podManifest, Writer } from "../lib/objects.ts";
-import { BenchOperator } from "../lib/operator.ts";
+import { BenchOperator, type BenchOperatorOptions } from "../lib/operator.ts";
 import { forEachLimit, nowMs, range, sleep } from "../lib/pool.ts";
 import { infoRow, targetRow } from "../lib/report.ts";
 import type { ScenarioContext, ScenarioOutput } from "../lib/scenario.ts";
@@ -55,12 +55,15 @@ async function createNoise(
   };
 }
 
-/** One memory reading of an operator at a cluster size. */
+/** Memory of one cluster size. */
 interface Reading {
   replicaSets: number;
-  /** Median VmRSS over 5 s once idle. */
+  /** Fresh process, median VmRSS over 5 s once idle. */
   rssMiB: number;
-  rssAfterGcMiB: number;
+  /** The same with MALLOC_ARENA_MAX=2. */
+  rssArenaMax2MiB: number;
+  /** The process that kept running (inspector attached), after a forced full GC. */
+  runningRssAfterGcMiB: number;
   heapUsedMiB: number;
   /** V8 heap committed (after GC). */
   heapTotalMiB: number;
@@ -68,32 +71,60 @@ interface Reading {
   backingStoreMiB: number;
 }
 
-/** Waits until idle, samples RSS for 5 s, forces a full GC, reads RSS and heap. */
-async function reading(
-  operator: BenchOperator,
-  replicaSets: number,
-): Promise<Reading> {
+/** Natural memory of a fresh operator: ready, idle, then VmRSS sampled once a second. */
+async function naturalRss(
+  world: ScenarioContext["world"],
+  sims: Simulators,
+  options: BenchOperatorOptions,
+  samples: number,
+) {
+  await using operator = BenchOperator.start(world, sims, options);
+  const ready = await operator.waitReady();
   await operator.waitIdle();
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push((await operator.memory()).rssKiB);
+  const rss: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    rss.push((await operator.memory()).rssKiB);
     await sleep(1_000);
   }
+  const memory = await operator.memory();
+  return {
+    startupToReadyMs: Math.round(ready - operator.spawnedAt),
+    rssMiB: summarize(rss.map(MiB)),
+    peakRssMiB: MiB(memory.hwmKiB),
+    cpuSecondsToIdle: await operator.cpuSeconds(),
+  };
+}
+
+/** Forces a full GC (twice) in an operator with the inspector and reads RSS and the V8 heap. */
+async function gcReading(operator: BenchOperator) {
+  await operator.waitIdle();
   const inspector = await operator.inspector();
   await inspector.collectGarbage();
   await sleep(500);
   await inspector.collectGarbage();
   const memory = await operator.memory();
   const heap = await inspector.heapUsage();
+  const mib = (bytes: number) => Math.round(bytes / 104857.6) / 10;
   return {
-    replicaSets,
-    rssMiB: summarize(samples.map(MiB)).p50,
-    rssAfterGcMiB: MiB(memory.rssKiB),
-    heapUsedMiB: Math.round(heap.usedSize / 104857.6) / 10,
-    heapTotalMiB: Math.round(heap.totalSize / 104857.6) / 10,
-    backingStoreMiB: Math.round((heap.backingStorageSize ?? 0) / 104857.6) /
-      10,
+    runningRssAfterGcMiB: MiB(memory.rssKiB),
+    heapUsedMiB: mib(heap.usedSize),
+    heapTotalMiB: mib(heap.totalSize),
+    backingStoreMiB: mib(heap.backingStorageSize ?? 0),
   };
+}
+
+/** A fresh operator with the inspector: its V8 heap once idle, after a forced GC. */
+async function heapReading(
+  world: ScenarioContext["world"],
+  sims: Simulators,
+  options: BenchOperatorOptions,
+) {
+  await using operator = BenchOperator.start(world, sims, {
+    ...options,
+    inspect: true,
+  });
+  await operator.waitReady();
+  return await gcReading(operator);
 }
 
 /** Measures the operator's memory against a large cluster. */
@@ -110,11 +141,12 @@ export async function memoryScenario(
   out.data["method"] =
     "ReplicaSets (with ready status) and Pods are created directly in the API server (no " +
     "controller-manager) in namespaces of 200 each until the cluster holds the target counts; the " +
-    "operator watches all namespaces. Run 1 (no inspector): RSS = median of VmRSS sampled every second " +
-    "for 10 s once the process is idle (< 5 % of a core over 2 s). Run 2 (V8 inspector attached, " +
-    "forced full GC before reading VmRSS and V8 heap used): at each cluster size a fresh operator is " +
-    "started and read, and one operator keeps running while +1 000 unrelated ReplicaSets (no Pods) " +
-    "are added per step; growth = least-squares slope per 1 000 over the steps.";
+    "operator watches all namespaces with default flags. RSS = median of VmRSS sampled every second " +
+    "(10 s for the headline, 5 s per growth step) once a freshly started operator is ready and idle " +
+    "(< 5 % of a core over 2 s); no inspector is attached to these processes (an attached inspector " +
+    "inflates RSS by ~100 MiB). Growth: +1 000 unrelated ReplicaSets (no Pods) per step, a fresh " +
+    "operator per size, least-squares slope. V8 heap numbers come from a separate operator with the " +
+    "inspector that keeps running while the ReplicaSets are added, read after a forced full GC.";
   const count = async () => ({
     replicaSets: await writer.count("/apis/apps/v1/replicasets"),
     pods: await writer.count("/api/v1/pods"),
@@ -141,152 +173,118 @@ export async function memoryScenario(
 
   // Baseline: the same process watching one empty namespace.
   await writer.namespace("bench-memory-empty");
-  {
-    await using idle = BenchOperator.start(world, sims, {
-      ...options,
-      watchNamespaces: ["bench-memory-empty"],
-      inspect: true,
-    });
-    await idle.waitReady();
-    await idle.waitIdle();
-    const inspector = await idle.inspector();
-    await inspector.collectGarbage();
-    await sleep(500);
-    const memory = await idle.memory();
-    const heap = await inspector.heapUsage();
-    out.data["baselineEmptyNamespace"] = {
-      rssMiB: MiB(memory.rssKiB),
-      heapUsedMiB: Math.round(heap.usedSize / 104857.6) / 10,
-    };
-  }
+  const empty = { ...options, watchNamespaces: ["bench-memory-empty"] };
+  const baseline = {
+    rssMiB: (await naturalRss(world, sims, empty, 5)).rssMiB.p50,
+    heapUsedMiB: (await heapReading(world, sims, empty)).heapUsedMiB,
+  };
+  out.data["baselineEmptyNamespace"] = baseline;
 
-  // Run 1: natural RSS, no inspector.
-  let steady;
-  {
-    await using operator = BenchOperator.start(world, sims, options);
-    const ready = await operator.waitReady();
-    await operator.waitIdle();
-    const samples: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      samples.push((await operator.memory()).rssKiB);
-      await sleep(1_000);
-    }
-    const memory = await operator.memory();
-    steady = {
-      startupToReadyMs: Math.round(ready - operator.spawnedAt),
-      rssMiB: summarize(samples.map(MiB)),
-      peakRssMiB: MiB(memory.hwmKiB),
-      cpuSecondsToIdle: await operator.cpuSeconds(),
-    };
-    out.data["steady"] = steady;
-    out.rows.push(
-      targetRow(
-        `operator RSS, steady (${cluster.replicaSets} ReplicaSets, ${cluster.pods} Pods, ${cluster.apimApis} APIMAPIs)`,
-        steady.rssMiB.p50,
-        "MiB",
-        "< 120 MiB",
-        (v) => v < 120,
-      ),
-      infoRow(
-        "operator peak RSS (VmHWM) while syncing",
-        steady.peakRssMiB,
-        "MiB",
-      ),
-      infoRow(
-        `process start → /readyz OK with ${cluster.replicaSets} ReplicaSets`,
-        steady.startupToReadyMs,
-        "ms",
-      ),
-    );
-  }
+  // Run 1: the operator as shipped, in the big cluster.
+  const steady = await naturalRss(world, sims, options, 10);
+  out.data["steady"] = steady;
+  out.rows.push(
+    targetRow(
+      `operator RSS, steady (${cluster.replicaSets} ReplicaSets, ${cluster.pods} Pods, ${cluster.apimApis} APIMAPIs)`,
+      steady.rssMiB.p50,
+      "MiB",
+      "< 120 MiB",
+      (v) => v < 120,
+    ),
+    infoRow(
+      "operator peak RSS (VmHWM) while syncing",
+      steady.peakRssMiB,
+      "MiB",
+    ),
+    infoRow(
+      `process start → /readyz OK with ${cluster.replicaSets} ReplicaSets`,
+      steady.startupToReadyMs,
+      "ms",
+    ),
+  );
 
-  // Run 2: per cluster size, a fresh operator (what a restarted pod needs) and one that kept running
-  // while the ReplicaSets were added; both read after a forced full GC (V8 inspector attached).
-  {
-    await using running = BenchOperator.start(world, sims, {
-      ...options,
-      inspect: true,
-    });
-    await running.waitReady();
-    const fresh: Reading[] = [];
-    const kept: Reading[] = [];
-    for (let step = 0; step <= growthSteps; step++) {
-      const replicaSets = cluster.replicaSets + step * 1_000;
-      if (step > 0) {
-        note(`memory: +1000 unrelated ReplicaSets (step ${step})`);
-        await createNoise(ctx, `bench-noise-extra${step}`, 1_000, 0);
-      }
-      kept.push(await reading(running, replicaSets));
-      await using operator = BenchOperator.start(world, sims, {
-        ...options,
-        inspect: true,
-      });
-      const inspector = await operator.inspector();
-      if (ctx.profile && step === 0) await startHeapSampling(inspector);
-      await operator.waitReady();
-      fresh.push(await reading(operator, replicaSets));
-      if (ctx.profile && step === 0) {
-        const profile = await heapSamplingProfile(inspector);
-        await Deno.mkdir(ctx.profileDir, { recursive: true });
-        await Deno.writeTextFile(
-          `${ctx.profileDir}/memory-steady.heapprofile`,
-          JSON.stringify({ head: profile }),
-        );
-        out.data["heapProfile"] = heapHotSpots(profile, REPO_ROOT);
-      }
+  // Run 2: per cluster size, fresh processes (what a restarted pod needs; with glibc's default
+  // malloc arenas and with MALLOC_ARENA_MAX=2), and one process with the inspector that kept running
+  // while the ReplicaSets were added (V8 heap after a forced full GC).
+  const arenas = { ...options, extraEnv: { MALLOC_ARENA_MAX: "2" } };
+  await using running = BenchOperator.start(world, sims, {
+    ...options,
+    inspect: true,
+  });
+  const inspector = await running.inspector();
+  if (ctx.profile) await startHeapSampling(inspector);
+  await running.waitReady();
+  const readings: Reading[] = [];
+  for (let step = 0; step <= growthSteps; step++) {
+    const replicaSets = cluster.replicaSets + step * 1_000;
+    if (step > 0) {
+      note(`memory: +1000 unrelated ReplicaSets (step ${step})`);
+      await createNoise(ctx, `bench-noise-extra${step}`, 1_000, 0);
     }
-    const perThousand = (readings: Reading[], pick: (r: Reading) => number) =>
-      Math.round(
-        slope(readings.map((r) => r.replicaSets / 1000), readings.map(pick)) *
-          100,
-      ) / 100;
-    const growth = {
-      fresh,
-      kept,
-      freshRssMiBPer1000: perThousand(fresh, (r) => r.rssAfterGcMiB),
-      freshNaturalRssMiBPer1000: perThousand(fresh, (r) => r.rssMiB),
-      freshHeapMiBPer1000: perThousand(fresh, (r) => r.heapUsedMiB),
-      keptRssMiBPer1000: perThousand(kept, (r) => r.rssAfterGcMiB),
-      keptHeapMiBPer1000: perThousand(kept, (r) => r.heapUsedMiB),
-    };
-    out.data["growth"] = growth;
-    const baseline = out.data["baselineEmptyNamespace"] as {
-      rssMiB: number;
-      heapUsedMiB: number;
-    };
-    out.rows.push(
-      infoRow(
-        "operator RSS after a forced full GC (same cluster, fresh process)",
-        fresh[0]?.rssAfterGcMiB ?? Number.NaN,
-        "MiB",
-      ),
-      targetRow(
-        `RSS growth per 1 000 extra unrelated ReplicaSets (fresh process, after GC; ${growthSteps} steps)`,
-        growth.freshRssMiBPer1000,
-        "MiB",
-        "< 2 MiB",
-        (v) => v < 2,
-      ),
-      infoRow(
-        "… without forcing GC (fresh process, median RSS)",
-        growth.freshNaturalRssMiBPer1000,
-        "MiB",
-      ),
-      infoRow(
-        "… V8 heap used (fresh process, after GC)",
-        growth.freshHeapMiBPer1000,
-        "MiB",
-      ),
-      infoRow(
-        "… RSS of a process that kept running while they were added (after GC)",
-        growth.keptRssMiBPer1000,
-        "MiB",
-      ),
-      infoRow(
-        "baseline: the same process watching one empty namespace (RSS / V8 heap, after GC)",
-        `${baseline.rssMiB} / ${baseline.heapUsedMiB}`,
-        "MiB",
-      ),
-    );
+    const fresh = step === 0
+      ? steady
+      : await naturalRss(world, sims, options, 5);
+    const freshArenas = await naturalRss(world, sims, arenas, 5);
+    const heap = await gcReading(running);
+    readings.push({
+      replicaSets,
+      rssMiB: fresh.rssMiB.p50,
+      rssArenaMax2MiB: freshArenas.rssMiB.p50,
+      ...heap,
+    });
+    if (ctx.profile && step === 0) {
+      const profile = await heapSamplingProfile(inspector);
+      await Deno.mkdir(ctx.profileDir, { recursive: true });
+      await Deno.writeTextFile(
+        `${ctx.profileDir}/memory-steady.heapprofile`,
+        JSON.stringify({ head: profile }),
+      );
+      out.data["heapProfile"] = heapHotSpots(profile, REPO_ROOT);
+    }
   }
+  const perThousand = (pick: (r: Reading) => number) =>
+    Math.round(
+      slope(readings.map((r) => r.replicaSets / 1000), readings.map(pick)) *
+        100,
+    ) / 100;
+  const growth = {
+    readings,
+    rssMiBPer1000: perThousand((r) => r.rssMiB),
+    rssArenaMax2MiBPer1000: perThousand((r) => r.rssArenaMax2MiB),
+    heapMiBPer1000: perThousand((r) => r.heapUsedMiB),
+    runningRssAfterGcMiBPer1000: perThousand((r) => r.runningRssAfterGcMiB),
+  };
+  out.data["growth"] = growth;
+  const first = readings[0];
+  out.rows.push(
+    targetRow(
+      `RSS growth per 1 000 extra unrelated ReplicaSets (fresh process; slope over ${
+        growthSteps + 1
+      } sizes)`,
+      growth.rssMiBPer1000,
+      "MiB",
+      "< 2 MiB",
+      (v) => v < 2,
+    ),
+    infoRow(
+      "… V8 heap used per 1 000 (after forced GC)",
+      growth.heapMiBPer1000,
+      "MiB",
+    ),
+    infoRow(
+      `V8 heap used: empty namespace → ${cluster.replicaSets} ReplicaSets (after GC)`,
+      `${baseline.heapUsedMiB} → ${first?.heapUsedMiB ?? "?"}`,
+      "MiB",
+    ),
+    infoRow(
+      "RSS of the same process watching one empty namespace",
+      baseline.rssMiB,
+      "MiB",
+    ),
+    infoRow(
+      `with MALLOC_ARENA_MAX=2: RSS at ${cluster.replicaSets} ReplicaSets / growth per 1 000`,
+      `${first?.rssArenaMax2MiB ?? "?"} / ${growth.rssArenaMax2MiBPer1000}`,
+      "MiB",
+    ),
+  );
 }

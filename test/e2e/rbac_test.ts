@@ -24,7 +24,7 @@ import {
   type OperatorProcess,
   startOperator,
 } from "../support/operator_process.ts";
-import { scrape } from "../integration/http/metrics_rbac.ts";
+import { scrape } from "../support/metrics_rbac.ts";
 
 const TEMPLATES = [
   "templates/serviceaccount.yaml",
@@ -42,7 +42,6 @@ interface ChartedOperator extends AsyncDisposable {
   args: string[];
   scenario: RegistrationScenario;
   release: string;
-  serviceAccount: string;
   operatorNamespace: string;
 }
 
@@ -76,9 +75,9 @@ async function startUnderChartRbac(
   const rbac = ablate(rendered.filter((o) => o.kind !== "Deployment"));
   const serviceAccount = objectOf(rendered, "ServiceAccount").metadata?.name ??
     "";
-  await applyObjects(env.plane.kubeconfigPath, rbac);
   await using stack = new AsyncDisposableStack();
   stack.defer(() => deleteClusterRbac(env.plane, rbac));
+  await applyObjects(env.plane.kubeconfigPath, rbac);
   await waitUntilRbacEffective(env.plane, {
     namespace: operatorNamespace,
     name: serviceAccount,
@@ -111,7 +110,6 @@ async function startUnderChartRbac(
     args,
     scenario,
     release,
-    serviceAccount,
     operatorNamespace,
     [Symbol.asyncDispose]: () => owned.disposeAsync(),
   };

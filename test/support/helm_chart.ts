@@ -7,10 +7,7 @@ import {
   type GenericObject,
 } from "../../src/kube/kube_object.ts";
 import type { ControlPlane } from "../controlplane/control_plane.ts";
-import {
-  serviceAccountWithToken,
-  waitUntilAllowed,
-} from "../integration/http/metrics_rbac.ts";
+import { serviceAccountWithToken, waitUntilAllowed } from "./metrics_rbac.ts";
 import type { ServiceHandle } from "../sim/apim_simulator.ts";
 import { DocumentServer, fixtureDocument } from "./document_server.ts";
 import {
@@ -86,24 +83,26 @@ export async function copyChart(): Promise<{ path: string } & AsyncDisposable> {
   };
 }
 
-/** Rewrites every file of the chart copy at `chartDir` through `edit` (path relative to the chart). */
+/** Rewrites every file of the chart copy at `chartDir` through `edit`; returns the files it changed. */
 export async function editChart(
   chartDir: string,
   edit: (file: string, text: string) => string,
   under = "",
-): Promise<void> {
+): Promise<string[]> {
+  const changed: string[] = [];
   for await (const entry of Deno.readDir(`${chartDir}/${under}`)) {
     const file = `${under}${entry.name}`;
     if (entry.isDirectory) {
-      await editChart(chartDir, edit, `${file}/`);
+      changed.push(...await editChart(chartDir, edit, `${file}/`));
       continue;
     }
     const text = await Deno.readTextFile(`${chartDir}/${file}`);
     const edited = edit(file, text);
-    if (edited !== text) {
-      await Deno.writeTextFile(`${chartDir}/${file}`, edited);
-    }
+    if (edited === text) continue;
+    await Deno.writeTextFile(`${chartDir}/${file}`, edited);
+    changed.push(file);
   }
+  return changed;
 }
 
 /** Parses a multi-document YAML stream (helm output), skipping empty documents. */

@@ -89,3 +89,22 @@ Deno.test("parseAddress() understands :port, host:port, [v6]:port and 0", () => 
   assert.deepEqual(parseAddress("[::1]:8081"), { hostname: "::1", port: 8081 });
   assert.equal(parseAddress("0"), undefined);
 });
+
+Deno.test("loadConfig() accepts boolean flags bare or with =true/=false, like Go's flag package", () => {
+  assert.equal(
+    loadConfig({ args: ["--leader-elect=true"], env: {} }).leaderElect,
+    true,
+  );
+  assert.equal(
+    loadConfig({ args: ["--metrics-secure=false"], env: {} }).metricsSecure,
+    false,
+  );
+  assert.equal(
+    loadConfig({ args: ["--metrics-secure"], env: {} }).metricsSecure,
+    true,
+  );
+  assert.throws(
+    () => loadConfig({ args: ["--leader-elect=maybe"], env: {} }),
+    /--leader-elect: "maybe" is not a boolean/,
+  );
+});

@@ -19,7 +19,7 @@ import {
   scrape,
   serviceAccountWithToken,
   waitUntilAllowed,
-} from "./metrics_rbac.ts";
+} from "../../support/metrics_rbac.ts";
 
 function registry(): MetricsRegistry {
   const registry = new MetricsRegistry();

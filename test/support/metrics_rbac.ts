@@ -1,9 +1,9 @@
 // Fixtures of the secure-metrics tests: ServiceAccounts, a /metrics reader ClusterRole bound to a subject, scraping.
 
 import { z } from "zod";
-import { KubeRequestError } from "../../controlplane/control_plane.ts";
-import type { ControlPlane } from "../../controlplane/control_plane.ts";
-import { waitFor } from "../../support/wait.ts";
+import { KubeRequestError } from "../controlplane/control_plane.ts";
+import type { ControlPlane } from "../controlplane/control_plane.ts";
+import { waitFor } from "./wait.ts";
 
 /** Creates ServiceAccount `namespace/name` and returns a bound token for it. */
 export async function serviceAccountWithToken(
