@@ -35,10 +35,11 @@ Deno.test("a rejected client secret is reported with the AADSTS code on the APIM
     /not-the-secret/,
     "the secret never reaches status",
   );
-  assert.ok(
-    (await env.eventsFor(opNs, "apim")).some((e) =>
-      e.type === "Warning" && /AADSTS7000215/.test(e.note)
-    ),
+  await env.waitForEvent(
+    opNs,
+    "apim",
+    (e) => e.type === "Warning" && /AADSTS7000215/.test(e.note),
+    "a Warning event naming AADSTS7000215",
   );
   const attempts = operator.logs.filter((l) =>
     l.msg === "Reconcile failed, backing off" &&
@@ -115,7 +116,10 @@ Deno.test("a throttled import waits out Retry-After, reports it, and completes",
       after.map((w) => w.at - refused.at)
     }`,
   );
-  assert.ok(
-    (await env.eventsFor(ns, "orders")).some((e) => e.type === "Warning"),
+  await env.waitForEvent(
+    ns,
+    "orders",
+    (e) => e.type === "Warning",
+    "a Warning event about the throttling",
   );
 });

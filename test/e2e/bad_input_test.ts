@@ -229,10 +229,11 @@ Deno.test("each bad input ends in a clear condition and an Event, without a hot 
         c.name,
       );
     }
-    const events = await env.eventsFor(ns, c.name);
-    assert.ok(
-      events.some((e) => e.type === "Warning" && e.reason === c.reason),
-      `${c.name}: a Warning event ${c.reason} in ${JSON.stringify(events)}`,
+    await env.waitForEvent(
+      ns,
+      c.name,
+      (e) => e.type === "Warning" && e.reason === c.reason,
+      `${c.name}: a Warning event ${c.reason}`,
     );
   }
   assert.equal(

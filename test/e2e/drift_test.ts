@@ -96,10 +96,11 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
     isReady,
     "the API Ready again",
   );
-  assert.ok(
-    (await env.eventsFor(ns, "orders")).some((e) =>
-      e.reason === "DriftDetected"
-    ),
+  await env.waitForEvent(
+    ns,
+    "orders",
+    (e) => e.reason === "DriftDetected",
+    "a DriftDetected event",
   );
 
   // The backend is changed in the portal: set back.
@@ -125,9 +126,10 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
       ),
     { description: "the product link to be restored" },
   );
-  assert.ok(
-    (await env.eventsFor(ns, "orders")).some((e) =>
-      e.reason === "DriftCorrected"
-    ),
+  await env.waitForEvent(
+    ns,
+    "orders",
+    (e) => e.reason === "DriftCorrected",
+    "a DriftCorrected event",
   );
 });

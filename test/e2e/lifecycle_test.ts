@@ -93,8 +93,11 @@ Deno.test("Delete removes the API, Retain keeps it, and a retained API is not ta
     "APIMAPI kept to be deleted",
   );
   assert.ok(service.api("kept"), "Retain left the API");
-  assert.ok(
-    (await env.eventsFor(s.ns, "kept")).some((e) => e.reason === "Retained"),
+  await env.waitForEvent(
+    s.ns,
+    "kept",
+    (e) => e.reason === "Retained",
+    "a Retained event",
   );
 
   // Another team's APIMAPI claims the retained API: API Management says it belongs to someone else.
@@ -148,12 +151,11 @@ Deno.test("deleting an APIMAPI whose APIMService is gone releases the finalizer 
     "orphan",
     "the APIMAPI deletion not to hang",
   );
-  const events = await env.eventsFor(s.ns, "orphan");
-  assert.ok(
-    events.some((e) =>
-      e.type === "Warning" && e.reason === "APIMServiceNotFound"
-    ),
-    JSON.stringify(events),
+  await env.waitForEvent(
+    s.ns,
+    "orphan",
+    (e) => e.type === "Warning" && e.reason === "APIMServiceNotFound",
+    "a Warning event APIMServiceNotFound",
   );
 });
 

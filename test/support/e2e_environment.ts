@@ -260,7 +260,7 @@ export class E2eEnvironment implements AsyncDisposable {
   async eventsFor(
     namespace: string,
     name: string,
-  ): Promise<Array<{ type: string; reason: string; note: string }>> {
+  ): Promise<RecordedEvent[]> {
     const list = await this.kube.request({
       method: "GET",
       path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
@@ -276,12 +276,34 @@ export class E2eEnvironment implements AsyncDisposable {
       }));
   }
 
+  /** Waits until an Event about the object satisfies `predicate` (events are written after status, so they can lag it). */
+  async waitForEvent(
+    namespace: string,
+    name: string,
+    predicate: (event: RecordedEvent) => boolean,
+    description: string,
+  ): Promise<RecordedEvent> {
+    return await waitFor(async () => {
+      const events = await this.eventsFor(namespace, name);
+      const found = events.find(predicate);
+      if (found) return found;
+      throw new Error(`events so far: ${JSON.stringify(events)}`);
+    }, { description, timeoutMs: 60_000 });
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     for (const cleanup of this.#cleanups.reverse()) await cleanup();
     this.kube.close();
     await this.apim.stop();
     await this.entra.stop();
   }
+}
+
+/** An Event as the tests see it. */
+export interface RecordedEvent {
+  type: string;
+  reason: string;
+  note: string;
 }
 
 /** The condition of `type` in an object's status, if any. */
