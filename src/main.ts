@@ -4,6 +4,7 @@ import { AZURE_CLOUDS, type AzureCloudName } from "./azure/azure_cloud.ts";
 import { CredentialConfigError } from "./azure/credential_config.ts";
 import { createTokenSource } from "./azure/credentials.ts";
 import { KeyedSemaphore } from "./azure/keyed_semaphore.ts";
+import { WriteBudget } from "./azure/write_budget.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { apimApiController } from "./controllers/apim_api_controller.ts";
 import { apimApiDeploymentController } from "./controllers/apim_api_deployment_controller.ts";
@@ -47,6 +48,7 @@ import { LeaderElector } from "./kube/leader_election.ts";
 import { loadConnection } from "./kube/load_connection.ts";
 import { ResourceApi } from "./kube/resource_api.ts";
 import { errorFields, Logger } from "./log.ts";
+import { collectGarbage } from "./util/collect_garbage.ts";
 import { systemClock } from "./util/clock.ts";
 
 const CLOUD_NAMES: Record<Config["azureCloud"], AzureCloudName> = {
@@ -138,6 +140,7 @@ export async function runOperator(
     baseUrl: config.armEndpoint ?? cloud.armEndpoint,
     apiVersion: config.apiVersion,
     writeLimit: new KeyedSemaphore(config.maxConcurrentWritesPerService),
+    writeBudget: new WriteBudget(),
     onRequest: (event) => metrics.observeArmRequest(event),
     logger,
   });
@@ -229,6 +232,8 @@ export async function runOperator(
       allCaches.map(([, cache]) => cache.waitUntilSynced(leading)),
     );
     logger.info("Caches synced; starting controllers");
+    // The listed pages are garbage now; without this, RSS keeps their high-water mark for long.
+    collectGarbage();
     await Promise.all(controllers.map((c) => c.run(leading)));
   };
   const work = config.leaderElect

@@ -43,6 +43,8 @@ export interface FleetOptions {
   /** Record a CPU profile of the operator under this name. */
   profileName?: string;
   timeoutMs: number;
+  /** Extra operator flags (what-if runs, e.g. `--workers=16`). */
+  extraArgs?: string[];
 }
 
 /** What registering a fleet measured. */
@@ -147,6 +149,7 @@ export async function registerFleet(
     operatorNamespace: opns,
     watchNamespaces: [namespace, opns],
     inspect: options.profileName !== undefined,
+    ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
   });
   try {
     await operator.waitReady();

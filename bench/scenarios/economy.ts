@@ -86,10 +86,9 @@ export async function economyScenario(
     const tokensBefore = sims.entra.tokensIssued;
     const armBefore = sims.apim.requests.length;
     let operator = BenchOperator.start(world, sims, operatorOptions);
-    let firstStart = 0;
+    const firstStart = operator.spawnedAt;
     try {
       await operator.waitReady();
-      firstStart = nowMs();
       for (const a of apps) await writer.replicaSet(a, 1, 1, 1);
       const from = nowMs();
       await Promise.all(apps.map(async (a) => {

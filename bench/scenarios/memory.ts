@@ -60,8 +60,8 @@ interface Reading {
   replicaSets: number;
   /** Fresh process, median VmRSS over 5 s once idle. */
   rssMiB: number;
-  /** The same with MALLOC_ARENA_MAX=2. */
-  rssArenaMax2MiB: number;
+  /** The same with one full GC after the caches synced (what-if entry point). */
+  rssGcAfterSyncMiB: number;
   /** The process that kept running (inspector attached), after a forced full GC. */
   runningRssAfterGcMiB: number;
   heapUsedMiB: number;
@@ -71,16 +71,17 @@ interface Reading {
   backingStoreMiB: number;
 }
 
-/** Natural memory of a fresh operator: ready, idle, then VmRSS sampled once a second. */
+/** Natural memory of a fresh operator: ready, idle (+ `settleMs`), then VmRSS sampled once a second. */
 async function naturalRss(
   world: ScenarioContext["world"],
   sims: Simulators,
-  options: BenchOperatorOptions,
+  options: BenchOperatorOptions & { settleMs?: number },
   samples: number,
 ) {
   await using operator = BenchOperator.start(world, sims, options);
   const ready = await operator.waitReady();
   await operator.waitIdle();
+  if (options.settleMs) await sleep(options.settleMs);
   const rss: number[] = [];
   for (let i = 0; i < samples; i++) {
     rss.push((await operator.memory()).rssKiB);
@@ -203,9 +204,14 @@ export async function memoryScenario(
     ),
   );
 
-  // Run 2: per cluster size, fresh processes (what a restarted pod needs; with glibc's default
-  // malloc arenas and with MALLOC_ARENA_MAX=2), and one process with the inspector that kept running
-  // while the ReplicaSets were added (V8 heap after a forced full GC).
+  // Run 2: per cluster size, fresh processes (what a restarted pod needs): as shipped, and the
+  // what-if entry point that runs one full GC after the caches synced (bench/support/); one process
+  // with the inspector keeps running while the ReplicaSets are added (V8 heap after a forced GC).
+  const gcAfterSync = {
+    ...options,
+    entry: "bench/support/operator_gc_after_sync.ts",
+    settleMs: 6_000,
+  };
   const arenas = { ...options, extraEnv: { MALLOC_ARENA_MAX: "2" } };
   await using running = BenchOperator.start(world, sims, {
     ...options,
@@ -224,14 +230,17 @@ export async function memoryScenario(
     const fresh = step === 0
       ? steady
       : await naturalRss(world, sims, options, 5);
-    const freshArenas = await naturalRss(world, sims, arenas, 5);
+    const collected = await naturalRss(world, sims, gcAfterSync, 5);
     const heap = await gcReading(running);
     readings.push({
       replicaSets,
       rssMiB: fresh.rssMiB.p50,
-      rssArenaMax2MiB: freshArenas.rssMiB.p50,
+      rssGcAfterSyncMiB: collected.rssMiB.p50,
       ...heap,
     });
+    if (step === 0) {
+      out.data["mallocArenaMax2"] = await naturalRss(world, sims, arenas, 5);
+    }
     if (ctx.profile && step === 0) {
       const profile = await heapSamplingProfile(inspector);
       await Deno.mkdir(ctx.profileDir, { recursive: true });
@@ -250,7 +259,7 @@ export async function memoryScenario(
   const growth = {
     readings,
     rssMiBPer1000: perThousand((r) => r.rssMiB),
-    rssArenaMax2MiBPer1000: perThousand((r) => r.rssArenaMax2MiB),
+    rssGcAfterSyncMiBPer1000: perThousand((r) => r.rssGcAfterSyncMiB),
     heapMiBPer1000: perThousand((r) => r.heapUsedMiB),
     runningRssAfterGcMiBPer1000: perThousand((r) => r.runningRssAfterGcMiB),
   };
@@ -282,8 +291,13 @@ export async function memoryScenario(
       "MiB",
     ),
     infoRow(
-      `with MALLOC_ARENA_MAX=2: RSS at ${cluster.replicaSets} ReplicaSets / growth per 1 000`,
-      `${first?.rssArenaMax2MiB ?? "?"} / ${growth.rssArenaMax2MiBPer1000}`,
+      `what-if, one full GC after the caches synced: RSS at ${cluster.replicaSets} ReplicaSets / growth per 1 000`,
+      `${first?.rssGcAfterSyncMiB ?? "?"} / ${growth.rssGcAfterSyncMiBPer1000}`,
+      "MiB",
+    ),
+    infoRow(
+      `with MALLOC_ARENA_MAX=2: RSS at ${cluster.replicaSets} ReplicaSets`,
+      (out.data["mallocArenaMax2"] as { rssMiB: { p50: number } }).rssMiB.p50,
       "MiB",
     ),
   );

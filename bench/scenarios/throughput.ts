@@ -47,6 +47,13 @@ function rows(label: string, run: FleetRun): ResultRow[] {
       "s",
     ),
     infoRow(
+      `first / median APIMAPI Ready after (${label})`,
+      `${run.readySeconds[0] ?? "?"} / ${
+        run.readySeconds[Math.floor(run.readySeconds.length / 2)] ?? "?"
+      }`,
+      "s",
+    ),
+    infoRow(
       `operator CPU per registration (${label})`,
       Math.round((run.operatorCpuSeconds / run.count) * 1000),
       "ms",
@@ -86,6 +93,33 @@ export async function throughputScenario(
     ctx,
     plain.namespace,
     fleetApps(plain.namespace, count).map((a) => a.name),
+  );
+
+  // What-if: the same fleet with more reconcile workers (the default of 4 serialises I/O-bound
+  // reconciles; see bench/README.md). Informational only.
+  note(`throughput: ${count} APIMAPIs without links, --workers=16 (what-if)`);
+  const wide = await registerFleet(ctx, {
+    namespace: "bench-fleet-workers16",
+    operatorNamespace: "bench-fleet-workers16-op",
+    count,
+    knobs,
+    products: [],
+    tags: [],
+    timeoutMs,
+    extraArgs: ["--workers=16"],
+  });
+  out.data["noLinksWorkers16"] = wide;
+  out.rows.push(
+    infoRow(
+      `what-if --workers=16: all Ready (no products/tags; 429s: ${wide.arm.throttled}; most concurrent writes: ${wide.maxConcurrentWrites})`,
+      wide.allReadySeconds,
+      "s",
+    ),
+  );
+  await dropFleet(
+    ctx,
+    wide.namespace,
+    fleetApps(wide.namespace, count).map((a) => a.name),
   );
 
   note(`throughput: ${count} APIMAPIs with one product and one tag each`);

@@ -200,3 +200,8 @@ export function tagPath(tag: TagRef): ArmPath {
     validateApimId("tagId", tag.tagId)
   }`;
 }
+
+/** `{service}/tags/{tagId}/apiLinks` (2022-08-01 and later) */
+export function tagApiLinksPath(tag: TagRef): ArmPath {
+  return tagPath(tag).append`/apiLinks`;
+}

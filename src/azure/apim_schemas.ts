@@ -99,6 +99,13 @@ export const tagContractSchema = armResource(z.looseObject({
 /** A tag as APIM returns it. */
 export type TagContract = z.infer<typeof tagContractSchema>;
 
+/** `TagApiLinkContract`: one API a tag is assigned to (`apiId` is the API's resource id). */
+export const tagApiLinkContractSchema = armResource(z.looseObject({
+  apiId: z.string(),
+}));
+/** A tag–API link as APIM returns it. */
+export type TagApiLinkContract = z.infer<typeof tagApiLinkContractSchema>;
+
 /** `PolicyContract`. */
 export const policyContractSchema = armResource(z.looseObject({
   value: z.string(),

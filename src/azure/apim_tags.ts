@@ -1,4 +1,4 @@
-// Typed calls for tags and their API assignments (Tag_*, Tag_AssignToApi, Tag_DetachFromApi, Tag_ListByApi).
+// Typed calls for tags and their API assignments (Tag_*, Tag_AssignToApi, Tag_DetachFromApi, Tag_ListByApi, TagApiLink_ListByProduct).
 
 import type { ArmClient } from "./arm_client.ts";
 import {
@@ -16,10 +16,12 @@ import {
   type ApiRef,
   apiTagPath,
   apiTagsPath,
+  tagApiLinksPath,
   tagPath,
   type TagRef,
 } from "./apim_paths.ts";
 import {
+  tagApiLinkContractSchema,
   type TagContract,
   tagContractSchema,
   type TagProperties,
@@ -120,4 +122,17 @@ export function listApiTags(
   api: ApiRef,
 ): Promise<TagContract[]> {
   return listResources(client, apiTagsPath(api), tagContractSchema);
+}
+
+/** `GET .../tags/{tagId}/apiLinks`, every page: the ids of the APIs the tag is assigned to. */
+export async function listTagApis(
+  client: ArmClient,
+  tag: TagRef,
+): Promise<string[]> {
+  const links = await listResources(
+    client,
+    tagApiLinksPath(tag),
+    tagApiLinkContractSchema,
+  );
+  return links.map((link) => link.properties.apiId.split("/").at(-1) ?? "");
 }

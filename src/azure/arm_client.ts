@@ -18,10 +18,15 @@ import {
   readRateLimitRemaining,
   readRequestId,
 } from "./arm_headers.ts";
-import { type ArmPath, topLevelResourceId } from "./arm_path.ts";
+import {
+  type ArmPath,
+  subscriptionOf,
+  topLevelResourceId,
+} from "./arm_path.ts";
 import { BodyTooLargeError, readBoundedText } from "./bounded_body.ts";
 import type { KeyedSemaphore } from "./keyed_semaphore.ts";
 import type { TokenSource } from "./token_source.ts";
+import type { WriteBudget } from "./write_budget.ts";
 
 /** HTTP methods ARM calls use. */
 export type ArmMethod = "GET" | "HEAD" | "PUT" | "PATCH" | "DELETE";
@@ -107,6 +112,8 @@ export interface ArmClientOptions {
   maxRetryAfterMs?: number;
   /** Limits concurrent writes per top-level resource (per APIM instance). */
   writeLimit?: KeyedSemaphore;
+  /** Paces writes per subscription to the budget ARM reports, instead of drawing 429s. */
+  writeBudget?: WriteBudget;
   /** Called after every attempt. */
   onRequest?: (event: ArmRequestEvent) => void;
   logger?: Logger;
@@ -143,6 +150,7 @@ export class ArmClient {
   readonly #backoff: BackoffPolicy;
   readonly #maxRetryAfterMs: number;
   readonly #writeLimit: KeyedSemaphore | undefined;
+  readonly #writeBudget: WriteBudget | undefined;
   readonly #onRequest: ((event: ArmRequestEvent) => void) | undefined;
   readonly #log: Logger;
   #rateLimit: RateLimitRemaining = {};
@@ -166,6 +174,7 @@ export class ArmClient {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
     this.#writeLimit = options.writeLimit;
+    this.#writeBudget = options.writeBudget;
     this.#onRequest = options.onRequest;
     this.#log = options.logger ?? silentLogger;
   }
@@ -297,16 +306,43 @@ export class ArmClient {
     token: string,
     line: Line,
   ): Promise<Attempt> {
-    const key = request.method === "GET" || request.method === "HEAD"
-      ? undefined
-      : topLevelResourceId(url.pathname);
+    if (request.method === "GET" || request.method === "HEAD") {
+      return await this.#send(url, request, token, line);
+    }
+    const key = topLevelResourceId(url.pathname);
     const release = key && this.#writeLimit
       ? await this.#writeLimit.acquire(key, request.signal)
       : undefined;
     try {
-      return await this.#send(url, request, token, line);
+      return await this.#sendWithinBudget(url, request, token, line);
     } finally {
       release?.();
+    }
+  }
+
+  // A write waits for room in the subscription's write budget and reports what ARM says is left.
+  async #sendWithinBudget(
+    url: URL,
+    request: ArmRequest,
+    token: string,
+    line: Line,
+  ): Promise<Attempt> {
+    const subscription = subscriptionOf(url.pathname);
+    if (!this.#writeBudget || !subscription) {
+      return await this.#send(url, request, token, line);
+    }
+    const done = await this.#writeBudget.acquire(subscription, request.signal);
+    let remaining: number | undefined;
+    try {
+      const attempt = await this.#send(url, request, token, line);
+      remaining = attempt.response.status === 429
+        ? 0
+        : readRateLimitRemaining(attempt.response.headers)[
+          "subscription-writes"
+        ];
+      return attempt;
+    } finally {
+      done(remaining);
     }
   }
 

@@ -86,6 +86,14 @@ export function armPath(
   return ArmPath.root.append(literals, ...ids);
 }
 
+/** The subscription id a path is under, lower-cased (the key of ARM's request budgets). */
+export function subscriptionOf(path: string): string | undefined {
+  const [, first, id] = path.split("/");
+  return first?.toLowerCase() === "subscriptions" && id
+    ? id.toLowerCase()
+    : undefined;
+}
+
 /**
  * The top-level ARM resource a path belongs to, lower-cased
  * (`/subscriptions/{s}/resourcegroups/{rg}/providers/{ns}/{type}/{name}`), or undefined for

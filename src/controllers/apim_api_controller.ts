@@ -1,7 +1,12 @@
 // APIMAPI controller: owns the finalizer and the deletion in API Management, and corrects drift periodically.
 import { deleteApi, getApi, updateApi } from "../azure/apim_apis.ts";
-import { addApiToProduct, listApiProducts } from "../azure/apim_products.ts";
-import { assignTagToApi, listApiTags } from "../azure/apim_tags.ts";
+import type { ApiRef } from "../azure/apim_paths.ts";
+import { addApiToProduct, listProductApis } from "../azure/apim_products.ts";
+import {
+  assignTagToApi,
+  listApiTags,
+  listTagApis,
+} from "../azure/apim_tags.ts";
 import { ArmError } from "../azure/arm_error.ts";
 import { pendingOperationSchema, pollOperation } from "../azure/operation.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
@@ -14,7 +19,6 @@ import {
   parseOwnerMarker,
 } from "../reconcile/desired_api.ts";
 import { decideDrift } from "../reconcile/plan_drift.ts";
-import { planLinks } from "../reconcile/plan_import.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import {
   type Controller,
@@ -25,14 +29,17 @@ import {
 import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import { observedApi } from "./observed_api.ts";
-import { lookupService, serviceRef } from "./service_lookup.ts";
+import {
+  lookupService,
+  serviceIdentity,
+  serviceRef,
+} from "./service_lookup.ts";
+import { MembershipSnapshots } from "./membership_snapshots.ts";
+import { isRegistered } from "./registered_apis.ts";
 import { patchStatus } from "./status_patch.ts";
 
-/**
- * Links (product and tag memberships) cost two list calls per API, so a drift check lists them on
- * the first check and every fourth one after; the API itself is read on every check.
- */
-const LINK_CHECK_EVERY = 4;
+/** The api-version that lists a tag's APIs (`tags/{tagId}/apiLinks`). */
+const TAG_API_LINKS_SINCE = "2024-05-01";
 
 function ownerOf(api: ApimApi): OwnerRef {
   return { namespace: api.metadata.namespace ?? "", name: api.metadata.name };
@@ -46,8 +53,11 @@ export function apimApiController(
   const { caches, kinds } = ctx;
   /** When each API's next drift check is due (in memory: spread over the period after a start). */
   const nextCheck = new Map<string, number>();
-  /** Drift checks done per API; links are listed on every LINK_CHECK_EVERY-th (reads are ARM budget). */
-  const checks = new Map<string, number>();
+  /** Product and tag memberships, listed once per period for all APIs (reads are ARM budget). */
+  const memberships = new MembershipSnapshots(
+    ctx.settings.resyncPeriodMs,
+    ctx.clock,
+  );
 
   function event(
     api: ApimApi,
@@ -80,7 +90,6 @@ export function apimApiController(
     await event(api, outcome.type, outcome.reason, outcome.note);
     await removeFinalizer(kinds.apimApis, api, signal);
     nextCheck.delete(objectKey(api));
-    checks.delete(objectKey(api));
     return DONE;
   }
 
@@ -159,26 +168,65 @@ export function apimApiController(
     return await release(api, deleted, signal);
   }
 
-  async function relink(
+  /**
+   * Whether the API is still a member of `key` (a product's APIs, a tag's APIs, or the API's
+   * tags): a shared recent list first, and a gap confirmed by a list taken now.
+   */
+  async function isMember(
+    key: string,
+    id: string,
+    list: () => Promise<readonly string[]>,
+  ): Promise<boolean> {
+    const recent = await memberships.members(key, list);
+    if (recent.has(id) || recent.fresh) return recent.has(id);
+    const now = await memberships.members(key, list, {
+      listedSince: ctx.clock.now(),
+    });
+    return now.has(id);
+  }
+
+  /** Links the API again to the products and tags its spec names that lost it; says which. */
+  async function restoreLinks(
     api: ApimApi,
-    ref: Parameters<typeof listApiTags>[1],
-  ): Promise<number> {
-    const [products, tags] = await Promise.all([
-      listApiProducts(ctx.arm, ref).then((l) => l.map((p) => p.name)),
-      listApiTags(ctx.arm, ref).then((l) => l.map((t) => t.name)),
-    ]);
-    const missingProducts = planLinks(api.spec.productIds, products, []).add;
-    const missingTags = planLinks(api.spec.tagIds, tags, []).add;
-    for (const productId of missingProducts) {
-      await addApiToProduct(ctx.arm, {
-        product: { service: ref.service, productId },
-        apiId: ref.apiId,
-      });
+    ref: ApiRef,
+    identity: string,
+  ): Promise<string[]> {
+    const restored: string[] = [];
+    const apiId = ref.apiId;
+    for (const productId of api.spec.productIds) {
+      const key = `${identity}/products/${productId.toLowerCase()}`;
+      const product = { service: ref.service, productId };
+      const linked = await isMember(
+        key,
+        apiId,
+        async () =>
+          (await listProductApis(ctx.arm, product)).map((a) => a.name),
+      );
+      if (linked) continue;
+      await addApiToProduct(ctx.arm, { product, apiId });
+      memberships.add(key, apiId);
+      restored.push(`product "${productId}"`);
     }
-    for (const tagId of missingTags) {
+    // Tags list their APIs since 2024-05-01; before, each API lists its tags.
+    const byTag = ctx.arm.apiVersion >= TAG_API_LINKS_SINCE;
+    for (const tagId of api.spec.tagIds) {
+      const tag = { service: ref.service, tagId };
+      const key = byTag
+        ? `${identity}/tags/${tagId.toLowerCase()}`
+        : `${identity}/apis/${apiId.toLowerCase()}/tags`;
+      const linked = byTag
+        ? await isMember(key, apiId, () => listTagApis(ctx.arm, tag))
+        : await isMember(
+          key,
+          tagId,
+          async () => (await listApiTags(ctx.arm, ref)).map((t) => t.name),
+        );
+      if (linked) continue;
       await assignTagToApi(ctx.arm, { api: ref, tagId });
+      memberships.add(key, byTag ? apiId : tagId);
+      restored.push(`tag "${tagId}"`);
     }
-    return missingProducts.length + missingTags.length;
+    return restored;
   }
 
   async function checkDrift(
@@ -196,16 +244,12 @@ export function apimApiController(
     }
     nextCheck.set(key, now + jittered(ctx.settings.resyncPeriodMs, ctx.random));
     const status = api.status;
-    const registered = status?.appliedHash !== undefined &&
-      status.registeredReplicaSet?.generation === api.metadata.generation &&
-      status.pendingOperation === undefined &&
-      !caches.apimApiDeployments.get(api.metadata.namespace, api.metadata.name);
     const service = lookupService(
       ctx,
       api.metadata.namespace,
       api.spec.apimService,
     );
-    if (!registered || !service || !status?.appliedHash) {
+    if (!isRegistered(ctx, api) || !service || !status?.appliedHash) {
       return requeueAfter((nextCheck.get(key) ?? now) - now);
     }
     const ref = { service: serviceRef(service), apiId: api.spec.APIID };
@@ -218,7 +262,6 @@ export function apimApiController(
     );
     switch (decision.action) {
       case "reregister":
-        checks.delete(key); // the next check lists the links too
         ctx.metrics.countDriftCorrection(decision.reason);
         await event(api, "Warning", "DriftDetected", decision.message);
         await reportApiVerdict(
@@ -253,21 +296,19 @@ export function apimApiController(
           ifMatch: decision.ifMatch,
         });
         ctx.metrics.countDriftCorrection("api-properties");
-        checks.delete(key);
         await event(api, "Normal", "DriftCorrected", decision.message);
         break;
       case "none": {
-        const count = checks.get(key) ?? 0;
-        checks.set(key, count + 1);
-        if (count % LINK_CHECK_EVERY !== 0) break;
-        const relinked = await relink(api, ref);
-        if (relinked > 0) {
+        const relinked = await restoreLinks(api, ref, serviceIdentity(service));
+        if (relinked.length > 0) {
           ctx.metrics.countDriftCorrection("links");
           await event(
             api,
             "Normal",
             "DriftCorrected",
-            `Restored ${relinked} product or tag link(s) of API "${api.spec.APIID}" removed outside Kubernetes`,
+            `Restored the link(s) of API "${api.spec.APIID}" to ${
+              relinked.join(", ")
+            }, removed outside Kubernetes`,
           );
         }
       }
@@ -287,7 +328,6 @@ export function apimApiController(
     const api = caches.apimApis.get(namespace, name);
     if (!api) {
       nextCheck.delete(key);
-      checks.delete(key);
       return DONE;
     }
     if (api.metadata.deletionTimestamp) {

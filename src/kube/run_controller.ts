@@ -47,8 +47,13 @@ export interface RunControllerOptions<K extends string> {
   reconcile(key: K, signal: AbortSignal): Promise<Outcome>;
   /** Maps a reconcile error to a retry decision. */
   classifyError(error: unknown): ErrorDecision;
-  /** Floor of requeue and retry delays so nothing spins (default 1 s). */
+  /** Floor of retry delays after a failure, so nothing spins (default 1 s). */
   minDelayMs?: number;
+  /**
+   * Floor of delays a reconcile asked for itself (`requeueAfter`, e.g. a poll ARM said to send at
+   * once): short, so planned work is not held back, yet never zero (default 100 ms).
+   */
+  minRequeueMs?: number;
   clock?: Clock;
   logger?: Logger;
   metrics?: ControllerMetrics;
@@ -87,6 +92,7 @@ async function work<K extends string>(
   const { queue, name } = options;
   const clock = options.clock ?? systemClock;
   const minDelayMs = options.minDelayMs ?? 1000;
+  const minRequeueMs = options.minRequeueMs ?? 100;
   for (;;) {
     const key = await queue.get();
     if (key === undefined) return;
@@ -97,7 +103,7 @@ async function work<K extends string>(
       const outcome = await options.reconcile(key, signal);
       queue.forget(key);
       if (outcome.kind === "requeueAfter") {
-        queue.addAfter(key, Math.max(minDelayMs, outcome.delayMs));
+        queue.addAfter(key, Math.max(minRequeueMs, outcome.delayMs));
         result = "requeue";
       } else {
         result = "success";

@@ -18,6 +18,7 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
   const opNs = await env.namespace("drift-op");
   const service = env.addService("apim-drift");
   service.createProduct("starter");
+  service.createTag("public");
   await using app = new DocumentServer({
     kind: "document",
     body: await fixtureDocument("petstore.json"),
@@ -32,6 +33,7 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
       openApiDefinitionUrl: "/openapi.json",
       apimService: "apim",
       productIds: ["starter"],
+      tagIds: ["public"],
     }),
   ]);
   const operator = env.operator({
@@ -115,16 +117,19 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
     { description: "the serviceUrl to be restored" },
   );
 
-  // The product link is removed in the portal: linked again.
+  // The product and tag links are removed in the portal: linked again.
   service.unlinkProduct("starter", "orders");
+  service.unlinkTag("public", "orders");
   await waitFor(
-    () =>
-      Promise.resolve(
-        service.api("orders")?.productIds.includes("starter")
+    () => {
+      const api = service.api("orders");
+      return Promise.resolve(
+        api?.productIds.includes("starter") && api.tagIds.includes("public")
           ? true
           : undefined,
-      ),
-    { description: "the product link to be restored" },
+      );
+    },
+    { description: "the product and tag links to be restored" },
   );
   await env.waitForEvent(
     ns,

@@ -24,6 +24,7 @@ import {
   type PollResult,
 } from "../../../src/azure/operation.ts";
 import type { CachedTokenSource } from "../../../src/azure/token_source.ts";
+import { WriteBudget } from "../../../src/azure/write_budget.ts";
 import type { Clock } from "../../../src/util/clock.ts";
 import {
   type ApimKnobs,
@@ -331,6 +332,42 @@ Deno.test("a 429 storm is survived without a request before Retry-After expires"
     assert.equal(
       apim.service({ ...SERVICE, name: SERVICE.serviceName }).tags().length,
       10,
+    );
+  });
+});
+
+Deno.test("writes paced by the remaining budget ARM reports draw no 429", async () => {
+  const clock = new JumpClock(Date.now());
+  await withWorld({
+    clock,
+    knobs: {
+      throttle: {
+        reads: { capacity: 100, refillPerSecond: 10 },
+        writes: { capacity: 10, refillPerSecond: 2 },
+      },
+    },
+    client: {
+      writeBudget: new WriteBudget({ refillPerSecond: 2, reserve: 1, clock }),
+    },
+  }, async ({ apim, client }) => {
+    const started = clock.now();
+    for (let i = 0; i < 30; i++) {
+      await createOrUpdateTag(client, {
+        tag: { service: SERVICE, tagId: `tag-${i}` },
+        properties: { displayName: `Tag ${i}` },
+      });
+    }
+    assert.deepEqual(
+      apim.selectRequests({ method: "PUT" }).filter((e) => e.throttled),
+      [],
+    );
+    assert.equal(
+      apim.service({ ...SERVICE, name: SERVICE.serviceName }).tags().length,
+      30,
+    );
+    assert.ok(
+      clock.now() - started >= 9_000,
+      "20 writes beyond the bucket waited for its refill",
     );
   });
 });

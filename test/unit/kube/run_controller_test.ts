@@ -16,12 +16,14 @@ import { FakeClock, settle } from "../../support/fake_clock.ts";
 class TemporaryError extends Error {}
 class FatalError extends Error {}
 class ThrottledError extends Error {}
+class RetryNowError extends Error {}
 
 function classify(error: unknown): ErrorDecision {
   if (error instanceof FatalError) return { kind: "terminal" };
   if (error instanceof ThrottledError) {
     return { kind: "retryAfter", delayMs: 7000 };
   }
+  if (error instanceof RetryNowError) return { kind: "retryAfter", delayMs: 0 };
   return { kind: "backoff" };
 }
 
@@ -68,7 +70,8 @@ function start(
     workers,
     clock,
     metrics,
-    minDelayMs: 100,
+    minDelayMs: 500,
+    minRequeueMs: 100,
     classifyError: classify,
     reconcile: (key, signal) => {
       const times = runs.get(key) ?? [];
@@ -131,7 +134,7 @@ Deno.test("runController honours retry-after decisions and drops terminal errors
   await h.stop();
 });
 
-Deno.test("runController clamps zero delays so a key cannot spin", async () => {
+Deno.test("runController clamps zero requeue delays so a key cannot spin", async () => {
   const h = start(() => Promise.resolve(requeueAfter(0)));
   h.queue.add("a");
   await h.clock.advance(1000);
@@ -148,6 +151,14 @@ Deno.test("runController clamps zero delays so a key cannot spin", async () => {
     900,
     1000,
   ]);
+  await h.stop();
+});
+
+Deno.test("runController holds a failed key at least the error floor even when asked to retry at once", async () => {
+  const h = start(() => Promise.reject(new RetryNowError("try again")));
+  h.queue.add("a");
+  await h.clock.advance(1600);
+  assert.deepEqual(h.runs.get("a"), [0, 500, 1000, 1500]);
   await h.stop();
 });
 
