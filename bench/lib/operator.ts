@@ -17,10 +17,6 @@ export interface BenchOperatorOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Extra environment variables (e.g. `MALLOC_ARENA_MAX`). */
   extraEnv?: Record<string, string>;
-  /** Extra `deno run` flags before the script (e.g. `--v8-flags=...`). */
-  denoArgs?: string[];
-  /** Entry module relative to the repository (default `src/main.ts`). */
-  entry?: string;
 }
 
 function freePort(): number {
@@ -69,7 +65,7 @@ export class BenchOperator implements AsyncDisposable {
       ...(inspectPort === undefined
         ? []
         : [`--inspect=127.0.0.1:${inspectPort}`]),
-      options.entry ?? "src/main.ts",
+      "src/main.ts",
       `--kubeconfig=${world.operatorKubeconfig}`,
       `--operator-namespace=${options.operatorNamespace}`,
       ...(options.watchNamespaces?.length

@@ -60,8 +60,6 @@ interface Reading {
   replicaSets: number;
   /** Fresh process, median VmRSS over 5 s once idle. */
   rssMiB: number;
-  /** The same with one full GC after the caches synced (what-if entry point). */
-  rssGcAfterSyncMiB: number;
   /** The process that kept running (inspector attached), after a forced full GC. */
   runningRssAfterGcMiB: number;
   heapUsedMiB: number;
@@ -204,14 +202,8 @@ export async function memoryScenario(
     ),
   );
 
-  // Run 2: per cluster size, fresh processes (what a restarted pod needs): as shipped, and the
-  // what-if entry point that runs one full GC after the caches synced (bench/support/); one process
-  // with the inspector keeps running while the ReplicaSets are added (V8 heap after a forced GC).
-  const gcAfterSync = {
-    ...options,
-    entry: "bench/support/operator_gc_after_sync.ts",
-    settleMs: 6_000,
-  };
+  // Run 2: per cluster size, a fresh process (what a restarted pod needs), and one process with
+  // the inspector that keeps running while the ReplicaSets are added (V8 heap after a forced GC).
   const arenas = { ...options, extraEnv: { MALLOC_ARENA_MAX: "2" } };
   await using running = BenchOperator.start(world, sims, {
     ...options,
@@ -230,12 +222,10 @@ export async function memoryScenario(
     const fresh = step === 0
       ? steady
       : await naturalRss(world, sims, options, 5);
-    const collected = await naturalRss(world, sims, gcAfterSync, 5);
     const heap = await gcReading(running);
     readings.push({
       replicaSets,
       rssMiB: fresh.rssMiB.p50,
-      rssGcAfterSyncMiB: collected.rssMiB.p50,
       ...heap,
     });
     if (step === 0) {
@@ -259,7 +249,6 @@ export async function memoryScenario(
   const growth = {
     readings,
     rssMiBPer1000: perThousand((r) => r.rssMiB),
-    rssGcAfterSyncMiBPer1000: perThousand((r) => r.rssGcAfterSyncMiB),
     heapMiBPer1000: perThousand((r) => r.heapUsedMiB),
     runningRssAfterGcMiBPer1000: perThousand((r) => r.runningRssAfterGcMiB),
   };
@@ -288,11 +277,6 @@ export async function memoryScenario(
     infoRow(
       "RSS of the same process watching one empty namespace",
       baseline.rssMiB,
-      "MiB",
-    ),
-    infoRow(
-      `what-if, one full GC after the caches synced: RSS at ${cluster.replicaSets} ReplicaSets / growth per 1 000`,
-      `${first?.rssGcAfterSyncMiB ?? "?"} / ${growth.rssGcAfterSyncMiBPer1000}`,
       "MiB",
     ),
     infoRow(
