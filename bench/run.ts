@@ -1,6 +1,6 @@
 // `deno task bench`: starts a dedicated control plane, runs the scenarios, writes bench/results/ and prints the table.
 //
-//   deno task bench                      all scenarios, full size (~25 min on 2 cores)
+//   deno task bench                      all scenarios, full size (~12 min on 2 cores)
 //   deno task bench --quick              small counts, results in bench/results/quick.{json,md}
 //   deno task bench --only=memory,startup
 //   deno task bench --profile            also record operator CPU/heap profiles (bench/results/profiles/)
