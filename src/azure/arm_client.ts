@@ -134,6 +134,8 @@ interface Line extends ArmRequestLine {
 interface Attempt {
   response: Response;
   text: string;
+  /** The answer's `x-ms-ratelimit-remaining-*` headers. */
+  remaining: RateLimitRemaining;
 }
 
 /** The ARM REST client. Throws ArmError, ArmTransportError, ArmResponseError, UntrustedUrlError. */
@@ -337,9 +339,7 @@ export class ArmClient {
       const attempt = await this.#send(url, request, token, line);
       remaining = attempt.response.status === 429
         ? 0
-        : readRateLimitRemaining(attempt.response.headers)[
-          "subscription-writes"
-        ];
+        : attempt.remaining["subscription-writes"];
       return attempt;
     } finally {
       done(remaining);
@@ -382,8 +382,8 @@ export class ArmClient {
           : {}),
       });
       const text = await this.#readBody(response, line);
-      this.#report(line, response, started);
-      return { response, text };
+      const remaining = this.#report(line, response, started);
+      return { response, text, remaining };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
       if (error instanceof ArmResponseError) throw error;
@@ -406,7 +406,11 @@ export class ArmClient {
     }
   }
 
-  #report(line: Line, response: Response, started: number): void {
+  #report(
+    line: Line,
+    response: Response,
+    started: number,
+  ): RateLimitRemaining {
     const remaining = readRateLimitRemaining(response.headers);
     this.#rateLimit = { ...this.#rateLimit, ...remaining };
     this.#emit(line, response.status, started, remaining);
@@ -416,6 +420,7 @@ export class ArmClient {
         retryAfter: response.headers.get("retry-after"),
       });
     }
+    return remaining;
   }
 
   #emit(

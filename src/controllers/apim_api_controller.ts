@@ -35,11 +35,22 @@ import {
   serviceRef,
 } from "./service_lookup.ts";
 import { MembershipSnapshots } from "./membership_snapshots.ts";
-import { isRegistered } from "./registered_apis.ts";
 import { patchStatus } from "./status_patch.ts";
 
 /** The api-version that lists a tag's APIs (`tags/{tagId}/apiLinks`). */
 const TAG_API_LINKS_SINCE = "2024-05-01";
+
+/** The APIMAPI's current generation is registered and no rollout of it is in flight. */
+function isRegistered(ctx: OperatorContext, api: ApimApi): boolean {
+  const status = api.status;
+  return status?.appliedHash !== undefined &&
+    status.registeredReplicaSet?.generation === api.metadata.generation &&
+    status.pendingOperation === undefined &&
+    !ctx.caches.apimApiDeployments.get(
+      api.metadata.namespace,
+      api.metadata.name,
+    );
+}
 
 function ownerOf(api: ApimApi): OwnerRef {
   return { namespace: api.metadata.namespace ?? "", name: api.metadata.name };
@@ -211,19 +222,22 @@ export function apimApiController(
     const byTag = ctx.arm.apiVersion >= TAG_API_LINKS_SINCE;
     for (const tagId of api.spec.tagIds) {
       const tag = { service: ref.service, tagId };
-      const key = byTag
-        ? `${identity}/tags/${tagId.toLowerCase()}`
-        : `${identity}/apis/${apiId.toLowerCase()}/tags`;
-      const linked = byTag
-        ? await isMember(key, apiId, () => listTagApis(ctx.arm, tag))
-        : await isMember(
-          key,
-          tagId,
-          async () => (await listApiTags(ctx.arm, ref)).map((t) => t.name),
-        );
-      if (linked) continue;
+      // Either the tag's list of APIs, or this API's list of tags.
+      const { key, member, list } = byTag
+        ? {
+          key: `${identity}/tags/${tagId.toLowerCase()}`,
+          member: apiId,
+          list: () => listTagApis(ctx.arm, tag),
+        }
+        : {
+          key: `${identity}/apis/${apiId.toLowerCase()}/tags`,
+          member: tagId,
+          list: async () =>
+            (await listApiTags(ctx.arm, ref)).map((t) => t.name),
+        };
+      if (await isMember(key, member, list)) continue;
       await assignTagToApi(ctx.arm, { api: ref, tagId });
-      memberships.add(key, byTag ? apiId : tagId);
+      memberships.add(key, member);
       restored.push(`tag "${tagId}"`);
     }
     return restored;
