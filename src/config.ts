@@ -20,6 +20,10 @@ export interface Config {
   leaderElect: boolean;
   leaderElectionId: string;
   leaderElectionNamespace: string;
+  /** Lease timing (client-go's defaults: 15 s, 10 s, 2 s). */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   /** host:port for /healthz and /readyz; undefined disables. */
   healthProbeAddress?: HostPort;
   /** host:port for /metrics; undefined disables. */
@@ -67,6 +71,18 @@ const FLAGS = {
   "leader-election-namespace": {
     type: "string",
     env: "APIM_OPERATOR_LEADER_ELECTION_NAMESPACE",
+  },
+  "leader-elect-lease-duration": {
+    type: "string",
+    env: "APIM_OPERATOR_LEADER_ELECT_LEASE_DURATION",
+  },
+  "leader-elect-renew-deadline": {
+    type: "string",
+    env: "APIM_OPERATOR_LEADER_ELECT_RENEW_DEADLINE",
+  },
+  "leader-elect-retry-period": {
+    type: "string",
+    env: "APIM_OPERATOR_LEADER_ELECT_RETRY_PERIOD",
   },
   "health-probe-bind-address": {
     type: "string",
@@ -158,6 +174,25 @@ function integer(name: string, text: string): number {
     throw new ConfigError(`--${name}: "${text}" is not an integer`);
   }
   return value;
+}
+
+/** Lease timings, checked the way client-go checks them (lease > deadline > 1.2 × retry period). */
+function leaseTiming(
+  leaseDurationMs: number,
+  renewDeadlineMs: number,
+  retryPeriodMs: number,
+): Pick<Config, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs"> {
+  if (leaseDurationMs <= renewDeadlineMs) {
+    throw new ConfigError(
+      "--leader-elect-lease-duration: must be longer than --leader-elect-renew-deadline",
+    );
+  }
+  if (renewDeadlineMs <= 1.2 * retryPeriodMs) {
+    throw new ConfigError(
+      "--leader-elect-renew-deadline: must be longer than 1.2 × --leader-elect-retry-period",
+    );
+  }
+  return { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
 
 /** Inputs of {@linkcode loadConfig}: argv, environment, and the service-account namespace file's content. */
@@ -266,6 +301,11 @@ export function loadConfig(sources: ConfigSources): Config {
       "azure-apim-operator.apim.operator.io",
     leaderElectionNamespace: raw("leader-election-namespace") ??
       operatorNamespace,
+    ...leaseTiming(
+      duration("leader-elect-lease-duration", "15s"),
+      duration("leader-elect-renew-deadline", "10s"),
+      duration("leader-elect-retry-period", "2s"),
+    ),
     metricsSecure: bool("metrics-secure", true),
     resyncPeriodMs: duration("resync-period", "1h"),
     importBudgetMs: duration("import-budget", "30m"),

@@ -242,6 +242,9 @@ export async function runOperator(
       namespace: config.leaderElectionNamespace,
       name: config.leaderElectionId,
       identity: config.instanceId,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
       logger,
     }).run(runControllers, signal)
     : runControllers(signal);
