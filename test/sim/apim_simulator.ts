@@ -10,9 +10,16 @@ import { ArmError, type ErrorDetail } from "./apim/arm_error.ts";
 import { fetchLinkWithTimeout } from "./apim/api_import.ts";
 import type { ApimRuntime, LinkFetcher } from "./apim/context.ts";
 import { EtagSource } from "./apim/etag.ts";
-import { FaultInjector, type FaultSpec } from "./apim/faults.ts";
+import {
+  FaultInjector,
+  type FaultSpec,
+  type UnknownOutcomeSpec,
+} from "./apim/faults.ts";
 import { type ApimKnobs, defaultKnobs } from "./apim/knobs.ts";
-import { LongRunningOperations } from "./apim/long_running.ts";
+import {
+  LongRunningOperations,
+  type OperationRecord,
+} from "./apim/long_running.ts";
 import { handleRequest, type Pipeline } from "./apim/pipeline.ts";
 import {
   type RequestFilter,
@@ -22,11 +29,12 @@ import {
 import { newServiceState, type ServiceSpec } from "./apim/service.ts";
 import { ServiceHandle } from "./apim/service_handle.ts";
 import { ApimStore } from "./apim/store.ts";
-import { Throttle } from "./apim/throttling.ts";
+import { type RequestClass, Throttle } from "./apim/throttling.ts";
 import { type HttpsServer, serveHttps } from "./https_server.ts";
 
 export type { ApimKnobs } from "./apim/knobs.ts";
-export type { FaultSpec } from "./apim/faults.ts";
+export type { FaultSpec, UnknownOutcomeSpec } from "./apim/faults.ts";
+export type { OperationRecord } from "./apim/long_running.ts";
 export type {
   RequestFilter,
   RequestKind,
@@ -106,6 +114,7 @@ export class ApimSimulator {
       baseUrl: url,
       fetchLink: options.fetchLink ?? fetchLinkWithTimeout,
       importFailures: [],
+      deleteFailures: [],
     };
     this.#pipeline = {
       runtime: this.#runtime,
@@ -188,30 +197,55 @@ export class ApimSimulator {
    * "All template parameters used in the UriTemplate must be defined..." ValidationError.
    */
   failNextImport(failure?: InjectedImportFailure): void {
-    const error = failure
-      ? new ArmError(
-        failure.status ?? 400,
-        failure.code,
-        failure.message,
-        failure.details ?? null,
-      )
-      : new ArmError(
-        400,
-        "ValidationError",
-        "One or more fields contain incorrect values:",
-        [{
-          code: "ValidationError",
-          target: "",
-          message:
-            "All template parameters used in the UriTemplate must be defined in the Operation 'OperationName', and vice-versa.",
-        }],
-      );
+    const error = failure ? injectedError(failure) : new ArmError(
+      400,
+      "ValidationError",
+      "One or more fields contain incorrect values:",
+      [{
+        code: "ValidationError",
+        target: "",
+        message:
+          "All template parameters used in the UriTemplate must be defined in the Operation 'OperationName', and vice-versa.",
+      }],
+    );
     this.#runtime.importFailures.push(error);
+  }
+
+  /**
+   * The next asynchronous API delete (knob `asyncDelete`, one per call) fails while polling with
+   * `failure`, and the API stays. ARM's LRO contract: a failed operation's Location answers the
+   * error (reference A.11).
+   */
+  failNextDelete(failure: InjectedImportFailure): void {
+    this.#runtime.deleteFailures.push(injectedError(failure));
   }
 
   /** Answers the next request(s) matching method + path pattern with a canned status/body. */
   injectFault(spec: FaultSpec): void {
     this.#pipeline.faults.add(spec);
+  }
+
+  /** Runs the next matching write(s) but breaks off the answer, so the client never learns the outcome. */
+  injectUnknownOutcome(spec: UnknownOutcomeSpec): void {
+    this.#pipeline.faults.addUnknownOutcome(spec);
+  }
+
+  /** Disarms injected faults, unknown outcomes and pending import/delete failures. */
+  clearFaults(): void {
+    this.#pipeline.faults.clear();
+    this.#runtime.importFailures.length = 0;
+    this.#runtime.deleteFailures.length = 0;
+  }
+
+  /** Every request of `cls` from any caller answers 429 for `seconds` (Retry-After counts down). */
+  throttleStorm(cls: RequestClass, seconds: number): void {
+    this.#pipeline.throttle.storm(cls, seconds);
+  }
+
+  /** The long-running operations so far (imports, deletes, writes), with due ones completed first. */
+  operationHistory(): OperationRecord[] {
+    this.#runtime.operations.settleDue();
+    return this.#runtime.operations.history();
   }
 
   /** The `n`th write from now gets 429 with `Retry-After: retryAfterSeconds` (and writes stay blocked until then). */
@@ -228,6 +262,15 @@ export class ApimSimulator {
   async stop(): Promise<void> {
     await this.#server?.shutdown();
   }
+}
+
+function injectedError(failure: InjectedImportFailure): ArmError {
+  return new ArmError(
+    failure.status ?? 400,
+    failure.code,
+    failure.message,
+    failure.details ?? null,
+  );
 }
 
 /** A simulator without a socket: call `simulator.handle(request)` (`url` is used in Location/nextLink). */

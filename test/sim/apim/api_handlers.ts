@@ -134,6 +134,7 @@ function deleteApi(ctx: RequestContext): Response {
     else api.revisions.delete(revision.revision);
   };
   if (ctx.apiVersion === "2024-05-01" && ctx.runtime.knobs.asyncDelete) {
+    const injected = ctx.runtime.deleteFailures.shift();
     const op = ctx.runtime.operations.start({
       service: ctx.service,
       apiRoot: api.name,
@@ -143,8 +144,13 @@ function deleteApi(ctx: RequestContext): Response {
       apiVersion: ctx.apiVersion,
       asyncCode: 204,
       finish: () => {
+        if (injected) return { ok: false, error: injected };
         apply();
         return { ok: true, status: 204, body: null, etag: null };
+      },
+      label: {
+        kind: "delete",
+        ...(all ? {} : { revision: revision.revision }),
       },
       ...operationTiming(ctx.runtime.knobs),
     });

@@ -6,6 +6,7 @@
 // PUTs without import). An import runs as a long-running operation: until it completes the API is
 // locked (409 for writes to it and its children) and, when it is a create, invisible (404).
 
+import { createHash } from "node:crypto";
 import { invalidField } from "./arm_error.ts";
 import {
   apiContract,
@@ -209,10 +210,27 @@ function inProgressBody(ctx: RequestContext, plan: PutPlan) {
   });
 }
 
+/** What an import brings, for the operation history: the document and the settings imported with it. */
+function importContent(value: string, properties: ApiProperties): string {
+  const { path, serviceUrl, subscriptionRequired, displayName, protocols } =
+    properties;
+  return createHash("sha256").update(
+    JSON.stringify([
+      value,
+      path,
+      serviceUrl ?? null,
+      subscriptionRequired,
+      displayName,
+      [...protocols].sort(),
+    ]),
+  ).digest("hex");
+}
+
 function startImport(
   ctx: RequestContext,
   plan: PutPlan,
   doc: ImportDocumentResult,
+  value: string,
 ): Response {
   const { runtime, service } = ctx;
   const injected = runtime.importFailures.shift();
@@ -238,6 +256,11 @@ function startImport(
     asyncCode: plan.created ? 201 : 200,
     finish,
     reserves: plan.properties,
+    label: {
+      kind: "import",
+      revision: plan.revisionNo,
+      content: importContent(value, plan.properties),
+    },
     ...operationTiming(runtime.knobs),
   });
   const headers = operationHeaders(ctx, op);
@@ -280,5 +303,7 @@ export async function putApi(ctx: RequestContext): Promise<Response> {
   ctx.runtime.operations.settleDue();
   const doc = request && text ? importDocument(request, text) : null;
   const plan = planPut(ctx, address, props, doc);
-  return doc ? startImport(ctx, plan, doc) : writeNow(ctx, plan);
+  return doc && request
+    ? startImport(ctx, plan, doc, request.value)
+    : writeNow(ctx, plan);
 }

@@ -29,6 +29,31 @@ export type AsyncOutcome =
   }
   | { ok: false; error: ArmError };
 
+/** What an operation does, for the operation history (tests tell repeated imports apart by `content`). */
+export interface OperationLabel {
+  kind: "import" | "delete" | "write";
+  /** The revision it writes or deletes. */
+  revision?: string;
+  /** For imports: digest of the document and the settings imported with it. */
+  content?: string;
+}
+
+/** One operation as the history reports it. */
+export interface OperationRecord {
+  id: string;
+  kind: OperationLabel["kind"];
+  service: string;
+  apiRoot: string;
+  revision: string | null;
+  content: string | null;
+  startedAt: number;
+  /** Null while it runs. */
+  endedAt: number | null;
+  /** Null while it runs. */
+  succeeded: boolean | null;
+  errorCode: string | null;
+}
+
 /** What starts an operation. */
 export interface AsyncOperationSpec {
   service: ServiceState;
@@ -47,6 +72,8 @@ export interface AsyncOperationSpec {
   durationMs: number | null;
   /** Properties the running operation will write; their path counts as taken meanwhile. */
   reserves?: ApiProperties;
+  /** What it does (default: a write). */
+  label?: OperationLabel;
 }
 
 /** A running or finished operation. */
@@ -106,6 +133,22 @@ export class LongRunningOperations {
   /** Every running operation (for state snapshots). */
   allRunning(): AsyncOperation[] {
     return [...this.#running.values()];
+  }
+
+  /** Every operation still remembered (the newest 10 000), oldest first. */
+  history(): OperationRecord[] {
+    return [...this.#byId.values()].map((op) => ({
+      id: op.id,
+      kind: op.label?.kind ?? "write",
+      service: op.service.name,
+      apiRoot: op.apiRoot,
+      revision: op.label?.revision ?? null,
+      content: op.label?.content ?? null,
+      startedAt: op.startedAt,
+      endedAt: op.endedAt,
+      succeeded: op.outcome ? op.outcome.ok : null,
+      errorCode: op.outcome && !op.outcome.ok ? op.outcome.error.code : null,
+    }));
   }
 
   /** An operation by asyncId. */

@@ -2,7 +2,8 @@
 //
 // Order: latency, authentication (401), throttling (429), api-version (400), injected faults,
 // routing (404/405), RBAC (403), subscription/group/service (404), service state and locks
-// (422/409), then the handler; every answer gets ARM headers and a log entry.
+// (422/409), then the handler; every answer gets ARM headers and a log entry. An armed unknown
+// outcome then breaks off the answer of a write the service ran (faults.ts).
 
 import { randomUUID } from "node:crypto";
 import { systemClock } from "../../../src/util/clock.ts";
@@ -71,6 +72,8 @@ interface Incoming {
 interface Outcome {
   remaining: number | null;
   throttled: boolean;
+  errorCode: string | null;
+  injected: boolean;
 }
 
 function authenticate(p: Pipeline, incoming: Incoming): Principal {
@@ -185,9 +188,30 @@ function checkServiceAccepts(
   }
 }
 
-function injectedFault(p: Pipeline, incoming: Incoming): Response | null {
-  const fault = p.faults.take(incoming.request.method, incoming.path);
+function faultCode(body: unknown): string | null {
+  if (typeof body !== "object" || body === null || !("error" in body)) {
+    return null;
+  }
+  const error = body.error;
+  return typeof error === "object" && error !== null && "code" in error &&
+      typeof error.code === "string"
+    ? error.code
+    : null;
+}
+
+function injectedFault(
+  p: Pipeline,
+  incoming: Incoming,
+  outcome: Outcome,
+): Response | null {
+  const fault = p.faults.take(
+    incoming.request.method,
+    incoming.path,
+    p.runtime.clock.now(),
+  );
   if (!fault) return null;
+  outcome.injected = true;
+  outcome.errorCode = faultCode(fault.body);
   return fault.body === undefined
     ? emptyResponse(fault.status, fault.headers)
     : jsonResponse(fault.status, fault.body, fault.headers);
@@ -201,7 +225,7 @@ async function dispatch(
   const principal = authenticate(p, incoming);
   throttle(p, incoming, principal, outcome);
   const apiVersion = apiVersionOf(incoming.url);
-  const fault = injectedFault(p, incoming);
+  const fault = injectedFault(p, incoming, outcome);
   if (fault) return fault;
   const address = parseServicePath(incoming.url.pathname);
   const match = address && matchRoute(p.routes, address.rest);
@@ -248,6 +272,34 @@ async function dispatch(
     principal,
   };
   return await handler(ctx);
+}
+
+function asyncIdOf(url: URL): string | null {
+  return url.searchParams.get("asyncId") ??
+    /\/operationResults\/([^/]+)$/i.exec(url.pathname)?.[1] ?? null;
+}
+
+function retryAfterOf(response: Response): number | null {
+  const value = response.headers.get("retry-after");
+  return value === null || !/^\d+$/.test(value) ? null : Number(value);
+}
+
+/** The answer of a write that ran, broken off mid-body so that the client never learns the outcome. */
+async function lostAnswer(
+  response: Response,
+  delayMs: number,
+): Promise<Response> {
+  if (delayMs > 0) await systemClock.sleep(delayMs);
+  const headers = new Headers(response.headers);
+  // A promised length the body never reaches: the client sees the connection fail.
+  headers.set("content-length", "65536");
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode("{"));
+      controller.close();
+    },
+  });
+  return new Response(body, { status: response.status, headers });
 }
 
 function kindOf(method: string, url: URL): RequestKind {
@@ -306,19 +358,27 @@ export async function handleRequest(
       : "writes",
     kind: kindOf(request.method, url),
   };
-  const outcome: Outcome = { remaining: null, throttled: false };
+  const outcome: Outcome = {
+    remaining: null,
+    throttled: false,
+    errorCode: null,
+    injected: false,
+  };
   let response: Response;
   try {
     response = await dispatch(p, incoming, outcome);
   } catch (error) {
-    response = error instanceof ArmError ? errorResponse(error) : errorResponse(
-      new ArmError(
-        500,
-        "InternalServerError",
-        error instanceof Error ? error.message : String(error),
-      ),
+    const armError = error instanceof ArmError ? error : new ArmError(
+      500,
+      "InternalServerError",
+      error instanceof Error ? error.message : String(error),
     );
+    outcome.errorCode = armError.code;
+    response = errorResponse(armError);
   }
+  const lost = response.status < 300 && !outcome.injected
+    ? p.faults.takeUnknownOutcome(request.method, incoming.path, clock.now())
+    : null;
   p.log.add({
     method: request.method,
     path: incoming.path,
@@ -328,6 +388,12 @@ export async function handleRequest(
     apiVersion: url.searchParams.get("api-version"),
     kind: incoming.kind,
     throttled: outcome.throttled,
+    retryAfter: retryAfterOf(response),
+    asyncId: asyncIdOf(url),
+    errorCode: outcome.errorCode,
+    injected: outcome.injected,
+    answerLost: lost !== null,
   });
-  return withArmHeaders(response, incoming, outcome);
+  const answer = withArmHeaders(response, incoming, outcome);
+  return lost ? await lostAnswer(answer, lost.delayMs ?? 0) : answer;
 }

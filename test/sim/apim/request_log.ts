@@ -17,6 +17,16 @@ export interface RequestLogEntry {
   kind: RequestKind;
   /** Whether the answer was a throttling 429. */
   throttled: boolean;
+  /** The answer's `Retry-After` in seconds, if it had one. */
+  retryAfter: number | null;
+  /** The long-running operation a poll asked about (`asyncId`, or the operationResults id). */
+  asyncId: string | null;
+  /** `error.code` of an error answer. */
+  errorCode: string | null;
+  /** The answer came from an injected fault (not from the simulated service). */
+  injected: boolean;
+  /** The service ran the request but the answer was lost on the way (unknown outcome). */
+  answerLost: boolean;
 }
 
 /** Selects log entries; every given field must match. */

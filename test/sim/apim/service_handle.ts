@@ -183,8 +183,9 @@ export class ServiceHandle {
     return this.#service.tagLinks.of(tagId).map((l) => l.apiName);
   }
 
-  /** Whether an async operation on the API is running (it is locked). */
+  /** Whether an async operation on the API is running (it is locked); due operations complete first. */
   isApiLocked(id: string): boolean {
+    this.#runtime.operations.settleDue();
     return this.#runtime.operations.running(
       this.#service,
       parseApiAddress(id).root,
@@ -194,6 +195,13 @@ export class ServiceHandle {
   /** Deletes an API with its revisions and links, as if done in the portal. */
   deleteApi(id: string): boolean {
     return removeApi(this.#service, parseApiAddress(id).root);
+  }
+
+  /** Deletes one revision that is not the current one, as if done in the portal; false when there is none. */
+  deleteRevision(id: string, revision: string): boolean {
+    const api = this.#api(id);
+    if (!api || api.currentRevision === revision) return false;
+    return api.revisions.delete(revision);
   }
 
   /** Changes properties of the addressed revision (new ETag), as if edited in the portal. */

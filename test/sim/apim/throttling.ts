@@ -28,12 +28,18 @@ interface Bucket {
   blockedUntil: number;
 }
 
-/** Token buckets keyed by subscription + caller, with ARM's "new 429 before Retry-After elapsed" rule. */
+/**
+ * Token buckets keyed by subscription + caller, with ARM's "new 429 before Retry-After elapsed" rule
+ * (reference A.10: "If you send a request before the retry value has elapsed, your request isn't
+ * processed and a new retry value is returned").
+ */
 export class Throttle {
   readonly #clock: Clock;
   readonly #buckets = new Map<string, Bucket>();
   #writesUntilFault: number | null = null;
   #faultRetryAfterSeconds = 1;
+  /** Clock time until which every request of the class is throttled (a storm), per class. */
+  readonly #stormUntil: Record<RequestClass, number> = { reads: 0, writes: 0 };
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -45,10 +51,23 @@ export class Throttle {
     this.#faultRetryAfterSeconds = retryAfterSeconds;
   }
 
-  /** Refills every bucket and clears blocks and the Nth-write fault. */
+  /**
+   * A throttling storm: every request of `cls`, from any caller, is answered 429 for `seconds`, with
+   * `Retry-After` counting down to the end (as when a subscription's bucket is drained by others).
+   */
+  storm(cls: RequestClass, seconds: number): void {
+    this.#stormUntil[cls] = Math.max(
+      this.#stormUntil[cls],
+      this.#clock.now() + seconds * 1000,
+    );
+  }
+
+  /** Refills every bucket and clears blocks, storms and the Nth-write fault. */
   reset(): void {
     this.#buckets.clear();
     this.#writesUntilFault = null;
+    this.#stormUntil.reads = 0;
+    this.#stormUntil.writes = 0;
   }
 
   #bucket(key: string, config: BucketConfig, now: number): Bucket {
@@ -76,13 +95,11 @@ export class Throttle {
     const now = this.#clock.now();
     const limits = config[cls];
     const bucket = this.#bucket(`${caller}|${cls}`, limits, now);
-    if (now < bucket.blockedUntil) {
+    const blockedUntil = Math.max(bucket.blockedUntil, this.#stormUntil[cls]);
+    if (now < blockedUntil) {
       return {
         allowed: false,
-        retryAfterSeconds: Math.max(
-          1,
-          Math.ceil((bucket.blockedUntil - now) / 1000),
-        ),
+        retryAfterSeconds: Math.max(1, Math.ceil((blockedUntil - now) / 1000)),
       };
     }
     if (cls === "writes" && this.#writesUntilFault !== null) {
