@@ -38,6 +38,7 @@ import { kubectl } from "./kubectl.ts";
 import { OperatorProcess, startOperator } from "./operator_process.ts";
 import { loadTestTls, type TestTls } from "./test_tls.ts";
 import { waitFor } from "./wait.ts";
+import { deployments } from "./workload.ts";
 
 export const TENANT_ID = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
 export const CLIENT_ID = "0b1e3c57-59d4-4b0b-9c0e-3f1ad0b0f00d";
@@ -46,14 +47,6 @@ export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
 export const RESOURCE_GROUP = "rg-e2e";
 
 const CRD_DIR = new URL("../../deploy/crds/", import.meta.url).pathname;
-
-const deployments: ResourceDescriptor = {
-  group: "apps",
-  version: "v1",
-  plural: "deployments",
-  kind: "Deployment",
-  namespaced: true,
-};
 
 /** Options of {@linkcode E2eEnvironment.start}. */
 export interface E2eOptions {

@@ -72,6 +72,11 @@ export class OperatorProcess implements AsyncDisposable {
     return this.#status !== undefined;
   }
 
+  /** How the process ended, once it has. */
+  get exitStatus(): Deno.CommandStatus | undefined {
+    return this.#status;
+  }
+
   /** Log entries whose message contains `text`. */
   logsMatching(text: string): LogEntry[] {
     return this.logs.filter((l) => l.msg.includes(text));
@@ -106,6 +111,16 @@ export class OperatorProcess implements AsyncDisposable {
   tail(lines = 30): string {
     const all = [...this.logs.map((l) => JSON.stringify(l)), ...this.rawLines];
     return all.slice(-lines).join("\n");
+  }
+
+  /** Sends `signal` without waiting (e.g. SIGSTOP/SIGCONT to freeze and thaw the process). */
+  signal(signal: Deno.Signal): void {
+    if (this.exited) return;
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already gone
+    }
   }
 
   /** Sends `signal` (default SIGTERM) and waits for the exit. */

@@ -1,8 +1,18 @@
 // Plays the kubelet for test workloads: Deployments become ReplicaSets and Pods (kube-controller-manager), and
 // this module marks the Pods Running and Ready so that the ReplicaSet reports ready replicas.
 import type { GenericObject } from "../../src/kube/kube_object.ts";
+import type { ResourceDescriptor } from "../../src/kube/resource.ts";
 import type { E2eEnvironment, TestApis } from "./e2e_environment.ts";
 import { waitFor } from "./wait.ts";
+
+/** apps/v1 Deployment (the operator itself never reads Deployments, so src/ does not describe them). */
+export const deployments: ResourceDescriptor = {
+  group: "apps",
+  version: "v1",
+  plural: "deployments",
+  kind: "Deployment",
+  namespaced: true,
+};
 
 /** A Deployment whose pods carry `labels` and run `image`. */
 export function deploymentManifest(
