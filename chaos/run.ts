@@ -4,7 +4,8 @@
 //   deno task chaos --seed=17            replay one schedule (its trace and violations are printed)
 //   deno task chaos --schedules=200 --first-seed=1000
 //   options: --actions=N (steps after the creates, default 12), --settle=S (quiescence bound, default 90),
-//            --verbose (trace of passing schedules too), --results=DIR (one JSON file per schedule)
+//            --verbose (trace of passing schedules too), --results=DIR (one JSON file per schedule, and
+//            the operators' whole logs of each failing one)
 import { parseArgs } from "node:util";
 import { formatFigures, formatResult, runFigures } from "./report.ts";
 import { runSchedule, type ScheduleResult } from "./run_schedule.ts";
@@ -108,16 +109,24 @@ async function main(argv: string[]): Promise<number> {
       settleTimeoutMs: settleMs,
       note,
       signal: interrupted.signal,
+      fullLogs: flags.results !== undefined,
     });
     if (interrupted.signal.aborted) break;
     results.push(result);
     await print(formatResult(result, { actions, verbose }));
     if (flags.results) {
+      const { fullLogs, ...rest } = result;
       await Deno.mkdir(flags.results, { recursive: true });
       await Deno.writeTextFile(
         `${flags.results}/seed-${seed}.json`,
-        JSON.stringify(result, null, 2),
+        JSON.stringify(rest, null, 2),
       );
+      if (fullLogs) {
+        await Deno.writeTextFile(
+          `${flags.results}/seed-${seed}.operator.log`,
+          fullLogs,
+        );
+      }
     }
     note(`seed ${seed} done (${results.length}/${seeds.length})`);
   }

@@ -18,6 +18,8 @@ export interface RunScheduleOptions {
   note?: (message: string) => void;
   /** Stops the schedule between steps (and the wait for quiescence). */
   signal?: AbortSignal;
+  /** Keep every operator log line of a failing schedule. */
+  fullLogs?: boolean;
 }
 
 /** What one schedule did and found. */
@@ -32,6 +34,8 @@ export interface ScheduleResult {
   settledMs: number | null;
   /** Operator log tails, kept when something was violated. */
   operatorLogs?: string;
+  /** Every operator log line, kept when something was violated and {@linkcode RunScheduleOptions.fullLogs} is set. */
+  fullLogs?: string;
   /** The run itself broke (not the operator). */
   error?: string;
 }
@@ -89,7 +93,12 @@ export async function runSchedule(
       counts: executor.ledger.counts,
       durationMs: Date.now() - started,
       settledMs,
-      ...(violations.length > 0 ? { operatorLogs: world.fleet.tails(40) } : {}),
+      ...(violations.length > 0
+        ? {
+          operatorLogs: world.fleet.tails(40),
+          ...(options.fullLogs ? { fullLogs: world.fleet.fullLogs() } : {}),
+        }
+        : {}),
     };
   } catch (error) {
     return {

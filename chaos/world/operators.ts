@@ -162,6 +162,17 @@ export class OperatorFleet implements AsyncDisposable {
     return out;
   }
 
+  /** Every log line of every process so far, replica by replica (for failure artifacts). */
+  fullLogs(): string {
+    return this.#replicas.flatMap((r) =>
+      r.runs.map(({ process }, run) =>
+        `=== replica ${r.index}, run ${run + 1} ===\n${
+          process.tail(Number.MAX_SAFE_INTEGER)
+        }`
+      )
+    ).join("\n");
+  }
+
   /** The last log lines of every replica's current process (for failure reports). */
   tails(lines = 20): string {
     return this.#replicas.map((r) =>

@@ -1,6 +1,8 @@
 // The invariants over hand-made snapshots: each one fires on the state it is about and stays quiet otherwise.
 import assert from "node:assert/strict";
 import { checkAll } from "../../../chaos/check/check_all.ts";
+import { formatResult } from "../../../chaos/report.ts";
+import { generateSchedule } from "../../../chaos/schedule/generate.ts";
 import type {
   ApimApiView,
   ApiObject,
@@ -458,4 +460,37 @@ Deno.test("a replica that exits on its own is a lost process", () => {
   assert.deepEqual(summary(checkAll(crashed)), [
     "nothing-lost operator replica 1",
   ]);
+});
+
+Deno.test("a failure report names the seed, the replay command, the trace and each diff", () => {
+  const text = formatResult({
+    schedule: { config: { ...generateSchedule(9).config }, steps: [] },
+    trace: [{
+      step: 0,
+      atMs: 1200,
+      text: "rollout app-a/app-a image=d2-b2 (changed, ready)",
+      outcome: "ok",
+    }],
+    violations: checkAll(snapshot({
+      kube: {
+        ...snapshot().kube,
+        apis: [apiObject({ conditions: [] })],
+      },
+    })).concat([{
+      invariant: "convergence",
+      subject: "APIMAPI app-a",
+      message: "differs",
+      diffs: [{ field: "path", want: "app-a", got: "app-a/v2" }],
+    }]),
+    counts: { user: 1, operator: 0, arm: 0, portal: 0 },
+    durationMs: 30_000,
+    settledMs: null,
+  }, { actions: 12 });
+  assert.match(
+    text,
+    /^seed 9: FAILED convergence, honest-status \(3 violation\(s\)\)/,
+  );
+  assert.match(text, /replay: deno task chaos --seed=9 --actions=12/);
+  assert.match(text, /\[\+1\.2s\] #0 rollout app-a\/app-a/);
+  assert.match(text, /path: want app-a, got app-a\/v2/);
 });

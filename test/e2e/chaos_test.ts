@@ -1,0 +1,33 @@
+// End to end: fixed chaos schedules (faults, lease changes, watch loss, portal edits) must leave every invariant intact.
+//
+// Each seed is one step; a failure names the seed, the violated invariants with their diffs, the
+// action trace, and the command that replays it (`deno task chaos --seed=N`). Seeds were chosen to
+// cover lease theft and freezing, restarts, watch loss, throttling storms, lost answers, slow and
+// late-failing imports, overlapping rollouts, canaries sharing the name label and portal edits.
+import { formatResult } from "../../chaos/report.ts";
+import { runSchedule } from "../../chaos/run_schedule.ts";
+import { generateSchedule } from "../../chaos/schedule/generate.ts";
+import { ChaosCluster } from "../../chaos/world/cluster.ts";
+
+/** The seeds CI runs, with 12 random steps each. */
+export const CI_SEEDS = [3, 5, 7, 9, 10];
+const ACTIONS = 12;
+
+Deno.test("chaos schedules keep every invariant", async (t) => {
+  await using cluster = await ChaosCluster.start({ shared: true });
+  for (const seed of CI_SEEDS) {
+    await t.step(`seed ${seed}`, async () => {
+      const schedule = generateSchedule(seed, { actions: ACTIONS });
+      const result = await runSchedule(cluster, schedule, {
+        settleTimeoutMs: 60_000,
+      });
+      if (result.violations.length > 0 || result.error !== undefined) {
+        throw new Error(
+          `${formatResult(result, { actions: ACTIONS })}\noperator logs:\n${
+            result.operatorLogs ?? ""
+          }`,
+        );
+      }
+    });
+  }
+});
