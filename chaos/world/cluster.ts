@@ -52,8 +52,6 @@ export class ChaosCluster implements AsyncDisposable {
     readonly plane: ControlPlane,
     readonly tls: TestTls,
     readonly kube: KubeClient,
-    /** Trusts the API server and presents the admin certificate (the operator proxy's upstream). */
-    readonly adminClient: Deno.HttpClient,
     readonly workDir: string,
     readonly owned: boolean,
   ) {}
@@ -87,7 +85,6 @@ export class ChaosCluster implements AsyncDisposable {
         plane,
         tls,
         kube,
-        plane.httpClient(plane.admin),
         workDir,
         !options.shared,
       );
@@ -104,7 +101,6 @@ export class ChaosCluster implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.kube.close();
-    this.adminClient.close();
     if (this.owned) await this.plane.stop();
     await Deno.remove(this.workDir, { recursive: true }).catch(() => {});
   }

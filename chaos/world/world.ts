@@ -120,7 +120,10 @@ export class ScheduleWorld implements AsyncDisposable {
         prefix: "proxy-",
       });
       const proxy = await KubeProxy.start(
-        { server: cluster.plane.server, client: cluster.adminClient },
+        {
+          server: cluster.plane.server,
+          client: cluster.plane.httpClient(cluster.plane.admin),
+        },
         cluster.tls,
         proxyDir,
       );
