@@ -1,4 +1,5 @@
 // Turns schedule results into text: the seed, the action trace and each violated invariant with its diff; run totals.
+import { addEffects, type FaultEffects, NO_EFFECTS } from "./check/effects.ts";
 import type { ScheduleResult } from "./run_schedule.ts";
 import { INVARIANTS, type Violation } from "./check/snapshot.ts";
 
@@ -81,6 +82,7 @@ export interface RunFigures {
   violations: number;
   byInvariant: Record<string, number>;
   failingSeeds: number[];
+  effects: FaultEffects;
   wallMs: number;
 }
 
@@ -109,6 +111,10 @@ export function runFigures(
     violations: results.reduce((n, r) => n + r.violations.length, 0),
     byInvariant,
     failingSeeds: failing.map((r) => r.schedule.config.seed),
+    effects: results.reduce(
+      (sum, r) => r.effects ? addEffects(sum, r.effects) : sum,
+      NO_EFFECTS,
+    ),
     wallMs,
   };
 }
@@ -118,6 +124,7 @@ export function formatFigures(f: RunFigures): string {
   return [
     `schedules: ${f.schedules} (${f.failedSchedules} with violations)`,
     `actions: ${f.userActions} user actions, ${f.faultsInjected} faults injected, ${f.portalChanges} portal changes`,
+    `effects: ${f.effects.armRequests} ARM requests (${f.effects.throttled} throttled, ${f.effects.injected} injected errors, ${f.effects.lostAnswers} answers lost), ${f.effects.imports} imports (${f.effects.failedImports} failed late), ${f.effects.watchesExpired} watches ended with 410, ${f.effects.apiServerCuts} API-server cuts, ${f.effects.operatorRestarts} operator restarts`,
     `violations: ${f.violations} (${
       Object.entries(f.byInvariant).map(([k, n]) => `${k} ${n}`).join(", ")
     })`,

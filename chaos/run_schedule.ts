@@ -1,6 +1,7 @@
 // One schedule end to end: build its world, run the steps, heal, wait (bounded) for quiescence, check every invariant.
 import { checkAll, checkState } from "./check/check_all.ts";
 import { collectSnapshot } from "./check/collect.ts";
+import { effectsOf, type FaultEffects } from "./check/effects.ts";
 import type { Snapshot, Violation } from "./check/snapshot.ts";
 import { Executor } from "./execute/executor.ts";
 import type { Ledger, TraceEntry } from "./execute/ledger.ts";
@@ -28,6 +29,8 @@ export interface ScheduleResult {
   trace: TraceEntry[];
   violations: Violation[];
   counts: Ledger["counts"];
+  /** What the faults did (absent when the run itself broke). */
+  effects?: FaultEffects;
   /** Wall time of the whole schedule, setup to verdict. */
   durationMs: number;
   /** Time from the heal to a stable state, or null when the bound passed first. */
@@ -91,6 +94,7 @@ export async function runSchedule(
       trace: executor.ledger.trace,
       violations,
       counts: executor.ledger.counts,
+      effects: effectsOf(snapshot, world.proxy.stats, world.fleet.restarts),
       durationMs: Date.now() - started,
       settledMs,
       ...(violations.length > 0

@@ -162,6 +162,14 @@ export class OperatorFleet implements AsyncDisposable {
     return out;
   }
 
+  /** Processes started beyond the first of each replica. */
+  get restarts(): number {
+    return this.#replicas.reduce(
+      (n, r) => n + Math.max(0, r.runs.length - 1),
+      0,
+    );
+  }
+
   /** Every log line of every process so far, replica by replica (for failure artifacts). */
   fullLogs(): string {
     return this.#replicas.flatMap((r) =>
