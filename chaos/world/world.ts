@@ -46,6 +46,21 @@ export const RESYNC_PERIOD = "8s";
 export const IMPORT_BUDGET = "10s";
 /** The Lease the replicas contend for. */
 export const LEASE_NAME = "chaos-operator";
+/**
+ * Waits shortened for chaos, passed only to an operator whose configuration knows the flag (newer
+ * operators wait this long for a write whose answer was lost before sending it again).
+ */
+const OPTIONAL_FLAGS = ["--unconfirmed-write-wait=5s"];
+const OPERATOR_CONFIG = new URL("../../src/config.ts", import.meta.url);
+
+/** The optional flags the operator in this checkout accepts (its src/config.ts names them). */
+async function supportedOptionalFlags(): Promise<string[]> {
+  const config = await Deno.readTextFile(OPERATOR_CONFIG);
+  return OPTIONAL_FLAGS.filter((flag) => {
+    const name = flag.slice(2).split("=")[0] ?? "";
+    return config.includes(`"${name}"`);
+  });
+}
 
 /** Typed access to the kinds the runner reads and writes. */
 export interface WorldApis {
@@ -157,6 +172,7 @@ export class ScheduleWorld implements AsyncDisposable {
         "--leader-elect-lease-duration=4s",
         "--leader-elect-renew-deadline=3s",
         "--leader-elect-retry-period=1s",
+        ...await supportedOptionalFlags(),
       ];
       const fleet = new OperatorFleet(
         (index) =>
