@@ -12,6 +12,7 @@ import { apimProductController } from "./controllers/apim_product_controller.ts"
 import { apimServiceController } from "./controllers/apim_service_controller.ts";
 import { apimTagController } from "./controllers/apim_tag_controller.ts";
 import type { Controller } from "./controllers/controller.ts";
+import { ControllerTerms } from "./controllers/controller_terms.ts";
 import type {
   Caches,
   KindApis,
@@ -45,11 +46,12 @@ import { Cache } from "./kube/cache.ts";
 import { EventRecorder } from "./kube/event_recorder.ts";
 import { KubeClient } from "./kube/kube_client.ts";
 import { LeaderElector } from "./kube/leader_election.ts";
+import { livenessProblem } from "./kube/liveness.ts";
 import { loadConnection } from "./kube/load_connection.ts";
 import { ResourceApi } from "./kube/resource_api.ts";
 import { errorFields, Logger } from "./log.ts";
-import { collectGarbage } from "./util/collect_garbage.ts";
 import { systemClock } from "./util/clock.ts";
+import { KeyedLock } from "./util/keyed_lock.ts";
 
 const CLOUD_NAMES: Record<Config["azureCloud"], AzureCloudName> = {
   AzureCloud: "public",
@@ -172,6 +174,8 @@ export async function runOperator(
       operatorNamespace: config.operatorNamespace,
       resyncPeriodMs: config.resyncPeriodMs,
       importBudgetMs: config.importBudgetMs,
+      unconfirmedWriteWaitMs: config.unconfirmedWriteWaitMs,
+      adoptUnmanaged: config.adoptUnmanaged,
       openApi: {
         timeoutMs: config.openApiTimeoutMs,
         maxBytes: config.openApiMaxBytes,
@@ -188,8 +192,25 @@ export async function runOperator(
       logger,
     }),
     metrics,
+    apiLocks: new KeyedLock(),
   };
   const allCaches = Object.entries(caches);
+  const terms = new ControllerTerms(
+    ctx,
+    (termCtx) => buildControllers(termCtx, config.workers),
+  );
+  const elector = config.leaderElect
+    ? new LeaderElector({
+      client: kube,
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity: config.instanceId,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      logger,
+    })
+    : undefined;
   const servers: Promise<void>[] = [];
   if (config.metricsAddress) {
     // Awaited: a broken certificate directory stops the start instead of running without metrics.
@@ -209,7 +230,15 @@ export async function runOperator(
       serveHttp({
         ...config.healthProbeAddress,
         name: "probes",
-        handler: probeHandler([{ name: "ping", check: () => undefined }], [{
+        handler: probeHandler([{ name: "ping", check: () => undefined }, {
+          name: "controllers",
+          check: () =>
+            livenessProblem({
+              now: ctx.clock.now(),
+              electionHeartbeatAt: elector?.heartbeatAt,
+              ...terms.livenessFacts(),
+            }),
+        }], [{
           name: "caches",
           check: () => {
             const pending = allCaches.filter(([, cache]) => !cache.synced).map((
@@ -226,28 +255,9 @@ export async function runOperator(
     );
   }
   const cacheRuns = allCaches.map(([, cache]) => cache.run(signal));
-  const controllers = buildControllers(ctx, config.workers);
-  const runControllers = async (leading: AbortSignal) => {
-    await Promise.all(
-      allCaches.map(([, cache]) => cache.waitUntilSynced(leading)),
-    );
-    logger.info("Caches synced; starting controllers");
-    // The listed pages are garbage now; without this, RSS keeps their high-water mark for long.
-    collectGarbage();
-    await Promise.all(controllers.map((c) => c.run(leading)));
-  };
-  const work = config.leaderElect
-    ? new LeaderElector({
-      client: kube,
-      namespace: config.leaderElectionNamespace,
-      name: config.leaderElectionId,
-      identity: config.instanceId,
-      leaseDurationMs: config.leaseDurationMs,
-      renewDeadlineMs: config.renewDeadlineMs,
-      retryPeriodMs: config.retryPeriodMs,
-      logger,
-    }).run(runControllers, signal)
-    : runControllers(signal);
+  const work = elector
+    ? elector.run((t) => terms.run(t), signal)
+    : terms.run(signal);
   await Promise.allSettled([work, ...cacheRuns, ...servers]).then((results) => {
     for (const result of results) {
       if (result.status === "rejected" && !signal.aborted) {

@@ -42,8 +42,12 @@ interface ArmRequestBase {
   headers?: Readonly<Record<string, string>>;
   /** JSON body. */
   body?: unknown;
-  /** False for exactly one attempt (LRO polls). A 401 still gets one retry with a fresh token. */
-  retry?: boolean;
+  /**
+   * True (default): retry throttling, 5xx and transport failures. `"rejected"`: retry only answers
+   * that prove the request was not applied (429), for writes that must never be sent twice
+   * (imports). False: exactly one attempt (LRO polls). A 401 still gets one retry with a fresh token.
+   */
+  retry?: boolean | "rejected";
   signal?: AbortSignal;
 }
 
@@ -155,9 +159,15 @@ export class ArmClient {
   readonly #writeBudget: WriteBudget | undefined;
   readonly #onRequest: ((event: ArmRequestEvent) => void) | undefined;
   readonly #log: Logger;
-  #rateLimit: RateLimitRemaining = {};
+  readonly #options: ArmClientOptions;
+  /** Shared by this client and the clients {@linkcode withSignal} derives from it. */
+  readonly #seen: { rateLimit: RateLimitRemaining };
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(options: ArmClientOptions) {
+  constructor(
+    options: ArmClientOptions,
+    derived?: { seen: { rateLimit: RateLimitRemaining }; signal: AbortSignal },
+  ) {
     const base = new URL(options.baseUrl ?? "https://management.azure.com");
     if (base.protocol !== "https:" || base.pathname !== "/" || base.search) {
       throw new TypeError(
@@ -179,6 +189,21 @@ export class ArmClient {
     this.#writeBudget = options.writeBudget;
     this.#onRequest = options.onRequest;
     this.#log = options.logger ?? silentLogger;
+    this.#options = options;
+    this.#seen = derived?.seen ?? { rateLimit: {} };
+    this.#signal = derived?.signal;
+  }
+
+  /**
+   * The same client (tokens, write limits, budgets) whose every request also carries `signal`:
+   * once it aborts, nothing more is sent and requests in flight are cut off (a deposed leader's
+   * fence). Requests already carrying a signal stop on either.
+   */
+  withSignal(signal: AbortSignal): ArmClient {
+    const combined = this.#signal
+      ? AbortSignal.any([this.#signal, signal])
+      : signal;
+    return new ArmClient(this.#options, { seen: this.#seen, signal: combined });
   }
 
   /** The ARM origin, the only one that receives the bearer token. */
@@ -193,7 +218,7 @@ export class ArmClient {
 
   /** The latest `x-ms-ratelimit-remaining-*` value seen for each header (the remaining budget). */
   get rateLimitRemaining(): Readonly<RateLimitRemaining> {
-    return { ...this.#rateLimit };
+    return { ...this.#seen.rateLimit };
   }
 
   /**
@@ -202,7 +227,9 @@ export class ArmClient {
    * backoff, up to `maxAttempts`. A 401 gets one retry with a fresh token. Resolves with
    * 2xx answers; throws {@linkcode ArmError} for the others (with `retryAfterMs`).
    */
-  async request(request: ArmRequest): Promise<ArmResponse> {
+  async request(original: ArmRequest): Promise<ArmResponse> {
+    const request = this.#fenced(original);
+    request.signal?.throwIfAborted();
     const url = this.#resolve(request);
     const line: Line = { method: request.method, path: url.pathname };
     const retry = request.retry ?? true;
@@ -218,7 +245,7 @@ export class ArmClient {
       } catch (error) {
         if (
           !(error instanceof ArmTransportError) ||
-          !this.#canRetry(retry, attempt)
+          !this.#canRetry(retry === true, attempt)
         ) {
           throw error;
         }
@@ -245,12 +272,21 @@ export class ArmClient {
         ),
         requestId: readRequestId(response.headers),
       });
-      const delay = this.#canRetry(retry, attempt)
+      const rejected = retry !== "rejected" || error.status === 429;
+      const delay = this.#canRetry(retry !== false && rejected, attempt)
         ? this.#retryDelay(error, attempt++)
         : undefined;
       if (delay === undefined) throw error;
       await this.#pause(line, error.status, delay, request.signal);
     }
+  }
+
+  #fenced(request: ArmRequest): ArmRequest {
+    if (!this.#signal) return request;
+    const signal = request.signal
+      ? AbortSignal.any([request.signal, this.#signal])
+      : this.#signal;
+    return { ...request, signal };
   }
 
   #canRetry(retry: boolean, attempt: number): boolean {
@@ -412,7 +448,7 @@ export class ArmClient {
     started: number,
   ): RateLimitRemaining {
     const remaining = readRateLimitRemaining(response.headers);
-    this.#rateLimit = { ...this.#rateLimit, ...remaining };
+    this.#seen.rateLimit = { ...this.#seen.rateLimit, ...remaining };
     this.#emit(line, response.status, started, remaining);
     if (response.status === 429) {
       this.#log.info("ARM throttled a request", {

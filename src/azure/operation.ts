@@ -48,11 +48,16 @@ export type OperationStart =
   | { state: "finished"; response: ArmResponse }
   | { state: "pending"; operation: PendingOperation; retryAfterMs: number };
 
-/** One poll's verdict. `running` carries the operation to store (its URL may have moved). */
+/**
+ * One poll's verdict. `running` carries the operation to store (its URL may have moved); `gone`
+ * means the poll URL answered 404 (expired, or unknown to ARM): only a read of the resource tells
+ * what happened.
+ */
 export type PollResult =
   | { state: "running"; retryAfterMs: number; operation: PendingOperation }
   | { state: "succeeded"; body: unknown; etag: string | undefined }
-  | { state: "failed"; error: ArmError };
+  | { state: "failed"; error: ArmError }
+  | { state: "gone"; error: ArmError };
 
 /** Options for {@linkcode startOperationFromResponse}. */
 export interface StartOperationOptions {
@@ -193,8 +198,8 @@ function isTransientPollFailure(error: unknown): boolean {
 
 /**
  * Polls `operation` with exactly one GET (no retries inside; a 401 still gets one fresh token).
- * A 4xx answer of a `Location` poll is the operation's failure, ARM's error verbatim (a 404
- * ends a delete successfully); transient failures (408, 429, 5xx, 401 after the refresh,
+ * A 4xx answer of a `Location` poll is the operation's failure, ARM's error verbatim, except 404
+ * (`gone`: the caller reads the resource); transient failures (408, 429, 5xx, 401 after the refresh,
  * transport, unreadable bodies) are `running` with a delay, never a failure, so a caller never
  * starts the operation a second time.
  *
@@ -253,12 +258,9 @@ function pollFailure(
   retryAfterMs: number,
 ): PollResult {
   const gone = error.status === 404;
-  if (gone && operation.kind === "delete") {
-    return { state: "succeeded", body: undefined, etag: undefined };
-  }
   switch (operation.pollKind) {
     case "location":
-      return { state: "failed", error };
+      return gone ? { state: "gone", error } : { state: "failed", error };
     case "async-operation":
       // The status read failed, not the operation: watch the resource instead.
       return {
@@ -267,10 +269,11 @@ function pollFailure(
         operation: resourcePolling(client, operation),
       };
     case "resource":
-      // A resource being created stays invisible (404) until the operation completes.
-      return gone
-        ? { state: "running", retryAfterMs, operation }
-        : { state: "failed", error };
+      if (!gone) return { state: "failed", error };
+      // A deleted resource is gone; one being created stays invisible (404) until it completes.
+      return operation.kind === "delete"
+        ? { state: "gone", error }
+        : { state: "running", retryAfterMs, operation };
   }
 }
 

@@ -1,7 +1,7 @@
 // The shared lifecycle of API Management entities managed by a CR (products, tags): finalizer, PUT on drift, delete.
 import type { ApimServiceRef } from "../azure/apim_paths.ts";
 import type { Versioned } from "../azure/arm_resources.ts";
-import type { DeletionPolicy } from "../crd/meta.ts";
+import type { Condition, DeletionPolicy } from "../crd/meta.ts";
 import type { Cache } from "../kube/cache.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
@@ -9,7 +9,13 @@ import type { ResourceDescriptor } from "../kube/resource.ts";
 import type { ResourceApi } from "../kube/resource_api.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { type StatusVerdict } from "../reconcile/conditions.ts";
-import { differingFields } from "../reconcile/plan_entity.ts";
+import {
+  decideEntityOwnership,
+  differingFields,
+} from "../reconcile/plan_entity.ts";
+import { isInstanceGone } from "../azure/classify_arm_error.ts";
+import { ArmError } from "../azure/arm_error.ts";
+import { ADOPT_ANNOTATION } from "./registration_rules.ts";
 import {
   type Controller,
   involvedObject,
@@ -25,13 +31,19 @@ import {
   serviceIdentity,
   serviceRef,
 } from "./service_lookup.ts";
-import { type StatusPatch } from "./status_patch.ts";
+import { patchStatus, type StatusPatch } from "./status_patch.ts";
 
 /** The CR shape the lifecycle needs. */
 export interface EntityObject extends KubeObject {
   metadata: KubeObject["metadata"] & { name: string };
-  spec: { apimService: string; deletionPolicy: DeletionPolicy };
-  status?: { conditions?: import("../crd/meta.ts").Condition[] } | undefined;
+  spec: { apimService: string; deletionPolicy?: DeletionPolicy | undefined };
+  status?: {
+    conditions?: Condition[] | undefined;
+    /** Written by older versions after a successful PUT: the entity was theirs to manage. */
+    etag?: string | undefined;
+    created?: boolean | undefined;
+    adopted?: boolean | undefined;
+  } | undefined;
 }
 
 /** What differs between products and tags. */
@@ -146,52 +158,81 @@ export function apimEntityController<
       : undefined;
   }
 
-  async function finalize(object: T, signal: AbortSignal): Promise<Outcome> {
+  /** Removes the entity (unless retained or not ours) and says which Event lets the CR go. */
+  async function removal(
+    object: T,
+  ): Promise<{ type: "Normal" | "Warning"; reason: string; note: string }> {
     const id = kind.idOf(object);
+    const noun = kind.noun.toLowerCase();
     const service = lookupService(
       ctx,
       object.metadata.namespace,
       object.spec.apimService,
     );
-    if (object.spec.deletionPolicy === "Retain") {
-      ctx.logger.info(
-        `Retained the ${kind.noun.toLowerCase()} in API Management (deletionPolicy Retain)`,
-        {
-          controller: kind.name,
-          namespace: object.metadata.namespace,
-          name: object.metadata.name,
-          id,
-        },
-      );
-      await event(
-        object,
-        "Normal",
-        "Retained",
-        `Left ${kind.noun.toLowerCase()} "${id}" in API Management`,
-      );
-    } else if (!service) {
-      await event(
-        object,
-        "Warning",
-        "APIMServiceNotFound",
-        `APIMService "${object.spec.apimService}" is gone; released the finalizer without deleting ${kind.noun.toLowerCase()} "${id}"`,
-      );
-    } else if (claimConflict(object, serviceIdentity(service))) {
-      await event(
-        object,
-        "Warning",
-        "NotOwned",
-        `Left ${kind.noun.toLowerCase()} "${id}" to its older owner`,
-      );
-    } else {
-      await kind.remove(ctx, serviceRef(service), id);
-      await event(
-        object,
-        "Normal",
-        "Deleted",
-        `Deleted ${kind.noun.toLowerCase()} "${id}" from API Management`,
-      );
+    const adopted = object.status?.adopted === true;
+    const policy = object.spec.deletionPolicy ??
+      (adopted ? "Retain" : "Delete");
+    if (policy === "Retain") {
+      return {
+        type: "Normal",
+        reason: "Retained",
+        note: adopted && object.spec.deletionPolicy === undefined
+          ? `Left ${noun} "${id}" in API Management: it was adopted, and deletionPolicy is not set to Delete`
+          : `Left ${noun} "${id}" in API Management`,
+      };
     }
+    if (!service) {
+      return {
+        type: "Warning",
+        reason: "APIMServiceNotFound",
+        note:
+          `APIMService "${object.spec.apimService}" is gone; released the finalizer without deleting ${noun} "${id}"`,
+      };
+    }
+    if (claimConflict(object, serviceIdentity(service))) {
+      return {
+        type: "Warning",
+        reason: "NotOwned",
+        note: `Left ${noun} "${id}" to its older owner`,
+      };
+    }
+    try {
+      await kind.remove(ctx, serviceRef(service), id);
+    } catch (error) {
+      if (isInstanceGone(error)) {
+        return {
+          type: "Warning",
+          reason: "InstanceGone",
+          note:
+            `The API Management instance of ${noun} "${id}" (or its resource group) no longer exists; nothing left to delete`,
+        };
+      }
+      if (!(error instanceof ArmError && error.status === 404)) throw error;
+      return {
+        type: "Normal",
+        reason: "AlreadyGone",
+        note: `${kind.noun} "${id}" no longer exists in API Management`,
+      };
+    }
+    return {
+      type: "Normal",
+      reason: "Deleted",
+      note: `Deleted ${noun} "${id}" from API Management`,
+    };
+  }
+
+  async function finalize(object: T, signal: AbortSignal): Promise<Outcome> {
+    const outcome = await removal(object);
+    const fields = {
+      controller: kind.name,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      id: kind.idOf(object),
+      reason: outcome.reason,
+    };
+    if (outcome.type === "Warning") ctx.logger.warn(outcome.note, fields);
+    else ctx.logger.info(outcome.note, fields);
+    await event(object, outcome.type, outcome.reason, outcome.note);
     await removeFinalizer(api, object, signal);
     return DONE;
   }
@@ -222,6 +263,37 @@ export function apimEntityController<
     const ref = serviceRef(service);
     const desired = kind.desired(object);
     const current = await kind.get(ctx, ref, id);
+    const status = object.status;
+    const ownership = decideEntityOwnership({
+      exists: current !== undefined,
+      created: status?.created === true || status?.etag !== undefined,
+      adopted: status?.adopted === true,
+      adoptionAllowed: ctx.settings.adoptUnmanaged ||
+        object.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
+    });
+    const noun = kind.noun.toLowerCase();
+    if (ownership === "refuse") {
+      throw new ReportedFailure({
+        decision: { kind: "terminal" },
+        reason: `Unmanaged${kind.noun}Exists`,
+        message:
+          `${kind.noun} "${id}" already exists in API Management and was not created by this operator; to take it over, annotate this resource with ${ADOPT_ANNOTATION}: "true"`,
+      });
+    }
+    if (ownership !== "manage") {
+      // Recorded before the write: a crash after it must not make our own entity look foreign.
+      object = await patchStatus(api, object, {
+        [ownership === "create" ? "created" : "adopted"]: true,
+      }, signal);
+      if (ownership === "adopt") {
+        await event(
+          object,
+          "Normal",
+          "Adopted",
+          `Took over ${noun} "${id}", which exists in API Management without an owner`,
+        );
+      }
+    }
     const drift = differingFields(desired, current?.entity.properties);
     if (drift.length > 0) {
       ctx.logger.info(
@@ -287,7 +359,11 @@ export function apimEntityController<
           previous.metadata.generation !== current.metadata.generation;
         const lifecycle = current.metadata.deletionTimestamp !== undefined ||
           hasFinalizer(current) !== hasFinalizer(previous ?? current);
-        if (specChanged || lifecycle) enqueue(objectKey(current));
+        const adopt = (o: T | undefined) =>
+          o?.metadata.annotations?.[ADOPT_ANNOTATION];
+        if (specChanged || lifecycle || adopt(previous) !== adopt(current)) {
+          enqueue(objectKey(current));
+        }
       }),
       // A service that appears or becomes ready lets waiting entities proceed.
       ctx.caches.apimServices.subscribe(({ current }) => {

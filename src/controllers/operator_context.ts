@@ -11,6 +11,7 @@ import type { ResourceApi } from "../kube/resource_api.ts";
 import type { Logger } from "../log.ts";
 import type { FetchDocumentOptions } from "../openapi/fetch_document.ts";
 import type { Clock } from "../util/clock.ts";
+import type { KeyedLock } from "../util/keyed_lock.ts";
 import type { OperatorMetrics } from "./operator_metrics.ts";
 import type { IngressRecord, ReplicaSetRecord } from "./workload_records.ts";
 
@@ -42,6 +43,10 @@ export interface ControllerSettings {
   resyncPeriodMs: number;
   /** Longest an import may run in API Management before it is reported stalled. */
   importBudgetMs: number;
+  /** How long a write whose answer was lost may still land before it is sent again. */
+  unconfirmedWriteWaitMs: number;
+  /** Take over APIs, products and tags that exist without the operator's marker (migrations). */
+  adoptUnmanaged: boolean;
   /** Options of OpenAPI document fetches (timeout, size cap). */
   openApi: Pick<FetchDocumentOptions, "timeoutMs" | "maxBytes" | "resolveHost">;
 }
@@ -57,4 +62,6 @@ export interface OperatorContext {
   caches: Caches;
   events: EventRecorder;
   metrics: OperatorMetrics;
+  /** Held by any pass that writes an API (registration, deletion, drift), so two never overlap. */
+  apiLocks: KeyedLock;
 }

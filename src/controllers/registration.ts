@@ -1,95 +1,62 @@
-// One registration pass of an APIMAPIDeployment: fetch, pre-flight, import (or resume it), link, report.
-//
-//   no pending operation:  fetch doc -> pre-flight -> GET api -> decide (none | PATCH | import | refuse)
-//                            import answered at once ----------------------------+
-//                            import accepted: store the operation in the         |
-//                            APIMAPI status, requeue after Retry-After           |
-//   pending operation:     poll once -> running: requeue | failed: report        |
-//                                     | succeeded --------------------------------+
-//                                                                                  v
-//                          links (add missing, remove the ones we made that left the lists)
-//                          -> APIMAPI Ready with apiHost, registeredReplicaSet -> delete the deployment
-import {
-  createOrUpdateApi,
-  createOrUpdateApiRelease,
-  deleteApi,
-  getApi,
-  listApiRevisions,
-  updateApi,
-} from "../azure/apim_apis.ts";
-import {
-  type ApimServiceRef,
-  type ApiRef,
-  apiResourceId,
-} from "../azure/apim_paths.ts";
-import {
-  addApiToProduct,
-  listApiProducts,
-  removeApiFromProduct,
-} from "../azure/apim_products.ts";
-import {
-  type ApiContract,
-  apiContractSchema,
-  type ApiRevision,
-} from "../azure/apim_schemas.ts";
-import {
-  assignTagToApi,
-  listApiTags,
-  removeTagFromApi,
-} from "../azure/apim_tags.ts";
+// One registration pass of an APIMAPIDeployment: runs the steps nextRegistrationStep picks until one ends the pass.
+import { getApi, listApiRevisions, updateApi } from "../azure/apim_apis.ts";
+import { apiPath, type ApiRef } from "../azure/apim_paths.ts";
+import { type ApiContract, apiContractSchema } from "../azure/apim_schemas.ts";
 import { ArmError } from "../azure/arm_error.ts";
-import {
-  isOperationOverdue,
-  type PendingOperation,
-  pendingOperationSchema,
-  pollOperation,
-} from "../azure/operation.ts";
+import { pollOperation } from "../azure/operation.ts";
 import type { ApimApi, PendingOperationRecord } from "../crd/apim_api.ts";
 import type {
   ApimApiDeployment,
   DeploymentPhase,
 } from "../crd/apim_api_deployment.ts";
 import type { ApimService } from "../crd/apim_service.ts";
+import { apimApis } from "../crd/resources.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import type { Logger } from "../log.ts";
-import { logDocumentSummary } from "../openapi/document_summary.ts";
-import { redactUrl } from "../openapi/document_url.ts";
-import { fetchOpenApiDocument } from "../openapi/fetch_document.ts";
-import {
-  type OpenApiDocument,
-  parseOpenApiDocument,
-} from "../openapi/parse_document.ts";
-import { preflightDocument } from "../openapi/preflight.ts";
+import type { OpenApiDocument } from "../openapi/parse_document.ts";
 import { findClaimConflict } from "../reconcile/api_claims.ts";
-import type { StatusVerdict } from "../reconcile/conditions.ts";
+import {
+  CONDITION_LIMITS,
+  type StatusVerdict,
+  truncated,
+} from "../reconcile/conditions.ts";
 import {
   apimPath,
-  type DesiredApi,
   desiredApi,
-  markerHasHash,
   type OwnerRef,
-  parseOwnerMarker,
 } from "../reconcile/desired_api.ts";
+import { apiHostOf } from "../reconcile/plan_import.ts";
 import {
-  nextRevision,
-  releaseId,
-  releaseNotes,
-  revisionApiId,
-  type RevisionFacts,
-  revisionsToPrune,
-} from "../reconcile/plan_revisions.ts";
-import {
-  apiHostOf,
-  decideImport,
-  planLinks,
-} from "../reconcile/plan_import.ts";
-import { apimApis } from "../crd/resources.ts";
+  holdsImport,
+  nextRegistrationStep,
+  type RegistrationFacts,
+  type RegistrationStep,
+} from "../reconcile/plan_registration.ts";
+import { revisionApiId } from "../reconcile/plan_revisions.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import { involvedObject } from "./controller.ts";
 import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
+import {
+  operationFacts,
+  pollableOperation,
+  pollFacts,
+  withPollUrl,
+} from "./operation_record.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { failureVerdict } from "./verdict_status.ts";
+import { sendImport } from "./registration_import.ts";
+import { fetchDocument, preflight } from "./registration_document.ts";
+import {
+  linkAll,
+  type Links,
+  releaseRevision,
+  revisionFacts,
+} from "./registration_links.ts";
+import {
+  ADOPT_ANNOTATION,
+  registrationIdentity,
+  retryToken,
+} from "./registration_rules.ts";
 import {
   lookupService,
   serviceIdentity,
@@ -97,58 +64,28 @@ import {
   serviceRef,
 } from "./service_lookup.ts";
 import { patchStatus, type StatusPatch } from "./status_patch.ts";
-
-/** Annotation whose new value retries a registration that failed permanently. */
-export const RETRY_ANNOTATION = "apim.operator.io/retry";
+import { failureVerdict } from "./verdict_status.ts";
 
 /** How soon a registration waiting for its APIMService looks again. */
 const SERVICE_WAIT_MS = 10_000;
+/** Reads while an import whose answer was lost may still land. */
+const RECHECK_MS = 5_000;
+/** More steps than any pass takes: a decision loop would end here, not spin. */
+const MAX_STEPS = 40;
 
-/** The registration state carried from the import step to the linking step. */
-interface Imported {
-  desiredHash: string;
-  documentDigest: string;
-  /** The API as APIM answered the import, or as read before it. */
-  api: ApiContract | undefined;
-  /** The API did not exist before this pass: it has no links yet. */
-  created: boolean;
-  /** An import (or re-import) happened in this pass or its operation completed now. */
-  imported: boolean;
-  /** In new-revision mode: the revision the document went to, to verify and release. */
-  revision?: string | undefined;
-}
-
-function revisionFacts(revision: ApiRevision): RevisionFacts {
-  return {
-    apiRevision: revision.apiRevision,
-    isCurrent: revision.isCurrent === true,
-  };
-}
-
-function operationRecord(
-  op: PendingOperation,
-  documentDigest: string,
-  created: boolean,
-): PendingOperationRecord {
-  return {
-    kind: op.kind,
-    url: op.url,
-    pollKind: op.pollKind,
-    startedAt: op.startedAt,
-    resourcePath: op.resourcePath,
-    ...(op.desiredHash === undefined ? {} : { desiredHash: op.desiredHash }),
-    documentDigest,
-    created,
-  };
-}
-
-/** A failure the registration decides itself (not thrown by a client). */
 function failure(
   decision: Failure["decision"],
   reason: string,
   message: string,
 ): ReportedFailure {
   return new ReportedFailure({ decision, reason, message });
+}
+
+function sameRecord(
+  a: PendingOperationRecord | undefined,
+  b: PendingOperationRecord | undefined,
+): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /** Runs one registration pass for a deployment and its (freshly read) APIMAPI. */
@@ -159,6 +96,19 @@ export class Registration {
   readonly #owner: OwnerRef;
   #deployment: ApimApiDeployment;
   #api: ApimApi;
+  /** The operation as this pass knows it; every status write persists it. */
+  #record: PendingOperationRecord | undefined;
+  #facts!: RegistrationFacts;
+  #ref!: ApiRef;
+  #doc: OpenApiDocument | undefined;
+  /** The API (or revision) as APIM last answered: the import, a poll, or a read. */
+  #body: ApiContract | undefined;
+  #pollError: ArmError | undefined;
+  #links: Links | undefined;
+  /** The digest of the document API Management holds now. */
+  #digest: string | undefined;
+  /** Forget `status.registeredApi` with the failure (nothing was ever created there). */
+  #releaseIdentity = false;
 
   constructor(
     ctx: OperatorContext,
@@ -170,6 +120,7 @@ export class Registration {
     this.#deployment = deployment;
     this.#api = api;
     this.#signal = signal;
+    this.#record = api.status?.pendingOperation;
     this.#owner = {
       namespace: api.metadata.namespace ?? "",
       name: api.metadata.name,
@@ -186,15 +137,16 @@ export class Registration {
   async run(): Promise<Outcome> {
     try {
       const service = this.#service();
-      const pending = this.#api.status?.pendingOperation;
-      let imported: Imported | Outcome;
-      if (pending && pending.kind !== "delete") {
-        imported = await this.#resume(service, pending);
-      } else {
-        imported = await this.#import(service);
+      this.#ref = { service: serviceRef(service), apiId: this.#api.spec.APIID };
+      this.#facts = this.#gather(service);
+      for (let i = 0; i < MAX_STEPS; i++) {
+        const outcome = await this.#execute(
+          nextRegistrationStep(this.#facts),
+          service,
+        );
+        if (outcome) return outcome;
       }
-      if ("kind" in imported) return imported;
-      return await this.#finish(service, imported);
+      throw new Error(`Registration did not settle within ${MAX_STEPS} steps`);
     } catch (error) {
       return await this.#fail(error);
     }
@@ -213,12 +165,36 @@ export class Registration {
     return service;
   }
 
-  #apiRef(service: ApimService): ApiRef {
-    return { service: serviceRef(service), apiId: this.#api.spec.APIID };
+  #gather(service: ApimService): RegistrationFacts {
+    const { settings } = this.#ctx;
+    const spec = this.#deployment.spec;
+    return {
+      now: this.#ctx.clock.now(),
+      limits: {
+        importBudgetMs: settings.importBudgetMs,
+        unknownOutcomeSettleMs: settings.unconfirmedWriteWaitMs,
+        unknownOutcomeRecheckMs: RECHECK_MS,
+        serviceWaitMs: SERVICE_WAIT_MS,
+      },
+      owner: this.#owner,
+      apiId: this.#api.spec.APIID,
+      trigger: {
+        replicaSetUid: spec.replicaSet?.uid,
+        generation: spec.apimApiGeneration ?? this.#api.metadata.generation ??
+          0,
+      },
+      mode: this.#api.spec.revisions.mode,
+      adoptionAllowed: settings.adoptUnmanaged ||
+        this.#api.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
+      serviceProblem: serviceNotReady(service),
+      claimConflict: this.#claimConflict(service),
+      operation: operationFacts(this.#record),
+    };
   }
 
-  #checkClaims(service: ApimService): void {
-    const identity = serviceIdentity(service);
+  #claimConflict(
+    service: ApimService,
+  ): RegistrationFacts["claimConflict"] {
     const claimOf = (api: ApimApi) => {
       const svc = lookupService(
         this.#ctx,
@@ -233,286 +209,158 @@ export class Registration {
         path: apimPath(api.spec.routePrefix),
       };
     };
-    const mine = { ...claimOf(this.#api), service: identity };
+    const mine = { ...claimOf(this.#api), service: serviceIdentity(service) };
     const others = this.#ctx.caches.apimApis.list()
       .filter((a) => !a.metadata.deletionTimestamp)
       .map(claimOf);
     const conflict = findClaimConflict(mine, others);
-    if (conflict) {
-      throw failure(
-        { kind: "terminal" },
-        conflict.field === "APIID" ? "APIIDConflict" : "PathConflict",
-        conflict.message,
-      );
-    }
-  }
-
-  async #fetchDocument(): Promise<OpenApiDocument> {
-    const url = this.#deployment.spec.openApiDefinitionUrl;
-    this.#logger.info("📡 Fetching OpenAPI definition", {
-      url: redactUrl(url),
-    });
-    await this.#setPhase("Fetching", "Fetching the OpenAPI document");
-    const fetched = await fetchOpenApiDocument(url, {
-      ...this.#ctx.settings.openApi,
-      signal: this.#signal,
-    });
-    this.#logger.info("📥 OpenAPI definition downloaded", {
-      bytes: fetched.bytes.length,
-    });
-    const doc = parseOpenApiDocument(fetched.bytes, fetched.contentType);
-    this.#ctx.metrics.observeDocument(doc.sizeBytes);
-    logDocumentSummary(this.#logger, doc);
-    return doc;
-  }
-
-  async #preflight(doc: OpenApiDocument): Promise<void> {
-    const result = preflightDocument(doc);
-    const [firstError] = result.errors;
-    if (firstError) {
-      throw failure(
-        { kind: "terminal" },
-        firstError.reason,
-        firstError.message,
-      );
-    }
-    const missing = result.warnings.find((w) =>
-      w.reason === "MissingOperationIds"
-    );
-    const condition = missing
-      ? {
-        type: "OperationIdsComplete",
-        status: "False" as const,
-        reason: "MissingOperationIds",
-        message: missing.message,
-      }
-      : {
-        type: "OperationIdsComplete",
-        status: "True" as const,
-        reason: "AllOperationsNamed",
-        message: "Every operation has an operationId",
-      };
-    const previous = this.#api.status?.conditions?.find((c) =>
-      c.type === condition.type
-    );
-    if (
-      previous?.status === condition.status &&
-      previous.message === condition.message
-    ) return;
-    const now = new Date(this.#ctx.clock.now()).toISOString();
-    const others = (this.#api.status?.conditions ?? []).filter((c) =>
-      c.type !== condition.type
-    );
-    this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
-      conditions: [...others, {
-        ...condition,
-        observedGeneration: this.#api.metadata.generation ?? 0,
-        lastTransitionTime: previous?.status === condition.status
-          ? previous.lastTransitionTime
-          : now,
-      }],
-    }, this.#signal);
-    for (const warning of result.warnings) {
-      this.#logger.warn("OpenAPI document warning", {
-        reason: warning.reason,
-        message: warning.message,
-      });
-      await this.#event("Warning", warning.reason, warning.message);
-    }
-  }
-
-  async #import(service: ApimService): Promise<Imported | Outcome> {
-    const notReady = serviceNotReady(service);
-    if (notReady) {
-      await this.#report(
-        {
-          state: "progressing",
-          reason: "WaitingForAPIMService",
-          message: notReady,
-        },
-        {},
-      );
-      return requeueAfter(SERVICE_WAIT_MS);
-    }
-    this.#checkClaims(service);
-    const doc = await this.#fetchDocument();
-    await this.#preflight(doc);
-    const desired = desiredApi(this.#api.spec, {
-      digest: doc.digest,
-      format: doc.importFormat,
-    }, this.#owner);
-    const ref = this.#apiRef(service);
-    const current = await getApi(this.#ctx.arm, ref);
-    const observed = observedApi(current?.entity, current?.etag);
-    const decision = decideImport(desired, observed, this.#owner);
-    const base = {
-      desiredHash: desired.hash,
-      documentDigest: doc.digest,
-      created: !observed.exists,
+    if (!conflict) return undefined;
+    return {
+      reason: conflict.field === "APIID" ? "APIIDConflict" : "PathConflict",
+      message: conflict.message,
     };
-    switch (decision.action) {
-      case "refuse":
-        throw failure(
-          { kind: "terminal" },
-          "OwnedByAnotherAPIMAPI",
-          decision.message,
-        );
-      case "none":
-        this.#logger.info("✅ APIM already in sync; skipping import", {
-          hash: desired.hash,
-        });
-        return { ...base, api: current?.entity, imported: false };
-      case "patch": {
-        this.#logger.info("🔧 Patching APIM service URL", {
-          changes: Object.keys(decision.changes),
-        });
-        const patched = await updateApi(this.#ctx.arm, {
-          api: ref,
-          properties: decision.changes,
-          ifMatch: decision.ifMatch,
-        });
-        this.#ctx.metrics.countDriftCorrection("api-properties");
-        return { ...base, api: patched.entity, imported: false };
-      }
-      case "import": {
-        if (decision.adopted) {
-          await this.#event(
-            "Normal",
-            "AdoptingAPI",
-            `Taking over API "${desired.apiId}", which exists in API Management without an owner`,
-          );
-        }
-        if (
-          this.#api.spec.revisions.mode === "NewRevision" && !decision.created
-        ) {
-          const revisions = await listApiRevisions(this.#ctx.arm, ref);
-          const revision = String(nextRevision(revisions.map(revisionFacts)));
-          this.#logger.info("🆕 Importing into a new revision", { revision });
-          return await this.#startImport(
-            { ...ref, apiId: revisionApiId(ref.apiId, revision) },
-            desired,
-            doc,
-            undefined,
-            { ...base, revision },
-          );
-        }
-        return await this.#startImport(
-          ref,
-          desired,
-          doc,
-          decision.ifMatch,
-          base,
-        );
-      }
-    }
   }
 
-  async #startImport(
-    ref: ApiRef,
-    desired: DesiredApi,
-    doc: OpenApiDocument,
-    ifMatch: string | undefined,
-    base: Omit<Imported, "api" | "imported">,
-  ): Promise<Imported | Outcome> {
-    this.#logger.info("📤 Sending request to APIM", {
-      method: "PUT",
-      format: desired.format,
-      path: desired.path,
-      ifMatch: ifMatch ?? "none",
-    });
-    const startedAt = this.#ctx.clock.now();
-    const result = await createOrUpdateApi(this.#ctx.arm, {
-      api: ref,
-      properties: {
-        format: desired.format,
-        value: doc.importValue,
-        path: desired.path,
-        serviceUrl: desired.serviceUrl,
-        subscriptionRequired: desired.subscriptionRequired,
-        apiRevisionDescription: desired.marker,
-        ...(desired.displayName === undefined
-          ? {}
-          : { displayName: desired.displayName }),
-        ...(desired.protocols === undefined
-          ? {}
-          : { protocols: desired.protocols }),
-      },
-      ...(ifMatch === undefined ? {} : { ifMatch }),
-      desiredHash: desired.hash,
-    });
-    if (result.state === "pending") {
-      // Persist before waiting: a restart polls this operation instead of importing again.
-      await this.#report(
-        {
-          state: "progressing",
-          reason: "Importing",
-          message:
-            `API Management is importing the OpenAPI document (${doc.operations.length} operations)`,
-        },
-        {
-          pendingOperation: {
-            ...operationRecord(result.operation, doc.digest, base.created),
-            ...(base.revision ? { revision: base.revision } : {}),
-          },
-        },
-      );
-      await this.#setPhase(
-        "Importing",
-        "API Management is importing the document",
-      );
-      this.#logger.info("⏳ Polling APIM async import status", {
-        retryAfterMs: result.retryAfterMs,
-      });
-      return requeueAfter(result.retryAfterMs);
-    }
-    this.#ctx.metrics.observeImport(
-      "succeeded",
-      this.#ctx.clock.now() - startedAt,
-    );
-    this.#logger.info("✅ API imported to APIM", { hash: desired.hash });
-    return { ...base, api: result.api.entity, imported: true };
+  #targetRef(): ApiRef {
+    const revision = this.#record?.revision;
+    return revision === undefined
+      ? this.#ref
+      : { ...this.#ref, apiId: revisionApiId(this.#ref.apiId, revision) };
   }
 
-  async #resume(
+  /** Runs one step; an outcome ends the pass. */
+  async #execute(
+    step: RegistrationStep,
     service: ApimService,
-    record: PendingOperationRecord,
-  ): Promise<Imported | Outcome> {
-    const parsed = pendingOperationSchema.safeParse(record);
-    if (!parsed.success) {
-      this.#logger.warn("Discarded an unreadable pending operation", {
-        url: redactUrl(record.url),
-      });
-      await this.#report(
-        {
-          state: "progressing",
-          reason: "Registering",
-          message: "Registering the API",
-        },
-        { pendingOperation: null },
-      );
-      return requeueAfter(0);
+  ): Promise<Outcome | undefined> {
+    const arm = this.#ctx.arm;
+    const f = this.#facts;
+    switch (step.step) {
+      case "wait":
+        await this.#report(step.verdict, {});
+        return requeueAfter(step.delayMs);
+      case "fail":
+        if (step.forgetOperation) this.#forget();
+        throw failure({ kind: step.decision }, step.reason, step.message);
+      case "operationFailed":
+        this.#logger.error(
+          "❌ APIM async import did not complete successfully",
+          { code: this.#pollError?.code, message: this.#pollError?.message },
+        );
+        this.#observeImport("failed");
+        this.#forget();
+        throw this.#pollError ?? new Error("The import failed");
+      case "poll":
+        await this.#poll();
+        return undefined;
+      case "readTarget": {
+        const current = await getApi(arm, this.#targetRef());
+        f.target = observedApi(current?.entity, current?.etag);
+        this.#body = current?.entity;
+        return undefined;
+      }
+      case "forgetOperation":
+        this.#forget();
+        return undefined;
+      case "applied":
+        this.#digest = this.#record?.documentDigest ?? this.#doc?.digest;
+        if (this.#record) {
+          this.#logger.info("✅ APIM async import completed", {
+            startedAt: this.#record.startedAt,
+          });
+          this.#observeImport("succeeded");
+          this.#forget();
+        }
+        f.applied = step.applied;
+        return undefined;
+      case "decideAgain":
+        this.#logger.info(
+          "Import finished for an earlier rollout or spec; deciding again",
+        );
+        this.#facts = {
+          ...this.#gather(service),
+          operation: undefined,
+          desired: undefined,
+        };
+        this.#body = undefined;
+        return undefined;
+      case "fetchDocument":
+        await this.#fetchDocument();
+        return undefined;
+      case "readApi": {
+        const current = await getApi(arm, this.#ref);
+        f.observed = observedApi(current?.entity, current?.etag);
+        this.#body = current?.entity;
+        return undefined;
+      }
+      case "listRevisions":
+        f.revisions = (await listApiRevisions(arm, this.#ref)).map(
+          revisionFacts,
+        );
+        return undefined;
+      case "recordIntent":
+        await this.#recordIntent(step, service);
+        return undefined;
+      case "sendImport":
+        return await this.#sendImport(step);
+      case "patchApi": {
+        this.#logger.info("🔧 Patching APIM service URL", {
+          changes: Object.keys(step.changes),
+        });
+        const patched = await updateApi(arm, {
+          api: this.#ref,
+          properties: step.changes,
+          ifMatch: step.ifMatch,
+        });
+        this.#body = patched.entity;
+        this.#ctx.metrics.countDriftCorrection("api-properties");
+        f.patched = true;
+        return undefined;
+      }
+      case "release":
+        await this.#release(step.revision);
+        f.released = true;
+        return undefined;
+      case "link":
+        await this.#setPhase("Linking", "Linking products and tags");
+        this.#links = await linkAll(
+          { arm, api: this.#api, ref: this.#ref, logger: this.#logger },
+          f.applied?.created === true,
+        );
+        f.linked = true;
+        return undefined;
+      case "finish":
+        return await this.#finish(service);
     }
-    const op = parsed.data;
-    const startedMs = Date.parse(op.startedAt);
-    if (
-      isOperationOverdue(
-        op,
-        this.#ctx.clock.now(),
-        this.#ctx.settings.importBudgetMs,
-      )
-    ) {
-      await this.#importFailed(startedMs);
-      throw failure(
-        { kind: "terminal" },
-        "ImportTimedOut",
-        `API Management did not finish the import within ${
-          Math.round(this.#ctx.settings.importBudgetMs / 60_000)
-        } minutes (started ${op.startedAt})`,
-      );
+  }
+
+  /** Forgets the operation (the next status write clears it). */
+  #forget(): void {
+    this.#record = undefined;
+    this.#facts.operation = undefined;
+    this.#facts.intentRecorded = false;
+    this.#facts.poll = undefined;
+    this.#facts.target = undefined;
+  }
+
+  #observeImport(result: "succeeded" | "failed"): void {
+    const started = Date.parse(this.#record?.startedAt ?? "");
+    if (Number.isNaN(started)) return;
+    this.#ctx.metrics.observeImport(result, this.#ctx.clock.now() - started);
+  }
+
+  async #poll(): Promise<void> {
+    const record = this.#record;
+    const op = record ? pollableOperation(record) : undefined;
+    if (!record || !op) {
+      // No (valid) poll URL: only a read can tell what the write did.
+      this.#facts.poll = { state: "gone" };
+      return;
     }
     const result = await pollOperation(this.#ctx.arm, op, {
       signal: this.#signal,
     });
+    this.#facts.poll = pollFacts(result);
     switch (result.state) {
       case "running":
         this.#logger.info("⌛ APIM async import still in progress", {
@@ -520,207 +368,227 @@ export class Registration {
           retryAfterMs: result.retryAfterMs,
         });
         if (result.operation.url !== op.url) {
-          this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
-            pendingOperation: {
-              ...record,
-              ...operationRecord(
-                result.operation,
-                record.documentDigest ?? "",
-                record.created === true,
-              ),
-            },
-          }, this.#signal);
+          this.#record = withPollUrl(record, result.operation);
         }
-        return requeueAfter(result.retryAfterMs);
-      case "failed": {
-        this.#logger.error(
-          "❌ APIM async import did not complete successfully",
-          {
-            code: result.error.code,
-            message: result.error.message,
-          },
-        );
-        await this.#importFailed(startedMs);
-        throw result.error;
-      }
+        return;
       case "succeeded": {
-        this.#logger.info("✅ APIM async import completed", {
-          startedAt: op.startedAt,
-        });
-        this.#logger.info("✅ API imported to APIM", { hash: op.desiredHash });
-        this.#ctx.metrics.observeImport(
-          "succeeded",
-          this.#ctx.clock.now() - startedMs,
-        );
-        // The final poll answer is the API (2022-08-01 and 2024-05-01 alike); read it only if not.
         const parsed = apiContractSchema.safeParse(result.body);
-        const api = parsed.success
-          ? parsed.data
-          : (await getApi(this.#ctx.arm, this.#apiRef(service)))?.entity;
-        return {
-          desiredHash: op.desiredHash ?? "",
-          documentDigest: record.documentDigest ?? "",
-          api,
-          created: record.created === true,
+        this.#body = parsed.success ? parsed.data : undefined;
+        return;
+      }
+      case "failed":
+        this.#pollError = result.error;
+        return;
+      case "gone":
+        this.#logger.info(
+          "The import's operation URL is gone; reading the API",
+          { code: result.error.code },
+        );
+        return;
+    }
+  }
+
+  async #fetchDocument(): Promise<void> {
+    await this.#setPhase("Fetching", "Fetching the OpenAPI document");
+    const doc = await fetchDocument(
+      this.#ctx,
+      this.#deployment.spec.openApiDefinitionUrl,
+      this.#logger,
+      this.#signal,
+    );
+    const checked = await preflight(
+      this.#ctx,
+      this.#api,
+      doc,
+      this.#logger,
+      this.#signal,
+    );
+    this.#api = checked.api;
+    this.#doc = doc;
+    if (checked.error) {
+      this.#facts.preflightError = checked.error;
+      return;
+    }
+    this.#facts.desired = desiredApi(this.#api.spec, {
+      digest: doc.digest,
+      format: doc.importFormat,
+    }, this.#owner);
+  }
+
+  /** Persists the import about to be sent, with where it goes (survives conflicts; refuses a deletion). */
+  async #recordIntent(
+    step: Extract<RegistrationStep, { step: "recordIntent" }>,
+    service: ApimService,
+  ): Promise<void> {
+    const op = step.operation;
+    const target = op.revision === undefined
+      ? this.#ref
+      : { ...this.#ref, apiId: revisionApiId(this.#ref.apiId, op.revision) };
+    const record: PendingOperationRecord = {
+      kind: "import",
+      startedAt: new Date(op.startedAt).toISOString(),
+      resourcePath: String(apiPath(target)),
+      ...(op.desiredHash === undefined ? {} : { desiredHash: op.desiredHash }),
+      documentDigest: this.#doc?.digest ?? "",
+      created: op.created,
+      ...(op.revision === undefined ? {} : { revision: op.revision }),
+      ...(op.trigger?.replicaSetUid === undefined
+        ? {}
+        : { replicaSetUid: op.trigger.replicaSetUid }),
+      ...(op.trigger ? { generation: op.trigger.generation } : {}),
+    };
+    if (step.adopting) {
+      await this.#event(
+        "Normal",
+        "AdoptingAPI",
+        `Taking over API "${this.#ref.apiId}", which exists in API Management without an owner`,
+      );
+    }
+    const identity = registrationIdentity(service, this.#ref.apiId);
+    const previous = this.#api.status?.registeredApi;
+    if (previous && JSON.stringify(previous) !== JSON.stringify(identity)) {
+      await this.#event(
+        "Warning",
+        "InstanceChanged",
+        `APIMService "${this.#api.spec.apimService}" now names another API Management instance; API "${previous.apiId}" in "${previous.service}" (resource group "${previous.resourceGroup}") is no longer managed`,
+      );
+    }
+    this.#record = record;
+    await this.#report({
+      state: "progressing",
+      reason: "Importing",
+      message: `Importing the OpenAPI document (${
+        this.#doc?.operations.length ?? 0
+      } operations) into API Management`,
+    }, {
+      registeredApi: identity,
+      ...(step.adopting ? { adopted: true } : {}),
+    });
+    this.#facts.operation = operationFacts(record);
+    this.#facts.intentRecorded = true;
+  }
+
+  async #sendImport(
+    step: Extract<RegistrationStep, { step: "sendImport" }>,
+  ): Promise<Outcome | undefined> {
+    const record = this.#record;
+    const desired = this.#facts.desired;
+    const doc = this.#doc;
+    if (!record || !desired || !doc) {
+      throw new Error("An import was decided without its document");
+    }
+    await this.#setPhase("Importing", "API Management is importing");
+    const adopted = this.#api.status?.adopted === true;
+    const sent = await sendImport(this.#ctx, {
+      ref: { ...this.#ref, apiId: step.targetApiId },
+      desired,
+      doc,
+      adopted,
+      ifMatch: step.ifMatch,
+      owner: this.#owner,
+      logger: this.#logger,
+      signal: this.#signal,
+    });
+    this.#facts.intentRecorded = false;
+    switch (sent.state) {
+      case "unknown":
+        // The write may have landed: keep the record, so the next pass reads before any resend.
+        await this.#report({
+          state: "progressing",
+          reason: "ConfirmingImport",
+          message: sent.message,
+          problem: true,
+        }, {});
+        return requeueAfter(RECHECK_MS);
+      case "rejected":
+        this.#forget();
+        // A first import refused outright left nothing in Azure: the identity is not taken.
+        this.#releaseIdentity = record.created === true &&
+          this.#api.status?.appliedHash === undefined;
+        throw sent.error;
+      case "accepted":
+        this.#record = withPollUrl(record, sent.operation);
+        await this.#report(
+          {
+            state: "progressing",
+            reason: "Importing",
+            message:
+              `API Management is importing the OpenAPI document (${doc.operations.length} operations)`,
+          },
+          {},
+          { whileDeleting: true },
+        );
+        this.#logger.info("⏳ Polling APIM async import status", {
+          retryAfterMs: sent.retryAfterMs,
+        });
+        return requeueAfter(sent.retryAfterMs);
+      case "finished":
+        this.#digest = doc.digest;
+        this.#observeImport("succeeded");
+        this.#body = sent.api;
+        this.#forget();
+        this.#facts.applied = {
+          desiredHash: desired.hash,
+          trigger: this.#facts.trigger,
           imported: true,
+          created: record.created === true,
           revision: record.revision,
         };
-      }
+        return undefined;
     }
   }
 
-  /** Counts a failed import and forgets its operation (the failure is reported by the caller). */
-  async #importFailed(startedMs: number): Promise<void> {
-    this.#ctx.metrics.observeImport(
-      "failed",
-      this.#ctx.clock.now() - startedMs,
-    );
-    this.#api = await patchStatus(this.#ctx.kinds.apimApis, this.#api, {
-      pendingOperation: null,
-    }, this.#signal);
-  }
-
-  async #linkAll(
-    service: ApimServiceRef,
-    created: boolean,
-  ): Promise<{ products: string[]; tags: string[] }> {
-    const apiId = this.#api.spec.APIID;
-    const ref = { service, apiId };
-    const status = this.#api.status;
-    const arm = this.#ctx.arm;
-    const [productsNow, tagsNow] = created ? [[], []] : await Promise.all([
-      listApiProducts(arm, ref).then((list) => list.map((p) => p.name)),
-      listApiTags(arm, ref).then((list) => list.map((t) => t.name)),
-    ]);
-    const products = planLinks(
-      this.#api.spec.productIds,
-      productsNow,
-      status?.linkedProducts ?? [],
-    );
-    const tags = planLinks(
-      this.#api.spec.tagIds,
-      tagsNow,
-      status?.linkedTags ?? [],
-    );
-    for (const productId of products.add) {
-      this.#logger.info("📦 Assigning API to product", { productId });
-      await this.#linkOrExplain(
-        "Product",
-        productId,
-        () => addApiToProduct(arm, { product: { service, productId }, apiId }),
-      );
-    }
-    for (const productId of products.remove) {
-      this.#logger.info("📦 Removing API from product", { productId });
-      await removeApiFromProduct(arm, {
-        product: { service, productId },
-        apiId,
-      });
-    }
-    for (const tagId of tags.add) {
-      this.#logger.info("🔖 Assigning tag to API", { tagId });
-      await this.#linkOrExplain(
-        "Tag",
-        tagId,
-        () => assignTagToApi(arm, { api: ref, tagId }),
-      );
-    }
-    for (const tagId of tags.remove) {
-      this.#logger.info("🔖 Removing tag from API", { tagId });
-      await removeTagFromApi(arm, { api: ref, tagId });
-    }
-    return {
-      products: [...this.#api.spec.productIds],
-      tags: [...this.#api.spec.tagIds],
-    };
-  }
-
-  async #linkOrExplain(
-    kind: "Product" | "Tag",
-    id: string,
-    link: () => Promise<unknown>,
-  ) {
-    try {
-      await link();
-    } catch (error) {
-      if (error instanceof ArmError && error.status === 404) {
-        // The product or tag may be created soon (its own CR); retry with backoff.
-        throw failure(
-          { kind: "backoff" },
-          `${kind}NotFound`,
-          `${kind} "${id}" does not exist in API Management instance "${this.#api.spec.apimService}": create it (e.g. with an APIM${kind} resource) or remove it from ${
-            kind === "Product" ? "productIds" : "tagIds"
-          }`,
-        );
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * Verifies that the new revision holds the desired document (its marker carries the hash), makes it
-   * current with a release naming the rollout, and deletes revisions beyond the number to keep.
-   */
-  async #release(
-    service: ApimService,
-    imported: Imported,
-    revision: string,
-  ): Promise<void> {
-    const ref = this.#apiRef(service);
-    const marker = parseOwnerMarker(
-      imported.api?.properties.apiRevisionDescription ?? undefined,
-    );
-    if (!marker || !markerHasHash(marker, imported.desiredHash)) {
+  /** Verifies that the new revision holds the document, then releases it and prunes old ones. */
+  async #release(revision: string): Promise<void> {
+    const hash = this.#facts.applied?.desiredHash;
+    if (
+      !holdsImport(observedApi(this.#body), this.#owner, hash) &&
+      !holdsImport(
+        observedApi(
+          (await getApi(this.#ctx.arm, {
+            ...this.#ref,
+            apiId: revisionApiId(this.#ref.apiId, revision),
+          }))?.entity,
+        ),
+        this.#owner,
+        hash,
+      )
+    ) {
       throw failure(
         { kind: "terminal" },
         "RevisionVerificationFailed",
-        `Revision ${revision} of API "${ref.apiId}" does not hold the imported document; not releasing it`,
+        `Revision ${revision} of API "${this.#ref.apiId}" does not hold the imported document; not releasing it`,
       );
     }
-    const replicaSet = this.#deployment.spec.replicaSet;
-    await createOrUpdateApiRelease(this.#ctx.arm, {
-      api: ref,
-      releaseId: releaseId(revision),
-      properties: {
-        apiId: apiResourceId({
-          ...ref,
-          apiId: revisionApiId(ref.apiId, revision),
-        }),
-        notes: releaseNotes(replicaSet?.name, replicaSet?.images ?? []),
+    await releaseRevision(
+      {
+        arm: this.#ctx.arm,
+        api: this.#api,
+        ref: this.#ref,
+        logger: this.#logger,
       },
-    });
-    this.#logger.info("🚀 Released API revision", { revision });
+      revision,
+      this.#deployment.spec.replicaSet,
+    );
     await this.#event(
       "Normal",
       "Released",
-      `Released revision ${revision} of API "${ref.apiId}"`,
+      `Released revision ${revision} of API "${this.#ref.apiId}"`,
     );
-    const revisions = await listApiRevisions(this.#ctx.arm, ref);
-    const prune = revisionsToPrune(
-      revisions.map(revisionFacts),
-      this.#api.spec.revisions.keep,
-    );
-    for (const old of prune) {
-      this.#logger.info("🧹 Deleting old API revision", { revision: old });
-      await deleteApi(this.#ctx.arm, {
-        api: { ...ref, apiId: revisionApiId(ref.apiId, old) },
-        ifMatch: "*",
-      });
-    }
   }
 
-  async #finish(service: ApimService, imported: Imported): Promise<Outcome> {
-    if (imported.revision) {
-      await this.#release(service, imported, imported.revision);
-    }
-    const links = await this.#linkAll(serviceRef(service), imported.created);
+  async #finish(service: ApimService): Promise<Outcome> {
+    const applied = this.#facts.applied;
+    const links = this.#links;
+    if (!applied || !links) throw new Error("Finished before applying");
     const proxy = service.status?.proxyHostname ?? "";
     const portal = service.status?.developerPortalHostname;
     const apiHost = apiHostOf(proxy, this.#api.spec.routePrefix);
     const now = new Date(this.#ctx.clock.now()).toISOString();
-    const revision = imported.revision ??
-      imported.api?.properties.apiRevision ?? undefined;
-    this.#api = await this.#report({
+    const revision = applied.revision ?? this.#body?.properties.apiRevision ??
+      undefined;
+    const rollout = this.#deployment.spec;
+    await this.#report({
       state: "ready",
       reason: "Registered",
       message:
@@ -728,28 +596,29 @@ export class Registration {
     }, {
       apiHost,
       ...(portal ? { developerPortalHost: `https://${portal}` } : {}),
-      appliedHash: imported.desiredHash,
-      documentDigest: imported.documentDigest,
-      ...(imported.imported ? { importedAt: now } : {}),
+      appliedHash: applied.desiredHash,
+      ...(this.#digest ? { documentDigest: this.#digest } : {}),
+      ...(applied.imported ? { importedAt: now } : {}),
       ...(revision ? { currentRevision: revision } : {}),
+      registeredApi: registrationIdentity(service, this.#ref.apiId),
       registeredReplicaSet: {
-        ...(this.#deployment.spec.replicaSet?.name
-          ? { name: this.#deployment.spec.replicaSet.name }
-          : {}),
-        ...(this.#deployment.spec.replicaSet?.uid
-          ? { uid: this.#deployment.spec.replicaSet.uid }
-          : {}),
-        generation: this.#deployment.spec.apimApiGeneration ??
-          this.#api.metadata.generation ?? 0,
+        ...(rollout.replicaSet?.name ? { name: rollout.replicaSet.name } : {}),
+        ...(rollout.replicaSet?.uid ? { uid: rollout.replicaSet.uid } : {}),
+        generation: this.#facts.trigger.generation,
       },
+      ...(rollout.readyReplicaSets
+        ? { registeredReplicaSets: rollout.readyReplicaSets }
+        : {}),
       linkedProducts: links.products,
       linkedTags: links.tags,
-      pendingOperation: null,
       lastError: null,
       retryAttempts: null,
     });
     this.#logger.info("📝 APIMAPI status patched after import", { apiHost });
-    if (imported.imported) {
+    if (applied.imported) {
+      this.#logger.info("✅ API imported to APIM", {
+        hash: applied.desiredHash,
+      });
       await this.#event(
         "Normal",
         "Imported",
@@ -757,74 +626,94 @@ export class Registration {
       );
     }
     this.#ctx.metrics.countRegistration("succeeded");
-    await this.#ctx.kinds.apimApiDeployments.delete(
-      this.#deployment.metadata.name,
-      {
-        namespace: this.#owner.namespace,
-        ...(this.#deployment.metadata.uid
-          ? { preconditions: { uid: this.#deployment.metadata.uid } }
-          : {}),
-        signal: this.#signal,
-      },
-    ).catch((error) => {
-      this.#logger.warn(
-        "Could not delete the APIMAPIDeployment after success",
-        {
-          error: error instanceof Error ? error.message : String(error),
-        },
-      );
-    });
+    await this.#deleteDeployment();
     return DONE;
+  }
+
+  /** Deletes the deployment unless it changed meanwhile (a newer rollout keeps it for its own pass). */
+  async #deleteDeployment(): Promise<void> {
+    const meta = this.#deployment.metadata;
+    await this.#ctx.kinds.apimApiDeployments.delete(meta.name, {
+      namespace: this.#owner.namespace,
+      preconditions: {
+        ...(meta.uid ? { uid: meta.uid } : {}),
+        ...(meta.resourceVersion
+          ? { resourceVersion: meta.resourceVersion }
+          : {}),
+      },
+      signal: this.#signal,
+    }).catch((error) => {
+      this.#logger.info("Kept the APIMAPIDeployment: it changed meanwhile", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
   }
 
   async #fail(error: unknown): Promise<never> {
     const failed = describeFailure(error);
     const terminal = failed.decision.kind === "terminal";
-    this.#logger.error("🚫 Failed to import API", {
-      reason: failed.reason,
-      message: failed.message,
-      retry: failed.decision.kind,
-    });
-    try {
-      await this.#report(
-        failureVerdict(failed),
-        {
+    if (!this.#signal.aborted) {
+      this.#logger.error("🚫 Failed to import API", {
+        reason: failed.reason,
+        message: failed.message,
+        retry: failed.decision.kind,
+      });
+      try {
+        await this.#report(failureVerdict(failed), {
           lastError: {
             code: failed.reason,
-            message: failed.message,
+            message: truncated(failed.message, CONDITION_LIMITS.message),
             at: new Date(this.#ctx.clock.now()).toISOString(),
           },
           retryAttempts: terminal
             ? null
             : (this.#api.status?.retryAttempts ?? 0) + 1,
-        },
-      );
-      await this.#setPhase(terminal ? "Failed" : "Pending", failed.message, {
-        retryToken: this.#api.metadata.annotations?.[RETRY_ANNOTATION] ?? "",
-      });
-    } catch (reportError) {
-      this.#logger.warn("Could not record the failure in status", {
-        error: reportError instanceof Error
-          ? reportError.message
-          : String(reportError),
-      });
-    }
-    if (terminal) {
-      this.#ctx.metrics.countRegistration("failed");
-      await this.#event("Warning", failed.reason, failed.message);
+          ...(this.#releaseIdentity ? { registeredApi: null } : {}),
+        });
+        await this.#setPhase(terminal ? "Failed" : "Pending", failed.message, {
+          retryToken: retryToken(this.#api),
+        });
+      } catch (reportError) {
+        this.#logger.warn("Could not record the failure in status", {
+          error: reportError instanceof Error
+            ? reportError.message
+            : String(reportError),
+        });
+      }
+      if (terminal) {
+        this.#ctx.metrics.countRegistration("failed");
+        await this.#event("Warning", failed.reason, failed.message);
+      }
     }
     throw new ReportedFailure(failed);
   }
 
-  async #report(verdict: StatusVerdict, fields: StatusPatch): Promise<ApimApi> {
+  /**
+   * Writes the verdict with the operation as this pass knows it. A concurrent write of other fields
+   * is retried on a fresh read, unless the APIMAPI is being deleted (a sent write's poll URL is still
+   * recorded: the deletion needs it), its spec changed, or someone else changed the recorded
+   * operation: then the pass ends and runs again on fresh data.
+   */
+  async #report(
+    verdict: StatusVerdict,
+    fields: StatusPatch,
+    options: { whileDeleting?: boolean } = {},
+  ): Promise<void> {
+    const seen = this.#api;
     this.#api = await reportApiVerdict(
       this.#ctx,
-      this.#api,
+      seen,
       verdict,
-      fields,
+      { ...fields, pendingOperation: this.#record ?? null },
       this.#signal,
+      (fresh) =>
+        (options.whileDeleting === true || !fresh.metadata.deletionTimestamp) &&
+        fresh.metadata.generation === seen.metadata.generation &&
+        sameRecord(
+          fresh.status?.pendingOperation,
+          seen.status?.pendingOperation,
+        ),
     );
-    return this.#api;
   }
 
   async #setPhase(
@@ -843,7 +732,7 @@ export class Registration {
         ...extra,
       },
       this.#signal,
-    );
+    ).catch(() => this.#deployment);
   }
 
   async #event(

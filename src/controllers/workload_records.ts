@@ -19,8 +19,10 @@ const trimmedMeta = z.object({
     .transform((a) => a?.[REVISION_ANNOTATION]),
   ownerReferences: z.array(z.object({
     uid: z.string(),
+    kind: z.string().exactOptional(),
+    name: z.string().exactOptional(),
     controller: z.boolean().exactOptional(),
-  })).optional().transform((refs) => refs?.find((r) => r.controller)?.uid),
+  })).optional().transform((refs) => refs?.find((r) => r.controller)),
 });
 
 const replicaSetSchema = z.object({
@@ -48,7 +50,12 @@ const replicaSetSchema = z.object({
     ...(rs.metadata.labels === undefined ? {} : { labels: rs.metadata.labels }),
   },
   uid: rs.metadata.uid ?? "",
-  ownerUid: rs.metadata.ownerReferences,
+  ownerUid: rs.metadata.ownerReferences?.uid,
+  owner: rs.metadata.ownerReferences
+    ? `${rs.metadata.ownerReferences.kind ?? "Owner"}/${
+      rs.metadata.ownerReferences.name ?? rs.metadata.ownerReferences.uid
+    }`
+    : undefined,
   revision: rs.metadata.annotations === undefined
     ? undefined
     : Number(rs.metadata.annotations),
@@ -74,6 +81,7 @@ export function replicaSetView(record: ReplicaSetRecord): ReplicaSetView {
     name: record.metadata.name,
     uid: record.uid,
     ...(record.ownerUid === undefined ? {} : { ownerUid: record.ownerUid }),
+    ...(record.owner === undefined ? {} : { owner: record.owner }),
     ...(record.revision === undefined || Number.isNaN(record.revision)
       ? {}
       : { revision: record.revision }),

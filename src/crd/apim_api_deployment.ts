@@ -21,8 +21,15 @@ export const apimApiDeploymentSpecSchema = z.object({
   replicaSet: z.object({
     name: z.string().exactOptional(),
     uid: z.string().exactOptional(),
+    /** `Kind/name` of the workload that rolled it out. */
+    owner: z.string().exactOptional(),
     images: z.array(z.string()).exactOptional(),
   }).exactOptional(),
+  /** The ready ReplicaSet of every matched workload. */
+  readyReplicaSets: z.array(z.object({
+    name: z.string().exactOptional(),
+    uid: z.string(),
+  })).exactOptional(),
   apimApiGeneration: z.number().int().exactOptional(),
   openApiDefinitionUrl: z.string().min(1),
   serviceUrl: z.string().min(1),

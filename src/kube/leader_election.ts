@@ -74,6 +74,7 @@ export class LeaderElector {
   #lease: LeaseObject | undefined;
   #observedRecord = "";
   #observedAt = 0;
+  #heartbeatAt: number | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
@@ -110,6 +111,11 @@ export class LeaderElector {
     return this.#leading;
   }
 
+  /** When the election loop last finished an acquire or renew attempt (a liveness probe reads it). */
+  get heartbeatAt(): number | undefined {
+    return this.#heartbeatAt;
+  }
+
   /**
    * Contends until `signal` aborts. Each time the lease is acquired `work` starts; its signal
    * aborts when leadership is lost or on shutdown, and the lease is released after it returns.
@@ -138,7 +144,11 @@ export class LeaderElector {
     this.#logger.info("Waiting to acquire the leader lease");
     for (;;) {
       if (signal.aborted) return false;
-      if (await this.#tryAcquireOrRenew(signal) === "acquired") return true;
+      // A bounded attempt: a hung request must not stop the loop (the liveness probe watches it).
+      const attempt = await this.#tryAcquireOrRenew(
+        AbortSignal.any([signal, AbortSignal.timeout(this.#renewDeadlineMs)]),
+      );
+      if (attempt === "acquired") return true;
       const wait = this.#retryPeriodMs * (1 + JITTER * this.#random());
       try {
         await this.#clock.sleep(wait, signal);
@@ -201,6 +211,14 @@ export class LeaderElector {
   }
 
   async #tryAcquireOrRenew(signal: AbortSignal): Promise<Attempt> {
+    try {
+      return await this.#attempt(signal);
+    } finally {
+      this.#heartbeatAt = this.#clock.now();
+    }
+  }
+
+  async #attempt(signal: AbortSignal): Promise<Attempt> {
     const now = this.#clock.now();
     const options = { namespace: this.#namespace, signal };
     const ownSpec = {

@@ -50,25 +50,31 @@ function ownerToken(owner: OwnerRef): string {
   return plain.length <= 120 ? plain : `sha256:${hashOf(plain).slice(0, 32)}`;
 }
 
-/** The marker text for an owner and a desired hash. */
-export function ownerMarker(owner: OwnerRef, hash: string): string {
+/** The marker text for an owner and a desired hash; `adopted` marks an API the operator took over. */
+export function ownerMarker(
+  owner: OwnerRef,
+  hash: string,
+  options: { adopted?: boolean } = {},
+): string {
+  const adopted = options.adopted ? "; adopted" : "";
   return `${MARKER_PREFIX}; owner=${ownerToken(owner)}; hash=${
     hash.slice(0, 32)
-  }`.slice(
-    0,
-    MARKER_LIMIT,
-  );
+  }${adopted}`.slice(0, MARKER_LIMIT);
 }
 
 /** What a marker found on an API says, or undefined when the API carries no marker of ours. */
 export function parseOwnerMarker(
   text: string | undefined,
-): { owner: string; hash: string } | undefined {
+): { owner: string; hash: string; adopted: boolean } | undefined {
   const match = text?.match(
-    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)$/,
+    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)(; adopted)?$/,
   );
   if (!match) return undefined;
-  return { owner: match[1] ?? "", hash: match[2] ?? "" };
+  return {
+    owner: match[1] ?? "",
+    hash: match[2] ?? "",
+    adopted: match[3] !== undefined,
+  };
 }
 
 /** Whether a parsed marker names `owner`. */

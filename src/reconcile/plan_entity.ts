@@ -44,3 +44,29 @@ export function differingFields(
       canonicalJson(desired[field] as Hashable)
   );
 }
+
+/** What the operator knows of an entity it manages for a CR (product or tag). */
+export interface EntityOwnershipFacts {
+  /** The entity exists in API Management. */
+  exists: boolean;
+  /** The status says the operator created it, adopted it, or (older versions) wrote it successfully. */
+  created: boolean;
+  adopted: boolean;
+  /** The CR asks to take over an entity that exists without an owner (annotation or operator flag). */
+  adoptionAllowed: boolean;
+}
+
+/**
+ * How a CR relates to its entity: `create` (record that the operator creates it, then PUT),
+ * `manage` (the operator's own or already adopted), `adopt` (record the takeover, then manage),
+ * or `refuse` (it exists and was not created by the operator: adopting needs to be asked for).
+ */
+export function decideEntityOwnership(
+  facts: EntityOwnershipFacts,
+): "create" | "manage" | "adopt" | "refuse" {
+  if (!facts.exists) {
+    return facts.created || facts.adopted ? "manage" : "create";
+  }
+  if (facts.created || facts.adopted) return "manage";
+  return facts.adoptionAllowed ? "adopt" : "refuse";
+}

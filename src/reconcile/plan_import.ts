@@ -123,18 +123,24 @@ export function decideImport(
   return { action: "patch", changes, ifMatch: observed.etag ?? "*" };
 }
 
-/** Links to add and remove so that exactly the desired ids are linked, removing only ids we linked before. */
+/**
+ * Links to add and remove so that exactly the desired ids are linked, removing only ids we linked
+ * before. Ids compare case-insensitively, as API Management compares them.
+ */
 export function planLinks(
   desired: readonly string[],
   actual: readonly string[],
   previouslyLinked: readonly string[],
 ): { add: string[]; remove: string[] } {
-  const want = new Set(desired);
-  const have = new Set(actual);
+  const key = (id: string) => id.toLowerCase();
+  const want = new Set(desired.map(key));
+  const have = new Set(actual.map(key));
+  const unique = (ids: readonly string[]) =>
+    ids.filter((id, i) => ids.findIndex((o) => key(o) === key(id)) === i);
   return {
-    add: [...want].filter((id) => !have.has(id)).sort(),
-    remove: previouslyLinked.filter((id) => !want.has(id) && have.has(id))
-      .sort(),
+    add: unique(desired).filter((id) => !have.has(key(id))).sort(),
+    remove: unique(previouslyLinked)
+      .filter((id) => !want.has(key(id)) && have.has(key(id))).sort(),
   };
 }
 

@@ -153,9 +153,9 @@ Deno.test("an operator killed during an async import finishes it after a restart
     ns,
     "petstore",
     (a) =>
-      (a["status"] as { pendingOperation?: unknown } | undefined)
-        ?.pendingOperation !== undefined,
-    "the import's operation to be recorded in status",
+      (a["status"] as { pendingOperation?: { url?: string } } | undefined)
+        ?.pendingOperation?.url !== undefined,
+    "the accepted import's operation URL to be recorded in status",
   );
   const killed = await first.kill();
   assert.equal(killed.success, false);

@@ -262,14 +262,17 @@ Deno.test("pollOperation() refuses a poll URL on another host and sends nothing"
   assert.equal(fake.requests.length, 0);
 });
 
-Deno.test("pollOperation() completes a delete on 204, and on 404", async () => {
-  for (const status of [204, 404]) {
+Deno.test("pollOperation() completes a delete on 204, and calls a 404 gone (only a read can tell)", async () => {
+  for (const [status, state] of [[204, "succeeded"], [404, "gone"]] as const) {
     const { client } = fakeArmClient(() =>
       status === 204 ? new Response(null, { status }) : jsonResponse(status, {})
     );
     const result = await pollOperation(client, operation({ kind: "delete" }));
-    assert.equal(result.state, "succeeded", String(status));
+    assert.equal(result.state, state, String(status));
   }
+  const { client } = fakeArmClient(() => jsonResponse(404, {}));
+  const expired = await pollOperation(client, operation({ kind: "import" }));
+  assert.equal(expired.state, "gone", "an expired import URL is no failure");
 });
 
 Deno.test("pollOperation() reads Azure-AsyncOperation status resources", async () => {

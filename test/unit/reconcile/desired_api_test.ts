@@ -46,9 +46,18 @@ Deno.test("ownerMarker() names the owner and the first 32 characters of the hash
 
 Deno.test("parseOwnerMarker() reads back what ownerMarker() wrote", () => {
   const marker = parseOwnerMarker(ownerMarker(owner, hash));
-  assert.deepEqual(marker, { owner: "shop/orders", hash: hash.slice(0, 32) });
+  assert.deepEqual(marker, {
+    owner: "shop/orders",
+    hash: hash.slice(0, 32),
+    adopted: false,
+  });
   assert.ok(marker && markerOwnedBy(marker, owner));
   assert.ok(marker && markerHasHash(marker, hash));
+  const adopted = parseOwnerMarker(
+    ownerMarker(owner, hash, { adopted: true }),
+  );
+  assert.equal(adopted?.adopted, true);
+  assert.ok(adopted && markerHasHash(adopted, hash));
 });
 
 const notMarkers: [string, string | undefined][] = [

@@ -1,0 +1,355 @@
+// Decides the next step of a registration pass from what is known so far: the persisted operation, the desired state, APIM.
+//
+//   operation recorded? ── answer lost / URL expired ─> read what it writes ─> ours? done : wait, then forget
+//        │                 not polled yet ─> poll ─> running: wait | failed: report | succeeded: done
+//        └ done, but a newer rollout or spec arrived meanwhile ─> decide again from the new document
+//   no operation ── fetch document ─> read API ─> none | PATCH | record intent ─> send import
+//   imported or in sync ─> release (new revision) ─> links ─> finish
+import type { StatusVerdict } from "./conditions.ts";
+import {
+  type DesiredApi,
+  markerHasHash,
+  markerOwnedBy,
+  type OwnerRef,
+  parseOwnerMarker,
+} from "./desired_api.ts";
+import {
+  type ApiFieldChanges,
+  decideImport,
+  type ObservedApi,
+} from "./plan_import.ts";
+import { nextRevision, type RevisionFacts } from "./plan_revisions.ts";
+
+/** What a registration serves: the rollout (ReplicaSet) and the APIMAPI generation. */
+export interface RegistrationTrigger {
+  replicaSetUid?: string | undefined;
+  generation: number;
+}
+
+/** A long-running write recorded in status, as the decisions read it. */
+export interface OperationFacts {
+  kind: "import" | "delete";
+  /** Where to poll; absent while the write's answer is unknown (recorded before sending, or lost). */
+  url?: string | undefined;
+  /** When the write was recorded (ms since the epoch). */
+  startedAt: number;
+  desiredHash?: string | undefined;
+  /** In new-revision mode: the revision the import writes. */
+  revision?: string | undefined;
+  /** The import creates the API. */
+  created: boolean;
+  /** What the import served when it was started. */
+  trigger?: RegistrationTrigger | undefined;
+}
+
+/** One poll of the recorded operation. */
+export type PollFacts =
+  | { state: "running"; retryAfterMs: number }
+  | { state: "succeeded" }
+  | { state: "failed" }
+  /** The poll URL answered 404 (expired, or the operation is unknown): only a read can tell. */
+  | { state: "gone" };
+
+/** Timing rules of a registration. */
+export interface RegistrationLimits {
+  /** Longest an import may run in API Management before it is reported stalled. */
+  importBudgetMs: number;
+  /** How long a write whose answer was lost may still land before it is given up (then fenced by If-Match or APIM's lock). */
+  unknownOutcomeSettleMs: number;
+  /** Pause between reads while such a write may still land. */
+  unknownOutcomeRecheckMs: number;
+  /** Pause while the APIMService is not ready. */
+  serviceWaitMs: number;
+}
+
+/** Everything known in a pass; each step's result adds to it. */
+export interface RegistrationFacts {
+  now: number;
+  limits: RegistrationLimits;
+  owner: OwnerRef;
+  apiId: string;
+  trigger: RegistrationTrigger;
+  mode: "InPlace" | "NewRevision";
+  /** The APIMAPI may take over an API that exists without our marker. */
+  adoptionAllowed: boolean;
+  /** Why the APIMService cannot be used yet. */
+  serviceProblem?: string | undefined;
+  /** Another APIMAPI claims the API id or path. */
+  claimConflict?: { reason: string; message: string } | undefined;
+  /** The operation in status (or recorded by this pass). */
+  operation?: OperationFacts | undefined;
+  /** This pass recorded `operation` and has not sent it yet. */
+  intentRecorded?: boolean;
+  poll?: PollFacts | undefined;
+  /** The resource the operation writes (the API or its revision), read in this pass. */
+  target?: ObservedApi | undefined;
+  /** The fetched document's desired API, or why it cannot be imported. */
+  desired?: DesiredApi | undefined;
+  preflightError?: { reason: string; message: string } | undefined;
+  /** The current API, read in this pass. */
+  observed?: ObservedApi | undefined;
+  revisions?: readonly RevisionFacts[] | undefined;
+  /** The document is in API Management (imported now or earlier, or already in sync). */
+  applied?: AppliedImport | undefined;
+  /** A PATCH of drifted fields was sent. */
+  patched?: boolean;
+  released?: boolean;
+  linked?: boolean;
+}
+
+/** What API Management now holds for this registration. */
+export interface AppliedImport {
+  desiredHash: string;
+  /** The rollout and generation it was decided for. */
+  trigger: RegistrationTrigger;
+  /** An import ran (now or in an operation that completed in this pass). */
+  imported: boolean;
+  created: boolean;
+  /** In new-revision mode: the revision to release. */
+  revision?: string | undefined;
+}
+
+/** The next step of the pass. */
+export type RegistrationStep =
+  /** Report `verdict` (progressing) and look again after `delayMs`. */
+  | { step: "wait"; delayMs: number; verdict: StatusVerdict }
+  /** Report the failure; `forgetOperation` clears the recorded operation. */
+  | {
+    step: "fail";
+    decision: "terminal" | "backoff";
+    reason: string;
+    message: string;
+    forgetOperation: boolean;
+  }
+  /** The polled operation failed: report APIM's error and forget it. */
+  | { step: "operationFailed" }
+  | { step: "poll" }
+  /** Read the resource the recorded operation writes. */
+  | { step: "readTarget" }
+  /** The recorded operation is over (or was never applied): continue without it. */
+  | { step: "forgetOperation" }
+  /** API Management holds the document (an operation applied it, or it was already in sync). */
+  | { step: "applied"; applied: AppliedImport }
+  /** It finished for an older rollout or spec: decide again from the current document. */
+  | { step: "decideAgain" }
+  | { step: "fetchDocument" }
+  | { step: "readApi" }
+  | { step: "listRevisions" }
+  /** Persist the import about to be sent (so its outcome can always be found), then send it. */
+  | { step: "recordIntent"; operation: OperationFacts; adopting: boolean }
+  | { step: "sendImport"; ifMatch?: string | undefined; targetApiId: string }
+  | { step: "patchApi"; changes: ApiFieldChanges; ifMatch: string }
+  | { step: "release"; revision: string }
+  | { step: "link" }
+  | { step: "finish" };
+
+function sameTrigger(
+  a: RegistrationTrigger | undefined,
+  b: RegistrationTrigger,
+): boolean {
+  return a !== undefined && a.generation === b.generation &&
+    (a.replicaSetUid ?? "") === (b.replicaSetUid ?? "");
+}
+
+/** Whether `target` carries our marker with `hash` (the recorded write landed). */
+export function holdsImport(
+  target: ObservedApi | undefined,
+  owner: OwnerRef,
+  hash: string | undefined,
+): boolean {
+  if (!target?.exists || hash === undefined) return false;
+  const marker = parseOwnerMarker(target.revisionDescription);
+  return marker !== undefined && markerOwnedBy(marker, owner) &&
+    markerHasHash(marker, hash);
+}
+
+function appliedBy(op: OperationFacts): RegistrationStep {
+  return {
+    step: "applied",
+    applied: {
+      desiredHash: op.desiredHash ?? "",
+      // An operation recorded before triggers were kept served an unknown (older) rollout.
+      trigger: op.trigger ?? { generation: -1 },
+      imported: true,
+      created: op.created,
+      revision: op.revision,
+    },
+  };
+}
+
+function inSync(f: RegistrationFacts, desired: DesiredApi): RegistrationStep {
+  return {
+    step: "applied",
+    applied: {
+      desiredHash: desired.hash,
+      trigger: f.trigger,
+      imported: false,
+      created: false,
+    },
+  };
+}
+
+function progressing(
+  reason: string,
+  message: string,
+  delayMs: number,
+): RegistrationStep {
+  return {
+    step: "wait",
+    delayMs,
+    verdict: { state: "progressing", reason, message },
+  };
+}
+
+/** The recorded operation decides first: never start another write while it may still run. */
+function operationStep(
+  f: RegistrationFacts,
+  op: OperationFacts,
+): RegistrationStep {
+  if (op.kind !== "import") return { step: "forgetOperation" };
+  if (op.url === undefined || f.poll?.state === "gone") {
+    if (!f.target) return { step: "readTarget" };
+    if (holdsImport(f.target, f.owner, op.desiredHash)) return appliedBy(op);
+    if (f.now - op.startedAt < f.limits.unknownOutcomeSettleMs) {
+      return progressing(
+        "ConfirmingImport",
+        `Waiting to see whether the import of API "${f.apiId}" whose answer was lost lands in API Management`,
+        f.limits.unknownOutcomeRecheckMs,
+      );
+    }
+    return { step: "forgetOperation" };
+  }
+  if (!f.poll) return { step: "poll" };
+  switch (f.poll.state) {
+    case "running":
+      if (f.now - op.startedAt > f.limits.importBudgetMs) {
+        return {
+          step: "fail",
+          decision: "terminal",
+          reason: "ImportTimedOut",
+          message: `API Management did not finish the import within ${
+            Math.round(f.limits.importBudgetMs / 60_000)
+          } minutes (started ${new Date(op.startedAt).toISOString()})`,
+          forgetOperation: true,
+        };
+      }
+      return progressing(
+        "Importing",
+        `API Management is importing the OpenAPI document of API "${f.apiId}"`,
+        f.poll.retryAfterMs,
+      );
+    case "failed":
+      return { step: "operationFailed" };
+    case "succeeded":
+      return appliedBy(op);
+  }
+}
+
+function importStep(
+  f: RegistrationFacts,
+  desired: DesiredApi,
+  observed: ObservedApi,
+): RegistrationStep {
+  const decision = decideImport(desired, observed, f.owner);
+  switch (decision.action) {
+    case "refuse":
+      return {
+        step: "fail",
+        decision: "terminal",
+        reason: "OwnedByAnotherAPIMAPI",
+        message: decision.message,
+        forgetOperation: false,
+      };
+    case "none":
+      return inSync(f, desired);
+    case "patch":
+      return f.patched ? inSync(f, desired) : {
+        step: "patchApi",
+        changes: decision.changes,
+        ifMatch: decision.ifMatch,
+      };
+    case "import":
+      break;
+  }
+  if (decision.adopted && !f.adoptionAllowed) {
+    return {
+      step: "fail",
+      decision: "terminal",
+      reason: "UnmanagedAPIExists",
+      message:
+        `API "${desired.apiId}" already exists in API Management and was not created by this operator; to take it over, annotate this APIMAPI with apim.operator.io/adopt: "true"`,
+      forgetOperation: false,
+    };
+  }
+  const newRevision = f.mode === "NewRevision" && !decision.created;
+  if (newRevision && !f.revisions) return { step: "listRevisions" };
+  const revision = newRevision
+    ? String(nextRevision(f.revisions ?? []))
+    : undefined;
+  return {
+    step: "recordIntent",
+    adopting: decision.adopted,
+    operation: {
+      kind: "import",
+      startedAt: f.now,
+      desiredHash: desired.hash,
+      revision,
+      created: decision.created,
+      trigger: f.trigger,
+    },
+  };
+}
+
+/**
+ * The next step of a registration pass. The executor runs it, adds its result to the facts and
+ * asks again, until a step ends the pass (`wait`, `fail`, `finish`, or an error).
+ */
+export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
+  const op = f.operation;
+  if (op && f.intentRecorded) {
+    return {
+      step: "sendImport",
+      targetApiId: op.revision === undefined
+        ? f.apiId
+        : `${f.apiId};rev=${op.revision}`,
+      // A new revision is a new resource; the API itself is fenced by the ETag it was read with.
+      ifMatch: op.revision === undefined && f.observed?.exists
+        ? f.observed.etag
+        : undefined,
+    };
+  }
+  if (op) return operationStep(f, op);
+  if (f.applied) return finishingStep(f, f.applied);
+  if (f.serviceProblem) {
+    return progressing(
+      "WaitingForAPIMService",
+      f.serviceProblem,
+      f.limits.serviceWaitMs,
+    );
+  }
+  const refusal = f.claimConflict ?? f.preflightError;
+  if (refusal) {
+    return {
+      step: "fail",
+      decision: "terminal",
+      ...refusal,
+      forgetOperation: false,
+    };
+  }
+  if (!f.desired) return { step: "fetchDocument" };
+  if (!f.observed) return { step: "readApi" };
+  return importStep(f, f.desired, f.observed);
+}
+
+function finishingStep(
+  f: RegistrationFacts,
+  applied: AppliedImport,
+): RegistrationStep {
+  // An import that served an older rollout or spec: the current one may need another document.
+  if (!sameTrigger(applied.trigger, f.trigger)) return { step: "decideAgain" };
+  if (applied.revision !== undefined && !f.released) {
+    return { step: "release", revision: applied.revision };
+  }
+  if (!f.linked) return { step: "link" };
+  return { step: "finish" };
+}
