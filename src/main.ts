@@ -135,6 +135,7 @@ export async function runOperator(
   const registry = new MetricsRegistry();
   const metrics = new OperatorMetrics(registry);
   metrics.tokenRequests.collectWith(() => [[{}, tokenSource.tokenRequests]]);
+  metrics.tokenFailures.collectWith(() => [[{}, tokenSource.tokenFailures]]);
   const arm = new ArmClient({
     tokenSource,
     baseUrl: config.armEndpoint ?? cloud.armEndpoint,
@@ -164,6 +165,7 @@ export async function runOperator(
     apimTags: new ResourceApi(kube, apimTags, (v) => apimTagSchema.parse(v)),
   };
   const caches = buildCaches(kinds, kube, config, logger);
+  metrics.countApis(() => caches.apimApis.list());
   const ctx: OperatorContext = {
     logger,
     clock: systemClock,
@@ -236,7 +238,7 @@ export async function runOperator(
     collectGarbage();
     await Promise.all(controllers.map((c) => c.run(leading)));
   };
-  const work = config.leaderElect
+  const elector = config.leaderElect
     ? new LeaderElector({
       client: kube,
       namespace: config.leaderElectionNamespace,
@@ -246,8 +248,13 @@ export async function runOperator(
       renewDeadlineMs: config.renewDeadlineMs,
       retryPeriodMs: config.retryPeriodMs,
       logger,
-    }).run(runControllers, signal)
-    : runControllers(signal);
+    })
+    : undefined;
+  metrics.reportLeadership(
+    config.leaderElectionId,
+    () => elector?.isLeader ?? true,
+  );
+  const work = elector?.run(runControllers, signal) ?? runControllers(signal);
   await Promise.allSettled([work, ...cacheRuns, ...servers]).then((results) => {
     for (const result of results) {
       if (result.status === "rejected" && !signal.aborted) {
