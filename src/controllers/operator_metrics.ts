@@ -108,6 +108,9 @@ export class OperatorMetrics implements ControllerMetrics {
       "API registrations by result.",
       ["result"],
     );
+    // Both results from the start, so that the first failure is an increase (alerts use increase()).
+    this.#registrations.inc({ result: "succeeded" }, 0);
+    this.#registrations.inc({ result: "failed" }, 0);
     this.#driftCorrections = registry.counter(
       "apim_drift_corrections_total",
       "Out-of-band changes in API Management that were corrected, by kind.",

@@ -63,7 +63,5 @@ Deno.test("the operator's registry carries the process and runtime metrics", () 
     text,
     /^# TYPE apim_azure_token_request_failures_total counter$/m,
   );
-  if (Deno.build.os === "linux") {
-    assert.match(text, /^process_resident_memory_bytes \d+$/m);
-  }
+  assert.match(text, /^process_resident_memory_bytes \d+$/m);
 });
