@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { sharedControlPlane } from "../controlplane/shared.ts";
+import { runRequiredTool } from "../support/required_tool.ts";
 import {
   renderAlertRules,
   type RuleGroups,
@@ -10,28 +11,14 @@ import {
   RULES_SERIES_LABELS as L,
 } from "../support/monitoring.ts";
 
-/** promtool's verdict on `args`; a missing promtool fails the test (CI installs Debian's prometheus package). */
+/** promtool's verdict on `args`. */
 async function promtool(
   args: string[],
 ): Promise<{ ok: boolean; output: string }> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("promtool", {
-      args,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    throw new Error(
-      "promtool is needed to test the alerting rules: install Debian's prometheus package (.ci/run does)",
-      { cause: error },
-    );
-  }
-  const decoder = new TextDecoder();
-  return {
-    ok: out.success,
-    output: decoder.decode(out.stdout) + decoder.decode(out.stderr),
-  };
+  const run = await runRequiredTool("promtool", args, {
+    debianPackage: "prometheus",
+  });
+  return { ok: run.code === 0, output: run.stdout + run.stderr };
 }
 
 const JOB = { job: `${RULES_RELEASE}-metrics`, namespace: RULES_NAMESPACE };
