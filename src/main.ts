@@ -137,6 +137,7 @@ export async function runOperator(
   const registry = new MetricsRegistry();
   const metrics = new OperatorMetrics(registry);
   metrics.tokenRequests.collectWith(() => [[{}, tokenSource.tokenRequests]]);
+  metrics.tokenFailures.collectWith(() => [[{}, tokenSource.tokenFailures]]);
   const arm = new ArmClient({
     tokenSource,
     baseUrl: config.armEndpoint ?? cloud.armEndpoint,
@@ -166,6 +167,7 @@ export async function runOperator(
     apimTags: new ResourceApi(kube, apimTags, (v) => apimTagSchema.parse(v)),
   };
   const caches = buildCaches(kinds, kube, config, logger);
+  metrics.countApis(() => caches.apimApis.list());
   const ctx: OperatorContext = {
     logger,
     clock: systemClock,
@@ -255,6 +257,10 @@ export async function runOperator(
     );
   }
   const cacheRuns = allCaches.map(([, cache]) => cache.run(signal));
+  metrics.reportLeadership(
+    config.leaderElectionId,
+    () => elector?.isLeader ?? true,
+  );
   const work = elector
     ? elector.run((t) => terms.run(t), signal)
     : terms.run(signal);

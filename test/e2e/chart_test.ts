@@ -80,6 +80,11 @@ const CUSTOM_VALUES: ChartValues = {
     secure: false,
     serviceMonitor: { enabled: true, labels: { release: "prometheus" } },
   },
+  prometheusRule: { enabled: true, labels: { release: "prometheus" } },
+  grafanaDashboard: {
+    enabled: true,
+    annotations: { grafana_folder: "Operators" },
+  },
   operator: {
     watchNamespaces: ["team-a", "team-b"],
     logLevel: "debug",
@@ -187,6 +192,8 @@ Deno.test("the default render runs the operator with leader election, secure met
     ], ["get", "update"]]],
   );
   assert.deepEqual(objectsOf(objects, "ServiceMonitor"), []);
+  assert.deepEqual(objectsOf(objects, "PrometheusRule"), []);
+  assert.deepEqual(objectsOf(objects, "ConfigMap"), []);
   assert.deepEqual(objectsOf(objects, "APIMService"), []);
 });
 
@@ -247,6 +254,20 @@ Deno.test("a render with non-default values runs the operator with exactly those
   );
   const service = objectOf(objects, "APIMService");
   assert.deepEqual(service["spec"], APIM_SERVICES[0]);
+
+  const rule = objectOf(objects, "PrometheusRule");
+  assert.equal(rule.metadata?.labels?.["release"], "prometheus");
+  // The Grafana sidecar's label and folder annotation, and the dashboard's JSON.
+  const dashboard = objectOf(objects, "ConfigMap");
+  assert.equal(dashboard.metadata?.labels?.["grafana_dashboard"], "1");
+  assert.equal(
+    dashboard.metadata?.annotations?.["grafana_folder"],
+    "Operators",
+  );
+  const json = (dashboard["data"] as Record<string, string>)[
+    "azure-apim-operator.json"
+  ];
+  assert.equal(JSON.parse(json ?? "{}").uid, "azure-apim-operator");
 });
 
 Deno.test("metrics.certSecret mounts the Secret and serves its certificate, which the ServiceMonitor can verify", async () => {
@@ -379,8 +400,10 @@ Deno.test("the API server accepts the rendered manifests in a dry run, with defa
       values,
       apiVersions: [APIM_SERVICE_API],
     });
-    // No Prometheus operator here: its ServiceMonitor kind is unknown to this API server.
-    const manifests = objects.filter((o) => o.kind !== "ServiceMonitor");
+    // No Prometheus operator here: its ServiceMonitor and PrometheusRule kinds are unknown to this API server.
+    const manifests = objects.filter((o) =>
+      o.kind !== "ServiceMonitor" && o.kind !== "PrometheusRule"
+    );
     const result = await kubectl([
       "apply",
       "--dry-run=server",
