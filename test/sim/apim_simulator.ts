@@ -10,7 +10,12 @@ import { ArmError, type ErrorDetail } from "./apim/arm_error.ts";
 import { fetchLinkWithTimeout } from "./apim/api_import.ts";
 import type { ApimRuntime, LinkFetcher } from "./apim/context.ts";
 import { EtagSource } from "./apim/etag.ts";
-import { FaultInjector, type FaultSpec } from "./apim/faults.ts";
+import {
+  type AnswerHook,
+  AnswerHooks,
+  FaultInjector,
+  type FaultSpec,
+} from "./apim/faults.ts";
 import { type ApimKnobs, defaultKnobs } from "./apim/knobs.ts";
 import { LongRunningOperations } from "./apim/long_running.ts";
 import { handleRequest, type Pipeline } from "./apim/pipeline.ts";
@@ -26,7 +31,7 @@ import { Throttle } from "./apim/throttling.ts";
 import { type HttpsServer, serveHttps } from "./https_server.ts";
 
 export type { ApimKnobs } from "./apim/knobs.ts";
-export type { FaultSpec } from "./apim/faults.ts";
+export type { AnswerHook, FaultSpec } from "./apim/faults.ts";
 export type {
   RequestFilter,
   RequestKind,
@@ -106,6 +111,7 @@ export class ApimSimulator {
       baseUrl: url,
       fetchLink: options.fetchLink ?? fetchLinkWithTimeout,
       importFailures: [],
+      deleteFailures: [],
     };
     this.#pipeline = {
       runtime: this.#runtime,
@@ -113,6 +119,7 @@ export class ApimSimulator {
       verify: options.verify ?? null,
       throttle: new Throttle(clock),
       faults: new FaultInjector(),
+      hooks: new AnswerHooks(),
       log: new RequestLog(options.requestLogLimit ?? 100_000),
     };
     for (const spec of options.services ?? []) this.addService(spec);
@@ -146,6 +153,21 @@ export class ApimSimulator {
       throw new Error(`No service "${ref.name}" in "${ref.resourceGroup}"`);
     }
     return new ServiceHandle(service, this.#runtime);
+  }
+
+  /** Deletes a service with everything in it (the instance, or its resource group, removed in Azure). */
+  removeService(
+    ref: { subscriptionId: string; resourceGroup: string; name: string },
+  ): void {
+    if (
+      !this.#runtime.store.remove(
+        ref.subscriptionId,
+        ref.resourceGroup,
+        ref.name,
+      )
+    ) {
+      throw new Error(`No service "${ref.name}" in "${ref.resourceGroup}"`);
+    }
   }
 
   /** Every answered request, oldest first. */
@@ -209,9 +231,29 @@ export class ApimSimulator {
     this.#runtime.importFailures.push(error);
   }
 
+  /** The next asynchronous API delete (2024-05-01 with `asyncDelete`) fails when polled; the API stays. */
+  failNextDelete(failure: InjectedImportFailure): void {
+    this.#runtime.deleteFailures.push(
+      new ArmError(
+        failure.status ?? 400,
+        failure.code,
+        failure.message,
+        failure.details ?? null,
+      ),
+    );
+  }
+
   /** Answers the next request(s) matching method + path pattern with a canned status/body. */
   injectFault(spec: FaultSpec): void {
     this.#pipeline.faults.add(spec);
+  }
+
+  /**
+   * Runs `hook.run` once, for the next request matching method + path pattern, after the request
+   * took effect and before it is answered: a change elsewhere that lands "during" the request.
+   */
+  beforeAnswer(hook: AnswerHook): void {
+    this.#pipeline.hooks.add(hook);
   }
 
   /** The `n`th write from now gets 429 with `Retry-After: retryAfterSeconds` (and writes stay blocked until then). */

@@ -143,6 +143,8 @@ function deleteApi(ctx: RequestContext): Response {
       apiVersion: ctx.apiVersion,
       asyncCode: 204,
       finish: () => {
+        const failure = ctx.runtime.deleteFailures.shift();
+        if (failure) return { ok: false, error: failure };
         apply();
         return { ok: true, status: 204, body: null, etag: null };
       },

@@ -21,7 +21,7 @@ import {
   type Route,
   SUPPORTED_API_VERSIONS,
 } from "./context.ts";
-import type { FaultInjector } from "./faults.ts";
+import type { AnswerHooks, FaultInjector } from "./faults.ts";
 import { emptyResponse, errorResponse, jsonResponse } from "./http.ts";
 import type { RequestKind, RequestLog } from "./request_log.ts";
 import { matchRoute, parseServicePath, type ServicePath } from "./router.ts";
@@ -35,6 +35,7 @@ export interface Pipeline {
   verify: AuthVerifier | null;
   throttle: Throttle;
   faults: FaultInjector;
+  hooks: AnswerHooks;
   log: RequestLog;
 }
 
@@ -319,6 +320,7 @@ export async function handleRequest(
       ),
     );
   }
+  await p.hooks.take(request.method, incoming.path)?.run();
   p.log.add({
     method: request.method,
     path: incoming.path,
