@@ -10,6 +10,8 @@ import {
 } from "../../../src/azure/arm_error.ts";
 import { armPath } from "../../../src/azure/arm_path.ts";
 import { KeyedSemaphore } from "../../../src/azure/keyed_semaphore.ts";
+import { WriteBudget } from "../../../src/azure/write_budget.ts";
+import { FakeClock } from "../../support/fake_clock.ts";
 import {
   FAKE_ARM_ORIGIN,
   fakeArmClient,
@@ -370,4 +372,29 @@ Deno.test("ArmClient refuses a base URL that is not an https origin", () => {
       TypeError,
     );
   }
+});
+
+Deno.test("request() feeds the write budget per class with the tighter of the caller's and the global budget", async () => {
+  const budget = new WriteBudget({ clock: new FakeClock(0) });
+  const { client } = fakeArmClient(
+    (request) =>
+      jsonResponse(
+        200,
+        {},
+        request.method === "DELETE"
+          ? {
+            "x-ms-ratelimit-remaining-subscription-deletes": "150",
+            "x-ms-ratelimit-remaining-subscription-global-deletes": "40",
+          }
+          : {
+            "x-ms-ratelimit-remaining-subscription-writes": "180",
+            "x-ms-ratelimit-remaining-subscription-global-writes": "2900",
+          },
+      ),
+    { writeBudget: budget },
+  );
+  await client.request({ method: "PUT", path: PATH, body: {} });
+  await client.request({ method: "DELETE", path: PATH });
+  assert.equal(budget.available("s|writes"), 180);
+  assert.equal(budget.available("s|deletes"), 40);
 });
