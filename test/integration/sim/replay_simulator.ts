@@ -21,6 +21,7 @@ import {
 } from "../../support/azure_recordings.ts";
 import {
   type ApimKnobs,
+  type ApimSimulator,
   createApimSimulator,
 } from "../../sim/apim_simulator.ts";
 import {
@@ -137,6 +138,110 @@ function serviceGone(interaction: Interaction): boolean {
       message.includes("'Microsoft.ApiManagement/service/"));
 }
 
+/** What the replay of one recording keeps between requests. */
+interface ReplayState {
+  sim: ApimSimulator;
+  /** Services already created (`subscription/group/name`). */
+  services: Set<string>;
+  /** The simulator's answer headers by recorded interaction (for polls). */
+  answers: Map<number, Headers>;
+  /** Recorded ETag -> the simulator's ETag at the same place. */
+  etags: Map<string, string>;
+}
+
+/** Why the simulator is not asked this request, or null when it serves it. */
+function skipReason(
+  state: ReplayState,
+  interaction: Interaction,
+  url: URL,
+): string | null {
+  const methods = state.sim.methodsAt(url.pathname);
+  if (methods === null || serviceOfUrl(url.pathname) === null) {
+    return "resource not simulated";
+  }
+  const { method } = interaction.request;
+  if (
+    !methods.some((m) => m === method) && interaction.response.status !== 405
+  ) {
+    return `${method} not simulated on this resource`;
+  }
+  if (
+    interaction.pollOf !== undefined && !state.answers.has(interaction.pollOf)
+  ) {
+    return `polls #${interaction.pollOf}, which was not replayed`;
+  }
+  return null;
+}
+
+/** Creates the service at first sight; removes it when the recording says it is gone. */
+function prepareService(
+  state: ReplayState,
+  interaction: Interaction,
+  url: URL,
+) {
+  const service = serviceOfUrl(url.pathname);
+  if (!service) return;
+  const key =
+    `${service.subscriptionId}/${service.resourceGroup}/${service.name}`;
+  if (!state.services.has(key)) {
+    state.services.add(key);
+    state.sim.addService({ ...service, defaultContent: true });
+  }
+  if (serviceGone(interaction)) state.sim.removeService(service);
+}
+
+async function replayOne(
+  state: ReplayState,
+  interaction: Interaction,
+): Promise<ReplayedInteraction> {
+  const named = withNames(interaction, REPLAY_NAMES);
+  const url = new URL(named.request.url, ARM_ORIGIN);
+  const skipped = skipReason(state, interaction, url);
+  if (skipped !== null) return { interaction, skipped, differences: [] };
+  prepareService(state, interaction, url);
+  const target = interaction.pollOf === undefined
+    ? url.href
+    : pollTarget(interaction, state.answers);
+  if (target === null) {
+    return {
+      interaction,
+      differences: [{
+        aspect: "poll",
+        kind: "missing",
+        detail: `the simulator gave no URL to poll for #${interaction.pollOf}`,
+      }],
+    };
+  }
+  const sent = new URL(target);
+  sent.searchParams.set(
+    "api-version",
+    replayApiVersion(url.searchParams.get("api-version")),
+  );
+  const headers = new Headers();
+  for (const name of REQUEST_HEADERS) {
+    const value = named.request.headers[name];
+    if (value !== undefined) headers.set(name, state.etags.get(value) ?? value);
+  }
+  const body = sentBody(named);
+  const answer = await readAnswer(
+    await state.sim.handle(
+      new Request(sent, {
+        method: named.request.method,
+        headers,
+        ...(body === "" ? {} : { body: JSON.stringify(body) }),
+      }),
+    ),
+  );
+  state.answers.set(interaction.index, answer.headers);
+  const recorded = recordedAnswer(interaction);
+  const recordedEtag = recorded.headers.get("etag");
+  const simulatorEtag = answer.headers.get("etag");
+  if (recordedEtag && simulatorEtag) {
+    state.etags.set(recordedEtag, simulatorEtag);
+  }
+  return { interaction, differences: compareAnswer(recorded, answer) };
+}
+
 /** Replays `recording` and reports every interaction. */
 export async function replayOnSimulator(
   recording: Recording,
@@ -146,10 +251,12 @@ export async function replayOnSimulator(
   const clock = new ReplayClock(
     first ? Date.parse(first) : Date.UTC(2025, 0, 1),
   );
-  const sim = createApimSimulator({ clock, knobs: REPLAY_KNOBS }, ARM_ORIGIN);
-  const services = new Set<string>();
-  const answers = new Map<number, Headers>();
-  const etags = new Map<string, string>();
+  const state: ReplayState = {
+    sim: createApimSimulator({ clock, knobs: REPLAY_KNOBS }, ARM_ORIGIN),
+    services: new Set(),
+    answers: new Map(),
+    etags: new Map(),
+  };
   const results: ReplayedInteraction[] = [];
   for (const interaction of order) {
     clock.moveTo(
@@ -157,82 +264,7 @@ export async function replayOnSimulator(
         ? Date.parse(interaction.recordedAt)
         : clock.now() + UNDATED_STEP_MS,
     );
-    const request = withNames(interaction.request, REPLAY_NAMES);
-    const url = new URL(request.url, ARM_ORIGIN);
-    const service = serviceOfUrl(url.pathname);
-    const methods = sim.methodsAt(url.pathname);
-    const served = methods?.includes(request.method as never) ||
-      (methods !== null && interaction.response.status === 405);
-    if (!service || !served) {
-      results.push({
-        interaction,
-        skipped: methods === null
-          ? "resource not simulated"
-          : `${request.method} not simulated on this resource`,
-        differences: [],
-      });
-      continue;
-    }
-    const key =
-      `${service.subscriptionId}/${service.resourceGroup}/${service.name}`;
-    if (!services.has(key)) {
-      services.add(key);
-      sim.addService({ ...service, defaultContent: true });
-    }
-    if (serviceGone(interaction)) sim.removeService(service);
-    let target = url.href;
-    if (interaction.pollOf !== undefined && !answers.has(interaction.pollOf)) {
-      results.push({
-        interaction,
-        skipped: `polls #${interaction.pollOf}, which was not replayed`,
-        differences: [],
-      });
-      continue;
-    }
-    if (interaction.pollOf !== undefined) {
-      const polled = pollTarget(interaction, answers);
-      if (polled === null) {
-        results.push({
-          interaction,
-          differences: [{
-            aspect: "poll",
-            kind: "missing",
-            detail:
-              `the simulator gave no URL to poll for #${interaction.pollOf}`,
-          }],
-        });
-        continue;
-      }
-      target = polled;
-    }
-    const sent = new URL(target);
-    sent.searchParams.set(
-      "api-version",
-      replayApiVersion(url.searchParams.get("api-version")),
-    );
-    const headers = new Headers();
-    for (const name of REQUEST_HEADERS) {
-      const value = request.headers[name];
-      if (value !== undefined) headers.set(name, etags.get(value) ?? value);
-    }
-    const body = sentBody(withNames(interaction, REPLAY_NAMES));
-    const response = await sim.handle(
-      new Request(sent, {
-        method: request.method,
-        headers,
-        ...(body === "" ? {} : { body: JSON.stringify(body) }),
-      }),
-    );
-    const answer = await readAnswer(response);
-    answers.set(interaction.index, answer.headers);
-    const recorded = recordedAnswer(interaction);
-    const recordedEtag = recorded.headers.get("etag");
-    const simulatorEtag = answer.headers.get("etag");
-    if (recordedEtag && simulatorEtag) etags.set(recordedEtag, simulatorEtag);
-    results.push({
-      interaction,
-      differences: compareAnswer(recorded, answer),
-    });
+    results.push(await replayOne(state, interaction));
   }
   return results;
 }
