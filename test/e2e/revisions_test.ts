@@ -70,7 +70,7 @@ Deno.test("a changed document goes to a new revision that is released; revisions
   );
   assert.ok(
     api?.revisions.find((r) => r.revision === "2")?.operations.some((o) =>
-      o.name === "deletepet"
+      o.name === "deletePet"
     ),
     "revision 2 holds the new document",
   );

@@ -6,6 +6,9 @@ import { type Clock, systemClock } from "../../src/util/clock.ts";
 import type { TestTls } from "../support/test_tls.ts";
 import type { AuthVerifier } from "./auth_result.ts";
 import { allRoutes } from "./apim/routes.ts";
+import { addDefaultContent } from "./apim/default_content.ts";
+import type { HttpMethod } from "./apim/context.ts";
+import { matchRoute, parseServicePath } from "./apim/router.ts";
 import { ArmError, type ErrorDetail } from "./apim/arm_error.ts";
 import { fetchLinkWithTimeout } from "./apim/api_import.ts";
 import type { ApimRuntime, LinkFetcher } from "./apim/context.ts";
@@ -137,7 +140,28 @@ export class ApimSimulator {
       this.#runtime.clock.now(),
     );
     this.#runtime.store.add(service);
+    if (spec.defaultContent) addDefaultContent(this.#runtime, service);
     return new ServiceHandle(service, this.#runtime);
+  }
+
+  /** Removes a service (as when its resource group is deleted); false when there was none. */
+  removeService(
+    ref: { subscriptionId: string; resourceGroup: string; name: string },
+  ): boolean {
+    return this.#runtime.store.remove(
+      ref.subscriptionId,
+      ref.resourceGroup,
+      ref.name,
+    );
+  }
+
+  /** The methods the simulator serves at a (percent-encoded) path; null when it simulates no such resource. */
+  methodsAt(pathname: string): HttpMethod[] | null {
+    const address = parseServicePath(pathname);
+    const match = address && matchRoute(allRoutes, address.rest);
+    if (!match) return null;
+    const methods: HttpMethod[] = ["GET", "HEAD", "PUT", "PATCH", "DELETE"];
+    return methods.filter((m) => match.route.handlers[m] !== undefined);
   }
 
   /** The handle of an existing service. */

@@ -231,6 +231,13 @@ export class ApimStore {
     );
   }
 
+  /** Removes a service; false when there was none. */
+  remove(subscriptionId: string, resourceGroup: string, name: string): boolean {
+    return this.#services.delete(
+      ApimStore.#key(subscriptionId, resourceGroup, name),
+    );
+  }
+
   /** The service, if it exists. */
   /** Removes a service (the instance, or its resource group, deleted); says whether it existed. */
   remove(subscriptionId: string, resourceGroup: string, name: string): boolean {

@@ -10,6 +10,8 @@ import {
 } from "../../../src/azure/arm_error.ts";
 import { armPath, topLevelResourceId } from "../../../src/azure/arm_path.ts";
 import { KeyedSemaphore } from "../../../src/azure/keyed_semaphore.ts";
+import { WriteBudget } from "../../../src/azure/write_budget.ts";
+import { FakeClock } from "../../support/fake_clock.ts";
 import {
   FAKE_ARM_ORIGIN,
   fakeArmClient,
@@ -456,4 +458,29 @@ Deno.test('request() with retry "rejected" re-sends only after answers that prov
     ArmTransportError,
   );
   assert.equal(fake.requests.length, 1, "a lost answer is not re-sent");
+});
+
+Deno.test("request() feeds the write budget per class with the tighter of the caller's and the global budget", async () => {
+  const budget = new WriteBudget({ clock: new FakeClock(0) });
+  const { client } = fakeArmClient(
+    (request) =>
+      jsonResponse(
+        200,
+        {},
+        request.method === "DELETE"
+          ? {
+            "x-ms-ratelimit-remaining-subscription-deletes": "150",
+            "x-ms-ratelimit-remaining-subscription-global-deletes": "40",
+          }
+          : {
+            "x-ms-ratelimit-remaining-subscription-writes": "180",
+            "x-ms-ratelimit-remaining-subscription-global-writes": "2900",
+          },
+      ),
+    { writeBudget: budget },
+  );
+  await client.request({ method: "PUT", path: PATH, body: {} });
+  await client.request({ method: "DELETE", path: PATH });
+  assert.equal(budget.available("s|writes"), 180);
+  assert.equal(budget.available("s|deletes"), 40);
 });
