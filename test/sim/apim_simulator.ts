@@ -179,21 +179,6 @@ export class ApimSimulator {
     return new ServiceHandle(service, this.#runtime);
   }
 
-  /** Deletes a service with everything in it (the instance, or its resource group, removed in Azure). */
-  removeService(
-    ref: { subscriptionId: string; resourceGroup: string; name: string },
-  ): void {
-    if (
-      !this.#runtime.store.remove(
-        ref.subscriptionId,
-        ref.resourceGroup,
-        ref.name,
-      )
-    ) {
-      throw new Error(`No service "${ref.name}" in "${ref.resourceGroup}"`);
-    }
-  }
-
   /** Every answered request, oldest first. */
   get requests(): readonly RequestLogEntry[] {
     return this.#pipeline.log.entries;

@@ -239,13 +239,6 @@ export class ApimStore {
   }
 
   /** The service, if it exists. */
-  /** Removes a service (the instance, or its resource group, deleted); says whether it existed. */
-  remove(subscriptionId: string, resourceGroup: string, name: string): boolean {
-    return this.#services.delete(
-      ApimStore.#key(subscriptionId, resourceGroup, name),
-    );
-  }
-
   find(
     subscriptionId: string,
     resourceGroup: string,
