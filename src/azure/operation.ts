@@ -82,6 +82,16 @@ export interface PollOperationOptions {
 
 const DEFAULT_RETRY_AFTER_MS = 5_000;
 
+/**
+ * How long to wait before polling an operation that has run for `ageMs` when ARM sends no
+ * Retry-After (APIM sends none on API operations; see test/sim/apim/DEVIATIONS.md): a quarter of
+ * its age, between 1 s and 15 s, so a quick import is seen done quickly and a long one is not
+ * polled more than about four times a minute.
+ */
+export function pollDelayMs(ageMs: number): number {
+  return Math.round(Math.min(15_000, Math.max(1_000, ageMs / 4)));
+}
+
 const TERMINAL_STATES = new Set(["succeeded", "failed", "canceled"]);
 
 // APIM has sent both `provisioningState` and `ProvisioningState` (reference A.2).
@@ -274,6 +284,8 @@ function pollFailure(
     case "location":
       return gone ? { state: "gone", error } : { state: "failed", error };
     case "async-operation":
+      // Unknown (expired) operation id: like an expired Location, only a read can tell.
+      if (gone) return { state: "gone", error };
       // The status read failed, not the operation: watch the resource instead.
       return {
         state: "running",

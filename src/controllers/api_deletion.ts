@@ -6,7 +6,7 @@ import {
   writeOutcomeUnknown,
 } from "../azure/classify_arm_error.ts";
 import { ArmError } from "../azure/arm_error.ts";
-import { pollOperation } from "../azure/operation.ts";
+import { pollDelayMs, pollOperation } from "../azure/operation.ts";
 import type { ApimApi, PendingOperationRecord } from "../crd/apim_api.ts";
 import { apimApis } from "../crd/resources.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
@@ -142,6 +142,9 @@ export class ApiDeletion {
           return undefined;
         }
         const result = await pollOperation(this.#ctx.arm, op, {
+          defaultRetryAfterMs: pollDelayMs(
+            this.#ctx.clock.now() - Date.parse(op.startedAt),
+          ),
           signal: this.#signal,
         });
         f.poll = pollFacts(result);

@@ -12,6 +12,10 @@ export type ImportFormat = "openapi+json" | "openapi" | "swagger-json";
 export interface DocumentFacts {
   digest: string;
   format: ImportFormat;
+  /** `info.title`: the display name an import gives the API unless `displayName` is set. */
+  title: string;
+  /** `info.description`: the description an import gives the API. */
+  description?: string | undefined;
 }
 
 /** Everything the import PUT sends except the document text itself. */
@@ -24,6 +28,10 @@ export interface DesiredApi {
   displayName?: string;
   protocols?: ApiProtocol[];
   format: ImportFormat;
+  /** The display name API Management ends up with: `displayName`, else the document's title. */
+  shownName: string;
+  /** The description API Management ends up with (the document's). */
+  description?: string;
   /** Hash of everything above plus the document digest. */
   hash: string;
   /** Text stored in the API's `apiRevisionDescription`: owner and hash, read back to skip no-op imports. */
@@ -118,6 +126,10 @@ export function desiredApi(
       : { displayName: spec.displayName }),
     ...(protocols === undefined ? {} : { protocols }),
     format: document.format,
+    shownName: spec.displayName ?? document.title,
+    ...(document.description === undefined
+      ? {}
+      : { description: document.description }),
     hash,
     marker: ownerMarker(owner, hash),
   };

@@ -23,11 +23,12 @@ const DELETE_FAILURE = {
   message: "The API could not be deleted: a dependent operation failed.",
 };
 
+/** DELETEs of the API that API Management accepted. */
 function deletes(s: Scenario, apiId: string): number {
-  return s.env.apim.countRequests({
+  return s.env.apim.selectRequests({
     method: "DELETE",
     path: new RegExp(`/apis/${apiId}$`),
-  });
+  }).filter((r) => r.status < 300).length;
 }
 
 Deno.test("a drift check that fails keeps its schedule, shows the error, and repairs once the cause is gone", async () => {
@@ -143,9 +144,10 @@ Deno.test("an expired delete operation URL (404) is checked against the API befo
     method: "DELETE",
     path: /\/apis\/petstore$/,
     run: () => {
+      // The operation's status URL (Azure-AsyncOperation, .../operationResults/{id}) expired.
       env.apim.injectFault({
         method: "GET",
-        path: /\/apis\/petstore$/,
+        path: /\/operationResults\//,
         status: 404,
         body: {
           error: { code: "ResourceNotFound", message: "Operation not found." },
