@@ -227,7 +227,7 @@ const replays: Replay[] = [
               "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/apis/echo-api;rev=3",
             desiredHash: undefined,
           },
-          retryAfterMs: 5000,
+          retryAfterMs: 1000, // no Retry-After from APIM: polled after pollDelayMs(0)
         },
       ),
   },
