@@ -4,7 +4,7 @@ import { AZURE_CLOUDS, type AzureCloudName } from "./azure/azure_cloud.ts";
 import { CredentialConfigError } from "./azure/credential_config.ts";
 import { createTokenSource } from "./azure/credentials.ts";
 import { KeyedSemaphore } from "./azure/keyed_semaphore.ts";
-import { WriteBudget } from "./azure/write_budget.ts";
+import { RequestBudget } from "./azure/request_budget.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { apimApiController } from "./controllers/apim_api_controller.ts";
 import { apimApiDeploymentController } from "./controllers/apim_api_deployment_controller.ts";
@@ -143,7 +143,7 @@ export async function runOperator(
     baseUrl: config.armEndpoint ?? cloud.armEndpoint,
     apiVersion: config.apiVersion,
     writeLimit: new KeyedSemaphore(config.maxConcurrentWritesPerService),
-    writeBudget: new WriteBudget(),
+    budget: new RequestBudget(),
     onRequest: (event) => metrics.observeArmRequest(event),
     logger,
   });

@@ -27,7 +27,7 @@ import {
 import { BodyTooLargeError, readBoundedText } from "./bounded_body.ts";
 import type { KeyedSemaphore } from "./keyed_semaphore.ts";
 import type { TokenSource } from "./token_source.ts";
-import type { WriteBudget } from "./write_budget.ts";
+import type { BudgetClass, RequestBudget } from "./request_budget.ts";
 
 /** HTTP methods ARM calls use. */
 export type ArmMethod = "GET" | "HEAD" | "PUT" | "PATCH" | "DELETE";
@@ -118,7 +118,7 @@ export interface ArmClientOptions {
   /** Limits concurrent writes per top-level resource (per APIM instance). */
   writeLimit?: KeyedSemaphore;
   /** Paces writes (and, apart, deletes) per subscription to the budget ARM reports, instead of drawing 429s. */
-  writeBudget?: WriteBudget;
+  budget?: RequestBudget;
   /** Called after every attempt. */
   onRequest?: (event: ArmRequestEvent) => void;
   logger?: Logger;
@@ -157,7 +157,7 @@ export class ArmClient {
   readonly #backoff: BackoffPolicy;
   readonly #maxRetryAfterMs: number;
   readonly #writeLimit: KeyedSemaphore | undefined;
-  readonly #writeBudget: WriteBudget | undefined;
+  readonly #budget: RequestBudget | undefined;
   readonly #onRequest: ((event: ArmRequestEvent) => void) | undefined;
   readonly #log: Logger;
   readonly #options: ArmClientOptions;
@@ -187,7 +187,7 @@ export class ArmClient {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
     this.#writeLimit = options.writeLimit;
-    this.#writeBudget = options.writeBudget;
+    this.#budget = options.budget;
     this.#onRequest = options.onRequest;
     this.#log = options.logger ?? silentLogger;
     this.#options = options;
@@ -346,7 +346,7 @@ export class ArmClient {
     line: Line,
   ): Promise<Attempt> {
     if (request.method === "GET" || request.method === "HEAD") {
-      return await this.#send(url, request, token, line);
+      return await this.#sendWithinBudget(url, request, token, line);
     }
     const key = topLevelResourceId(url.pathname);
     const release = key && this.#writeLimit
@@ -359,9 +359,9 @@ export class ArmClient {
     }
   }
 
-  // A write waits for room in the subscription's budget for its class (ARM counts deletes apart
-  // from other writes) and reports what ARM says is left: the tighter of the caller's and the
-  // subscription-wide (global) budget.
+  // A request waits for room in the subscription's budget for its class (ARM counts reads,
+  // writes and deletes apart) and reports what ARM says is left: the tighter of the caller's and
+  // the subscription-wide (global) budget.
   async #sendWithinBudget(
     url: URL,
     request: ArmRequest,
@@ -369,14 +369,15 @@ export class ArmClient {
     line: Line,
   ): Promise<Attempt> {
     const subscription = subscriptionOf(url.pathname);
-    if (!this.#writeBudget || !subscription) {
+    if (!this.#budget || !subscription) {
       return await this.#send(url, request, token, line);
     }
-    const cls = request.method === "DELETE" ? "deletes" : "writes";
-    const done = await this.#writeBudget.acquire(
-      `${subscription}|${cls}`,
-      request.signal,
-    );
+    const cls: BudgetClass = request.method === "DELETE"
+      ? "deletes"
+      : request.method === "GET" || request.method === "HEAD"
+      ? "reads"
+      : "writes";
+    const done = await this.#budget.acquire(subscription, cls, request.signal);
     let remaining: number | undefined;
     try {
       const attempt = await this.#send(url, request, token, line);

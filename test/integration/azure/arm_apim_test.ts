@@ -24,7 +24,7 @@ import {
   type PollResult,
 } from "../../../src/azure/operation.ts";
 import type { CachedTokenSource } from "../../../src/azure/token_source.ts";
-import { WriteBudget } from "../../../src/azure/write_budget.ts";
+import { RequestBudget } from "../../../src/azure/request_budget.ts";
 import type { Clock } from "../../../src/util/clock.ts";
 import {
   type ApimKnobs,
@@ -349,7 +349,11 @@ Deno.test("writes paced by the remaining budget ARM reports draw no 429", async 
       },
     },
     client: {
-      writeBudget: new WriteBudget({ refillPerSecond: 2, reserve: 1, clock }),
+      budget: new RequestBudget({
+        refillPerSecond: { writes: 2 },
+        reserve: 1,
+        clock,
+      }),
     },
   }, async ({ apim, client }) => {
     const started = clock.now();

@@ -10,7 +10,7 @@ import {
 } from "../../../src/azure/arm_error.ts";
 import { armPath, topLevelResourceId } from "../../../src/azure/arm_path.ts";
 import { KeyedSemaphore } from "../../../src/azure/keyed_semaphore.ts";
-import { WriteBudget } from "../../../src/azure/write_budget.ts";
+import { RequestBudget } from "../../../src/azure/request_budget.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import {
   FAKE_ARM_ORIGIN,
@@ -461,7 +461,7 @@ Deno.test('request() with retry "rejected" re-sends only after answers that prov
 });
 
 Deno.test("request() feeds the write budget per class with the tighter of the caller's and the global budget", async () => {
-  const budget = new WriteBudget({ clock: new FakeClock(0) });
+  const budget = new RequestBudget({ clock: new FakeClock(0) });
   const { client } = fakeArmClient(
     (request) =>
       jsonResponse(
@@ -477,7 +477,7 @@ Deno.test("request() feeds the write budget per class with the tighter of the ca
             "x-ms-ratelimit-remaining-subscription-global-writes": "2900",
           },
       ),
-    { writeBudget: budget },
+    { budget },
   );
   await client.request({ method: "PUT", path: PATH, body: {} });
   await client.request({ method: "DELETE", path: PATH });

@@ -23,7 +23,7 @@ import { armPath } from "../../../src/azure/arm_path.ts";
 import { writeResource } from "../../../src/azure/arm_resources.ts";
 import { classifyArmError } from "../../../src/azure/classify_arm_error.ts";
 import { pollOperation } from "../../../src/azure/operation.ts";
-import { WriteBudget } from "../../../src/azure/write_budget.ts";
+import { RequestBudget } from "../../../src/azure/request_budget.ts";
 import {
   type Interaction,
   interactionAt,
@@ -266,11 +266,11 @@ Deno.test("the remaining budget is the tighter of the subscription and global he
 });
 
 Deno.test("writes are paced by the global write budget when ARM reports only that one (2025 recording)", async () => {
-  const budget = new WriteBudget({ clock: new FakeClock(0) });
+  const budget = new RequestBudget({ clock: new FakeClock(0) });
   const { client, server, service } = replay(
     "aso-Test_ApiManagement_20240501_CRUD",
     [13],
-    { writeBudget: budget },
+    { budget },
   );
   await client.request({
     method: "PUT",
