@@ -32,6 +32,7 @@ import {
 } from "./long_running.ts";
 import { pagedList } from "./paging.ts";
 import { serviceResourceId } from "./store.ts";
+import { checkVersioning } from "./version_sets.ts";
 
 function listApis(ctx: RequestContext): Response {
   const now = ctx.runtime.clock.now();
@@ -78,6 +79,7 @@ async function patchApi(ctx: RequestContext): Promise<Response> {
     null,
   );
   checkPathAvailable(ctx.service, ref.api.name, properties, []);
+  checkVersioning(ctx.service, ref.api.name, properties);
   const written = writeRevision(
     ctx.runtime,
     ctx.service,

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { invalidField } from "./arm_error.ts";
 import { boundedString } from "./http.ts";
+import { embeddedVersionSet } from "./version_sets.ts";
 import { compact, type JsonObject, type JsonValue } from "./json.ts";
 import {
   type ApiProperties,
@@ -199,8 +200,10 @@ export function mergeApiProperties(
 }
 
 /**
- * Rejects a path another API already uses ("API with specified URL path '...' already exists.");
- * revisions of the same API and APIs of the same version set may share it.
+ * Rejects a path another API already uses; revisions of the same API and APIs of the same version
+ * set may share it. Without version sets the answer is "API with specified URL path '...' already
+ * exists." (azure-api-management-devops-resource-kit#147, #434); when either API is in a version
+ * set it names both APIs (Azure/apiops#697, 2024).
  */
 export function checkPathAvailable(
   service: ServiceState,
@@ -222,12 +225,17 @@ export function checkPathAvailable(
       nameKey(o.properties.apiVersionSetId) ===
         nameKey(properties.apiVersionSetId))
   );
-  if (clash) {
+  if (!clash) return;
+  if (properties.apiVersionSetId || clash.properties.apiVersionSetId) {
     throw invalidField(
       "path",
-      `API with specified URL path '${properties.path}' already exists.`,
+      `Cannot create API '${apiRoot}' with the same Path '${properties.path}' as API '${clash.apiRoot}' unless it's a part of the same version set`,
     );
   }
+  throw invalidField(
+    "path",
+    `API with specified URL path '${properties.path}' already exists.`,
+  );
 }
 
 function authenticationSettings(value: JsonValue | undefined) {
@@ -262,11 +270,7 @@ export interface ApiContractParts {
 /** `{id, type, name, properties}` as APIM returns an API. */
 export function apiContract(parts: ApiContractParts): JsonObject {
   const p = parts.properties;
-  const versionSet = p.apiVersionSetId === undefined ? undefined : {
-    id: p.apiVersionSetId,
-    name: p.apiVersionSetId.split("/").pop() ?? p.apiVersionSetId,
-    versioningScheme: "Segment",
-  };
+  const versionSet = embeddedVersionSet(parts.service, p.apiVersionSetId);
   return {
     id: parts.id ??
       `${serviceResourceId(parts.service)}/apis/${parts.name}`,

@@ -49,6 +49,7 @@ import {
   serviceResourceId,
 } from "./store.ts";
 import type { JsonObject } from "./json.ts";
+import { checkVersioning } from "./version_sets.ts";
 import type { z } from "zod";
 
 type ApiPutProperties = z.infer<typeof apiPutBodySchema>["properties"];
@@ -78,8 +79,11 @@ function sourceOf(ctx: RequestContext, sourceApiId: string): PutBase {
 }
 
 /**
- * Base of the write: the addressed revision if it exists; else the `sourceApiId` clone; else, for a
- * new `;rev=n` of an existing API, the current revision (lenient: the real service wants sourceApiId).
+ * Base of the write: the addressed revision if it exists (an import into it keeps its policy); else
+ * the `sourceApiId` clone, policies included; else, for a new `;rev=n` of an existing API, the
+ * current revision's properties without its operations or policy: an import straight into a new
+ * revision starts from the default policy (hashicorp/terraform-provider-azurerm#28552; see
+ * policies.ts).
  */
 function baseOf(
   ctx: RequestContext,
@@ -141,6 +145,7 @@ function planPut(
     properties,
     pendingReservations(ctx),
   );
+  checkVersioning(ctx.service, address.root, properties);
   return {
     address,
     revisionNo: address.revision ?? api?.currentRevision ?? props.apiRevision ??
