@@ -26,12 +26,16 @@ import {
 } from "./controllers/workload_records.ts";
 import { apimApiSchema } from "./crd/apim_api.ts";
 import { apimApiDeploymentSchema } from "./crd/apim_api_deployment.ts";
+import { apimApiVersionSetSchema } from "./crd/apim_api_version_set.ts";
+import { apimInboundPolicySchema } from "./crd/apim_inbound_policy.ts";
 import { apimProductSchema } from "./crd/apim_product.ts";
 import { apimServiceSchema } from "./crd/apim_service.ts";
 import { apimTagSchema } from "./crd/apim_tag.ts";
 import {
   apimApiDeployments,
   apimApis,
+  apimApiVersionSets,
+  apimInboundPolicies,
   apimProducts,
   apimServices,
   apimTags,
@@ -94,6 +98,15 @@ function buildCaches(
     apimApiDeployments: new Cache({ ...common, api: kinds.apimApiDeployments }),
     apimProducts: new Cache({ ...common, api: kinds.apimProducts }),
     apimTags: new Cache({ ...common, api: kinds.apimTags }),
+    apimApiVersionSets: new Cache({
+      ...common,
+      api: kinds.apimApiVersionSets,
+      namespaces: serviceNamespaces,
+    }),
+    apimInboundPolicies: new Cache({
+      ...common,
+      api: kinds.apimInboundPolicies,
+    }),
     replicaSets: new Cache({
       ...common,
       api: new ResourceApi(kube, replicaSets, decodeReplicaSetRecord),
@@ -165,6 +178,16 @@ export async function runOperator(
       (v) => apimProductSchema.parse(v),
     ),
     apimTags: new ResourceApi(kube, apimTags, (v) => apimTagSchema.parse(v)),
+    apimApiVersionSets: new ResourceApi(
+      kube,
+      apimApiVersionSets,
+      (v) => apimApiVersionSetSchema.parse(v),
+    ),
+    apimInboundPolicies: new ResourceApi(
+      kube,
+      apimInboundPolicies,
+      (v) => apimInboundPolicySchema.parse(v),
+    ),
   };
   const caches = buildCaches(kinds, kube, config, logger);
   metrics.countApis(() => caches.apimApis.list());

@@ -25,7 +25,7 @@ import {
   desiredApi,
   type OwnerRef,
 } from "../reconcile/desired_api.ts";
-import { apiHostOf } from "../reconcile/plan_import.ts";
+import { apiHostOf, versionedRoutePrefix } from "../reconcile/plan_import.ts";
 import {
   holdsImport,
   nextRegistrationStep,
@@ -65,6 +65,11 @@ import {
 } from "./service_lookup.ts";
 import { patchStatus, type StatusPatch } from "./status_patch.ts";
 import { failureVerdict } from "./verdict_status.ts";
+import {
+  claimedVersionSet,
+  resolveVersionSet,
+  type UsableVersionSet,
+} from "./version_set_lookup.ts";
 
 /** How soon a registration waiting for its APIMService looks again. */
 const SERVICE_WAIT_MS = 10_000;
@@ -109,6 +114,8 @@ export class Registration {
   #digest: string | undefined;
   /** Forget `status.registeredApi` with the failure (nothing was ever created there). */
   #releaseIdentity = false;
+  /** The version set the API joins, when it has one and it can be used. */
+  #versionSet: UsableVersionSet | undefined;
 
   constructor(
     ctx: OperatorContext,
@@ -168,6 +175,8 @@ export class Registration {
   #gather(service: ApimService): RegistrationFacts {
     const { settings } = this.#ctx;
     const spec = this.#deployment.spec;
+    const versionSet = resolveVersionSet(this.#ctx, this.#api, service);
+    this.#versionSet = versionSet.usable;
     return {
       now: this.#ctx.clock.now(),
       limits: {
@@ -187,6 +196,7 @@ export class Registration {
       adoptionAllowed: settings.adoptUnmanaged ||
         this.#api.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
       serviceProblem: serviceNotReady(service),
+      versionSetProblem: versionSet.problem,
       claimConflict: this.#claimConflict(service),
       operation: operationFacts(this.#record),
     };
@@ -207,6 +217,8 @@ export class Registration {
         service: svc ? serviceIdentity(svc) : "",
         apiId: api.spec.APIID,
         path: apimPath(api.spec.routePrefix),
+        versionSet: claimedVersionSet(this.#ctx, api),
+        apiVersion: api.spec.apiVersion,
       };
     };
     const mine = { ...claimOf(this.#api), service: serviceIdentity(service) };
@@ -215,10 +227,12 @@ export class Registration {
       .map(claimOf);
     const conflict = findClaimConflict(mine, others);
     if (!conflict) return undefined;
-    return {
-      reason: conflict.field === "APIID" ? "APIIDConflict" : "PathConflict",
-      message: conflict.message,
+    const reasons = {
+      APIID: "APIIDConflict",
+      routePrefix: "PathConflict",
+      apiVersion: "VersionConflict",
     };
+    return { reason: reasons[conflict.field], message: conflict.message };
   }
 
   #targetRef(): ApiRef {
@@ -409,10 +423,15 @@ export class Registration {
       this.#facts.preflightError = checked.error;
       return;
     }
-    this.#facts.desired = desiredApi(this.#api.spec, {
-      digest: doc.digest,
-      format: doc.importFormat,
-    }, this.#owner);
+    this.#facts.desired = desiredApi(
+      this.#api.spec,
+      {
+        digest: doc.digest,
+        format: doc.importFormat,
+      },
+      this.#owner,
+      this.#versionSet?.resourceId,
+    );
   }
 
   /** Persists the import about to be sent, with where it goes (survives conflicts; refuses a deletion). */
@@ -583,7 +602,16 @@ export class Registration {
     if (!applied || !links) throw new Error("Finished before applying");
     const proxy = service.status?.proxyHostname ?? "";
     const portal = service.status?.developerPortalHostname;
-    const apiHost = apiHostOf(proxy, this.#api.spec.routePrefix);
+    const apiHost = apiHostOf(
+      proxy,
+      versionedRoutePrefix(
+        this.#api.spec.routePrefix,
+        this.#versionSet && {
+          scheme: this.#versionSet.scheme,
+          apiVersion: this.#api.spec.apiVersion,
+        },
+      ),
+    );
     const now = new Date(this.#ctx.clock.now()).toISOString();
     const revision = applied.revision ?? this.#body?.properties.apiRevision ??
       undefined;

@@ -71,6 +71,12 @@ export async function sendImport(
         ...(desired.protocols === undefined
           ? {}
           : { protocols: desired.protocols }),
+        ...(desired.apiVersionSetId === undefined
+          ? {}
+          : { apiVersionSetId: desired.apiVersionSetId }),
+        ...(desired.apiVersion === undefined
+          ? {}
+          : { apiVersion: desired.apiVersion }),
       },
       ...(request.ifMatch === undefined ? {} : { ifMatch: request.ifMatch }),
       desiredHash: desired.hash,

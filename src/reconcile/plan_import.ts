@@ -144,6 +144,20 @@ export function planLinks(
   };
 }
 
+/**
+ * The gateway path of a versioned API: with the Segment scheme the version follows the route
+ * prefix (`/orders/v2`); with Header and Query it is the prefix itself.
+ */
+export function versionedRoutePrefix(
+  routePrefix: string,
+  versioning: { scheme: string; apiVersion?: string | undefined } | undefined,
+): string {
+  if (versioning?.scheme !== "Segment" || !versioning.apiVersion) {
+    return routePrefix;
+  }
+  return `${routePrefix.replace(/\/+$/, "")}/${versioning.apiVersion}`;
+}
+
 /** `https://{proxy host}{routePrefix}`: where callers reach the API through the gateway. */
 export function apiHostOf(proxyHostname: string, routePrefix: string): string {
   const path = routePrefix === "" || routePrefix.startsWith("/")

@@ -3,7 +3,7 @@
 //   operation recorded? ── answer lost / URL expired ─> read what it writes ─> ours? done : wait, then forget
 //        │                 not polled yet ─> poll ─> running: wait | failed: report | succeeded: done
 //        └ done, but a newer rollout or spec arrived meanwhile ─> decide again from the new document
-//   no operation ── fetch document ─> read API ─> none | PATCH | record intent ─> send import
+//   no operation ── service / version set usable? ─> fetch document ─> read API ─> none | PATCH | record intent ─> send import
 //   imported or in sync ─> release (new revision) ─> links ─> finish
 import type { StatusVerdict } from "./conditions.ts";
 import {
@@ -74,6 +74,8 @@ export interface RegistrationFacts {
   adoptionAllowed: boolean;
   /** Why the APIMService cannot be used yet. */
   serviceProblem?: string | undefined;
+  /** Why the version set the API joins cannot be used: until it can (`wait`), or until the spec changes. */
+  versionSetProblem?: VersionSetProblem | undefined;
   /** Another APIMAPI claims the API id or path. */
   claimConflict?: { reason: string; message: string } | undefined;
   /** The operation in status (or recorded by this pass). */
@@ -95,6 +97,13 @@ export interface RegistrationFacts {
   patched?: boolean;
   released?: boolean;
   linked?: boolean;
+}
+
+/** A version set that is missing, not ready, or in another instance. */
+export interface VersionSetProblem {
+  retry: "wait" | "refuse";
+  reason: string;
+  message: string;
 }
 
 /** What API Management now holds for this registration. */
@@ -327,7 +336,18 @@ export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
       f.limits.serviceWaitMs,
     );
   }
-  const refusal = f.claimConflict ?? f.preflightError;
+  const versionSet = f.versionSetProblem;
+  if (versionSet?.retry === "wait") {
+    return progressing(
+      versionSet.reason,
+      versionSet.message,
+      f.limits.serviceWaitMs,
+    );
+  }
+  const refusal = f.claimConflict ??
+    (versionSet &&
+      { reason: versionSet.reason, message: versionSet.message }) ??
+    f.preflightError;
   if (refusal) {
     return {
       step: "fail",

@@ -221,6 +221,28 @@ const rows: {
     step: "wait",
   },
   {
+    what: "a version set that is not in API Management yet is waited for",
+    facts: {
+      versionSetProblem: {
+        retry: "wait",
+        reason: "WaitingForVersionSet",
+        message: "not ready",
+      },
+    },
+    step: "wait",
+  },
+  {
+    what: "a version set of another instance is refused",
+    facts: {
+      versionSetProblem: {
+        retry: "refuse",
+        reason: "VersionSetInAnotherInstance",
+        message: "elsewhere",
+      },
+    },
+    step: "fail",
+  },
+  {
     what: "a claim conflict is refused",
     facts: { claimConflict: { reason: "PathConflict", message: "taken" } },
     step: "fail",
