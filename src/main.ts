@@ -8,6 +8,9 @@ import { WriteBudget } from "./azure/write_budget.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { apimApiController } from "./controllers/apim_api_controller.ts";
 import { apimApiDeploymentController } from "./controllers/apim_api_deployment_controller.ts";
+import { apimApiPolicyController } from "./controllers/apim_api_policy_controller.ts";
+import { apimApiVersionSetController } from "./controllers/apim_api_version_set_controller.ts";
+import { apimInboundPolicyController } from "./controllers/apim_inbound_policy_controller.ts";
 import { apimProductController } from "./controllers/apim_product_controller.ts";
 import { apimServiceController } from "./controllers/apim_service_controller.ts";
 import { apimTagController } from "./controllers/apim_tag_controller.ts";
@@ -123,9 +126,12 @@ function buildControllers(ctx: OperatorContext, workers: number): Controller[] {
     apimServiceController(ctx, 1),
     apimProductController(ctx, workers),
     apimTagController(ctx, workers),
+    apimApiVersionSetController(ctx, workers),
     replicaSetWatcher(ctx, workers),
     apimApiDeploymentController(ctx, workers),
     apimApiController(ctx, workers),
+    apimInboundPolicyController(ctx, workers),
+    apimApiPolicyController(ctx, workers),
   ];
 }
 

@@ -78,14 +78,14 @@ export function decidePolicy(facts: PolicyFacts): PolicyDecision {
     : { action: "apply" };
 }
 
-/** The Ready verdict once API Management holds the policy. */
+/** The Ready verdict once API Management holds the policy (one reason: a resync is not a transition). */
 export function appliedVerdict(
   target: PolicyTargetName,
   changed: boolean,
 ): StatusVerdict {
   return {
     state: "ready",
-    reason: changed ? "Applied" : "InSync",
+    reason: "Applied",
     message: `The policy of ${scopeText(target)} is ${
       changed ? "applied" : "in sync"
     }`,

@@ -9,19 +9,14 @@ import {
 const SPEC = `<policies>
   <inbound>
     <base />
-    <set-header name="X-Custom-Header" exists-action="override">
+    <set-header name="X-Team" exists-action="override">
       <value>custom-value</value>
     </set-header>
   </inbound>
   <backend>
-    <base />
+    <forward-request timeout="20" />
   </backend>
-  <outbound>
-    <base />
-  </outbound>
-  <on-error>
-    <base />
-  </on-error>
+  <outbound />
 </policies>
 `;
 
@@ -30,15 +25,12 @@ Deno.test("API Management's normalised copy (CRLF, indentation, quotes, attribut
     "<policies>",
     "  <inbound>",
     "    <base></base>",
-    "    <set-header exists-action='override' name=\"X-Custom-Header\">",
+    "    <set-header exists-action='override' name=\"X-Team\">",
     "      <value>custom-value</value>",
     "    </set-header>",
     "  </inbound>",
-    "  <backend><base /></backend>",
-    "  <outbound>\t<base/>  </outbound>",
-    "  <on-error>",
-    "    <base />",
-    "  </on-error>",
+    "  <backend><forward-request   timeout='20'></forward-request></backend>",
+    "  <outbound>\t  </outbound>",
     "</policies>",
   ].join("\r\n");
   assert.ok(samePolicy({ content: SPEC, format: "xml" }, stored));
