@@ -247,3 +247,54 @@ Deno.test("a version set is not deleted while an APIMAPI is a version of it; an 
   );
   assert.equal(service.versionSet("billing"), undefined);
 });
+
+Deno.test("the API server refuses a version without a set, a Header set without its header, and an unknown policy format", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("vs-bad");
+  const refused: [object, RegExp][] = [
+    [
+      apimApiManifest(ns, "loose", {
+        APIID: "loose",
+        serviceUrl: "http://loose.svc",
+        routePrefix: "/loose",
+        openApiDefinitionUrl: "/openapi.json",
+        apimService: "apim",
+        apiVersion: "v1",
+      }),
+      /apiVersion needs versionSet/,
+    ],
+    [
+      apimVersionSetManifest(ns, "by-header", {
+        displayName: "By header",
+        versioningScheme: "Header",
+        apimService: "apim",
+      }),
+      /versionHeaderName is required when versioningScheme is Header/,
+    ],
+    [
+      {
+        apiVersion: "apim.operator.io/v1",
+        kind: "APIMInboundPolicy",
+        metadata: { name: "odd", namespace: ns },
+        spec: {
+          apimService: "apim",
+          apiId: "orders",
+          policyContent: "<policies />",
+          format: "json",
+        },
+      },
+      /spec\.format: Unsupported value: "json"/,
+    ],
+  ];
+  for (const [manifest, message] of refused) {
+    const result = await kubectl(
+      ["apply", "--dry-run=server", "-f", "-"],
+      {
+        kubeconfig: env.plane.kubeconfigPath,
+        stdin: JSON.stringify(manifest),
+      },
+    );
+    assert.notEqual(result.code, 0, JSON.stringify(manifest));
+    assert.match(result.stderr, message);
+  }
+});
