@@ -168,12 +168,15 @@ export function apimApiPolicyController(
       }, signal);
       return DONE;
     }
+    const before = findCondition(api.status?.conditions, POLICY_CONDITION);
     const importing = importInFlight(api);
     if (importing) {
-      await state(api, { status: "False", ...importing }, signal);
+      // An import keeps the API's policy: a policy in place stays reported as applied meanwhile.
+      if (before?.status !== "True") {
+        await state(api, { status: "False", ...importing }, signal);
+      }
       return requeueAfter(POLICY_WAIT_MS);
     }
-    const before = findCondition(api.status?.conditions, POLICY_CONDITION);
     const result = await syncPolicy(ctx, {
       service: serviceRef(service),
       apiId: api.spec.APIID,

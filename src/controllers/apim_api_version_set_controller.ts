@@ -70,6 +70,9 @@ export function apimApiVersionSetController(
     // API Management deletes a set with its last API: look again when an APIMAPI goes or changes set.
     watchRelated: (c, enqueue) => [
       c.caches.apimApis.subscribe(({ previous, current }) => {
+        if (current && previous?.spec.versionSet === current.spec.versionSet) {
+          return;
+        }
         for (const api of [previous, current]) {
           const name = api?.spec.versionSet;
           if (name === undefined) continue;

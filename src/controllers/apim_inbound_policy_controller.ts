@@ -8,7 +8,7 @@ import type {
 import { apimInboundPolicies } from "../crd/resources.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
-import type { StatusVerdict } from "../reconcile/conditions.ts";
+import { findCondition, type StatusVerdict } from "../reconcile/conditions.ts";
 import {
   type Controller,
   type Enqueue,
@@ -39,6 +39,10 @@ import type { StatusPatch } from "./status_patch.ts";
 import { failureVerdict, reportVerdict } from "./verdict_status.ts";
 
 type Policy = ApimInboundPolicy;
+
+function isReadyNow(policy: Policy): boolean {
+  return findCondition(policy.status?.conditions, "Ready")?.status === "True";
+}
 
 function scopeText(policy: Policy): string {
   const { apiId, operationId } = policy.spec;
@@ -205,7 +209,8 @@ export function apimInboundPolicyController(
       registeringApi(ctx, identity, policy.spec.apiId),
     );
     if (importing) {
-      await report(policy, importing, {}, signal);
+      // An import keeps the API's policy: a policy in place stays Ready meanwhile.
+      if (!isReadyNow(policy)) await report(policy, importing, {}, signal);
       return requeueAfter(POLICY_WAIT_MS);
     }
     const ref = serviceRef(service);
