@@ -9,6 +9,7 @@ import { apimInboundPolicies } from "../crd/resources.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { findCondition, type StatusVerdict } from "../reconcile/conditions.ts";
+import { policyScopeText } from "../reconcile/plan_policy.ts";
 import {
   type Controller,
   type Enqueue,
@@ -45,10 +46,7 @@ function isReadyNow(policy: Policy): boolean {
 }
 
 function scopeText(policy: Policy): string {
-  const { apiId, operationId } = policy.spec;
-  return operationId === undefined
-    ? `API "${apiId}"`
-    : `operation "${operationId}" of API "${apiId}"`;
+  return policyScopeText(policy.spec);
 }
 
 /** The scope `status.appliedTo` names (where a deletion restores the default). */
@@ -68,7 +66,7 @@ function appliedScope(applied: AppliedPolicyTarget): PolicyScope {
   };
 }
 
-/** The APIMAPIs whose changes concern a policy of API `apiId`: same id, any namespace. */
+/** Whether two API ids name the same API (API Management compares ids ignoring case). */
 function sameApiId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }

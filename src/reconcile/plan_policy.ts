@@ -42,7 +42,8 @@ export function resolveOperationName(
     names.find((n) => n.toLowerCase() === derived);
 }
 
-function scopeText(target: PolicyTargetName): string {
+/** `API "a"` or `operation "o" of API "a"`, for messages. */
+export function policyScopeText(target: PolicyTargetName): string {
   return target.operationId === undefined
     ? `API "${target.apiId}"`
     : `operation "${target.operationId}" of API "${target.apiId}"`;
@@ -86,7 +87,7 @@ export function appliedVerdict(
   return {
     state: "ready",
     reason: "Applied",
-    message: `The policy of ${scopeText(target)} is ${
+    message: `The policy of ${policyScopeText(target)} is ${
       changed ? "applied" : "in sync"
     }`,
   };
