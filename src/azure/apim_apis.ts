@@ -43,6 +43,7 @@ import {
 import {
   type OperationStart,
   type PendingOperation,
+  pollDelayMs,
   startOperationFromResponse,
 } from "./operation.ts";
 
@@ -117,6 +118,7 @@ export async function createOrUpdateApi(
   });
   const start = startOperationFromResponse(response, {
     kind: request.properties.format ? "import" : "create-or-update",
+    defaultRetryAfterMs: pollDelayMs(0),
     ...(request.desiredHash ? { desiredHash: request.desiredHash } : {}),
   });
   if (start.state === "pending") return start;
@@ -165,7 +167,10 @@ export async function deleteApi(
     ifMatch: request.ifMatch,
     query: { deleteRevisions: request.deleteRevisions },
   });
-  return startOperationFromResponse(response, { kind: "delete" });
+  return startOperationFromResponse(response, {
+    kind: "delete",
+    defaultRetryAfterMs: pollDelayMs(0),
+  });
 }
 
 /** Options of {@linkcode listApis}. */

@@ -17,6 +17,7 @@ import {
   type RateLimitRemaining,
   readRateLimitRemaining,
   readRequestId,
+  tightestRemaining,
 } from "./arm_headers.ts";
 import {
   type ArmPath,
@@ -116,7 +117,7 @@ export interface ArmClientOptions {
   maxRetryAfterMs?: number;
   /** Limits concurrent writes per top-level resource (per APIM instance). */
   writeLimit?: KeyedSemaphore;
-  /** Paces writes per subscription to the budget ARM reports, instead of drawing 429s. */
+  /** Paces writes (and, apart, deletes) per subscription to the budget ARM reports, instead of drawing 429s. */
   writeBudget?: WriteBudget;
   /** Called after every attempt. */
   onRequest?: (event: ArmRequestEvent) => void;
@@ -358,7 +359,9 @@ export class ArmClient {
     }
   }
 
-  // A write waits for room in the subscription's write budget and reports what ARM says is left.
+  // A write waits for room in the subscription's budget for its class (ARM counts deletes apart
+  // from other writes) and reports what ARM says is left: the tighter of the caller's and the
+  // subscription-wide (global) budget.
   async #sendWithinBudget(
     url: URL,
     request: ArmRequest,
@@ -369,13 +372,17 @@ export class ArmClient {
     if (!this.#writeBudget || !subscription) {
       return await this.#send(url, request, token, line);
     }
-    const done = await this.#writeBudget.acquire(subscription, request.signal);
+    const cls = request.method === "DELETE" ? "deletes" : "writes";
+    const done = await this.#writeBudget.acquire(
+      `${subscription}|${cls}`,
+      request.signal,
+    );
     let remaining: number | undefined;
     try {
       const attempt = await this.#send(url, request, token, line);
       remaining = attempt.response.status === 429
         ? 0
-        : attempt.remaining["subscription-writes"];
+        : tightestRemaining(attempt.remaining, cls);
       return attempt;
     } finally {
       done(remaining);

@@ -113,7 +113,8 @@ export function writeOutcomeUnknown(error: unknown): boolean {
 
 // ARM's answers when the instance or its resource group is gone (recorded: aso-*#57-60, #65-68,
 // #130-133 in test/fixtures/azure-recordings): ResourceGroupNotFound, or ResourceNotFound naming
-// the service itself rather than the child ("Api not found." is a missing API).
+// the service itself rather than the child ("Api not found." is a missing API); and ARM's
+// SubscriptionNotFound when the whole subscription is gone.
 const INSTANCE_GONE =
   /^The Resource 'Microsoft\.ApiManagement\/service\/[^']+' under resource group '[^']+' was not found/;
 
@@ -121,5 +122,6 @@ const INSTANCE_GONE =
 export function isInstanceGone(error: unknown): boolean {
   if (!(error instanceof ArmError) || error.status !== 404) return false;
   return error.code === "ResourceGroupNotFound" ||
+    error.code === "SubscriptionNotFound" ||
     (error.code === "ResourceNotFound" && INSTANCE_GONE.test(error.message));
 }

@@ -5,8 +5,14 @@
 //   pending --pollOperation (one GET)--> running (retryAfterMs, maybe a new URL) -> requeue, poll again
 //                                    \-> succeeded (final body) | failed (ARM's error, verbatim)
 //
-// Poll URL preference (reference A.11): Location, else Azure-AsyncOperation while it yields a
-// `status`, else the resource itself until its provisioningState is terminal.
+// Poll URL preference: Azure-AsyncOperation while it yields a `status`, else Location, else the
+// resource itself until its provisioningState is terminal. Recorded APIM traffic at 2024-05-01
+// answers the Azure-AsyncOperation URL with `{"status": "Succeeded"}` (API DELETE and other
+// APIM writes: test/fixtures/azure-recordings/aso-…20240501#82, #26, #30), and that is the URL
+// clients poll (the Azure SDKs, as recorded); its Location poll is not recorded. Older
+// api-versions send Location only (net-ApiRevisionTests#2). An Azure-AsyncOperation answer
+// without `status` (`200 {"value":[]}` at 2021-08-01, terraform-provider-azurerm#22771) makes
+// the poller watch the resource instead.
 
 import { z } from "zod";
 import { type ArmClient, type ArmResponse } from "./arm_client.ts";
@@ -76,6 +82,16 @@ export interface PollOperationOptions {
 
 const DEFAULT_RETRY_AFTER_MS = 5_000;
 
+/**
+ * How long to wait before polling an operation that has run for `ageMs` when ARM sends no
+ * Retry-After (APIM sends none on API operations; see test/sim/apim/DEVIATIONS.md): a quarter of
+ * its age, between 1 s and 15 s, so a quick import is seen done quickly and a long one is not
+ * polled more than about four times a minute.
+ */
+export function pollDelayMs(ageMs: number): number {
+  return Math.round(Math.min(15_000, Math.max(1_000, ageMs / 4)));
+}
+
 const TERMINAL_STATES = new Set(["succeeded", "failed", "canceled"]);
 
 // APIM has sent both `provisioningState` and `ProvisioningState` (reference A.2).
@@ -91,6 +107,11 @@ const asyncOperationSchema = z.looseObject({
   error: z.looseObject({
     code: z.string().nullish(),
     message: z.string().nullish(),
+    details: z.array(z.looseObject({
+      code: z.string().nullish(),
+      message: z.string().nullish(),
+      target: z.string().nullish(),
+    })).nullish(),
   }).nullish(),
 });
 
@@ -135,7 +156,8 @@ function failedState(response: ArmResponse, state: string): ArmError {
 /**
  * Decides whether a write finished or is still running (reference A.2): finished only when the
  * answer is not 202, carries neither `Location` nor `Azure-AsyncOperation`, and its
- * `provisioningState` is absent or terminal.
+ * `provisioningState` is absent or terminal. A running one is polled at its
+ * Azure-AsyncOperation URL when it has one (see the module header).
  *
  * @throws {ArmError} when the answer says the provisioning already failed or was cancelled
  */
@@ -154,10 +176,10 @@ export function startOperationFromResponse(
     }
     return { state: "finished", response };
   }
-  const [url, pollKind]: [string, PollKind] = location
-    ? [location, "location"]
-    : asyncOperation
+  const [url, pollKind]: [string, PollKind] = asyncOperation
     ? [asyncOperation, "async-operation"]
+    : location
+    ? [location, "location"]
     : [withoutExtraQuery(response.url), "resource"];
   return {
     state: "pending",
@@ -262,6 +284,8 @@ function pollFailure(
     case "location":
       return gone ? { state: "gone", error } : { state: "failed", error };
     case "async-operation":
+      // Unknown (expired) operation id: like an expired Location, only a read can tell.
+      if (gone) return { state: "gone", error };
       // The status read failed, not the operation: watch the resource instead.
       return {
         state: "running",
@@ -317,6 +341,11 @@ function asyncOperationStatus(
       status: response.status,
       code: detail?.code || `Operation${status}`,
       message: detail?.message || `The operation ended with status "${status}"`,
+      details: (detail?.details ?? []).map((d) => ({
+        code: d.code ?? "",
+        message: d.message ?? "",
+        ...(typeof d.target === "string" ? { target: d.target } : {}),
+      })),
     }),
   };
 }

@@ -1,4 +1,8 @@
-// WriteBudget: paces ARM writes per subscription from x-ms-ratelimit-remaining-subscription-writes, so the operator waits instead of drawing 429s.
+// WriteBudget: paces ARM writes per subscription from the remaining budget ARM reports, so the operator waits instead of drawing 429s.
+//
+// The ArmClient keys it by subscription and request class (writes, deletes: ARM budgets them
+// apart) and reports the tighter of `x-ms-ratelimit-remaining-subscription-{class}` and
+// `…-subscription-global-{class}` (arm_headers.ts `tightestRemaining`).
 
 import { type Clock, systemClock } from "../util/clock.ts";
 

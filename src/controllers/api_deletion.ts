@@ -6,7 +6,7 @@ import {
   writeOutcomeUnknown,
 } from "../azure/classify_arm_error.ts";
 import { ArmError } from "../azure/arm_error.ts";
-import { pollOperation } from "../azure/operation.ts";
+import { pollDelayMs, pollOperation } from "../azure/operation.ts";
 import type { ApimApi, PendingOperationRecord } from "../crd/apim_api.ts";
 import { apimApis } from "../crd/resources.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
@@ -19,6 +19,7 @@ import {
 } from "../reconcile/plan_deletion.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import { involvedObject } from "./controller.ts";
+import { ReportedFailure } from "./failure.ts";
 import { removeFinalizer } from "./finalizers.ts";
 import { observedApi } from "./observed_api.ts";
 import {
@@ -141,6 +142,9 @@ export class ApiDeletion {
           return undefined;
         }
         const result = await pollOperation(this.#ctx.arm, op, {
+          defaultRetryAfterMs: pollDelayMs(
+            this.#ctx.clock.now() - Date.parse(op.startedAt),
+          ),
           signal: this.#signal,
         });
         f.poll = pollFacts(result);
@@ -162,15 +166,19 @@ export class ApiDeletion {
       case "forgetOperation":
         this.#forget();
         return undefined;
-      case "deleteFailed":
+      case "deleteFailed": {
         this.#forget();
-        await this.#writeStatus(
-          "DeleteFailed",
-          `API Management could not delete API "${f.apiId}": ${
-            this.#pollError?.message ?? "the operation failed"
-          }; deleting it again`,
-        );
-        throw this.#pollError ?? new Error("The delete failed");
+        const message = `API Management could not delete API "${f.apiId}": ${
+          this.#pollError?.message ?? "the operation failed"
+        }; deleting it again`;
+        await this.#writeStatus("DeleteFailed", message);
+        // Retried with backoff: a delete that failed once may well succeed later.
+        throw new ReportedFailure({
+          decision: { kind: "backoff" },
+          reason: "DeleteFailed",
+          message,
+        });
+      }
       case "recordIntent":
         this.#record = {
           kind: "delete",

@@ -18,6 +18,7 @@ export function observedApi(
       serviceUrl: p.serviceUrl,
       subscriptionRequired: p.subscriptionRequired,
       displayName: p.displayName,
+      description: p.description,
       protocols: p.protocols,
       revisionDescription: p.apiRevisionDescription,
       apiRevision: p.apiRevision,

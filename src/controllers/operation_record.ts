@@ -17,7 +17,9 @@ export function operationFacts(
   if (!record) return undefined;
   const startedAt = Date.parse(record.startedAt);
   return {
-    kind: record.kind === "delete" ? "delete" : "import",
+    kind: record.kind === "delete" || record.kind === "prune"
+      ? record.kind
+      : "import",
     url: record.url,
     startedAt: Number.isNaN(startedAt) ? 0 : startedAt,
     desiredHash: record.desiredHash,
@@ -35,7 +37,8 @@ export function pollableOperation(
   record: PendingOperationRecord,
 ): PendingOperation | undefined {
   const parsed = pendingOperationSchema.safeParse({
-    kind: record.kind,
+    // A prune is a delete to the poller.
+    kind: record.kind === "prune" ? "delete" : record.kind,
     url: record.url,
     pollKind: record.pollKind,
     startedAt: record.startedAt,

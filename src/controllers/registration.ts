@@ -3,7 +3,7 @@ import { getApi, listApiRevisions, updateApi } from "../azure/apim_apis.ts";
 import { apiPath, type ApiRef } from "../azure/apim_paths.ts";
 import { type ApiContract, apiContractSchema } from "../azure/apim_schemas.ts";
 import { ArmError } from "../azure/arm_error.ts";
-import { pollOperation } from "../azure/operation.ts";
+import { pollDelayMs, pollOperation } from "../azure/operation.ts";
 import type { ApimApi, PendingOperationRecord } from "../crd/apim_api.ts";
 import type {
   ApimApiDeployment,
@@ -49,6 +49,7 @@ import { fetchDocument, preflight } from "./registration_document.ts";
 import {
   linkAll,
   type Links,
+  pruneRevisions,
   releaseRevision,
   revisionFacts,
 } from "./registration_links.ts";
@@ -63,7 +64,11 @@ import {
   serviceNotReady,
   serviceRef,
 } from "./service_lookup.ts";
-import { patchStatus, type StatusPatch } from "./status_patch.ts";
+import {
+  patchStatus,
+  patchStatusRetrying,
+  type StatusPatch,
+} from "./status_patch.ts";
 import { failureVerdict } from "./verdict_status.ts";
 import {
   claimedVersionSet,
@@ -75,6 +80,8 @@ import {
 const SERVICE_WAIT_MS = 10_000;
 /** Reads while an import whose answer was lost may still land. */
 const RECHECK_MS = 5_000;
+/** Pruning refused for now (the API is locked): tried again after this long. */
+const PRUNE_RETRY_MS = 5_000;
 /** More steps than any pass takes: a decision loop would end here, not spin. */
 const MAX_STEPS = 40;
 
@@ -251,7 +258,8 @@ export class Registration {
     const f = this.#facts;
     switch (step.step) {
       case "wait":
-        await this.#report(step.verdict, {});
+        if (step.verdict) await this.#report(step.verdict, {});
+        else await this.#persistRecord();
         return requeueAfter(step.delayMs);
       case "fail":
         if (step.forgetOperation) this.#forget();
@@ -278,12 +286,15 @@ export class Registration {
         return undefined;
       case "applied":
         this.#digest = this.#record?.documentDigest ?? this.#doc?.digest;
-        if (this.#record) {
+        if (this.#record && f.operation) {
           this.#logger.info("✅ APIM async import completed", {
             startedAt: this.#record.startedAt,
           });
           this.#observeImport("succeeded");
-          this.#forget();
+          // The record stays in status until the pass finishes: a pass that fails later (a link
+          // refused) finds the import done again instead of deciding as if nothing had been imported.
+          f.operation = undefined;
+          f.poll = undefined;
         }
         f.applied = step.applied;
         return undefined;
@@ -334,6 +345,8 @@ export class Registration {
       case "release":
         await this.#release(step.revision);
         f.released = true;
+        // The released revision is the API now: read it before fixing what the import had to pin.
+        f.observed = undefined;
         return undefined;
       case "link":
         await this.#setPhase("Linking", "Linking products and tags");
@@ -372,15 +385,20 @@ export class Registration {
       return;
     }
     const result = await pollOperation(this.#ctx.arm, op, {
+      defaultRetryAfterMs: pollDelayMs(
+        this.#ctx.clock.now() - Date.parse(op.startedAt),
+      ),
       signal: this.#signal,
     });
     this.#facts.poll = pollFacts(result);
     switch (result.state) {
       case "running":
-        this.#logger.info("⌛ APIM async import still in progress", {
-          startedAt: op.startedAt,
-          retryAfterMs: result.retryAfterMs,
-        });
+        this.#logger.info(
+          record.kind === "prune"
+            ? "⌛ Old API revision still being deleted"
+            : "⌛ APIM async import still in progress",
+          { startedAt: op.startedAt, retryAfterMs: result.retryAfterMs },
+        );
         if (result.operation.url !== op.url) {
           this.#record = withPollUrl(record, result.operation);
         }
@@ -428,6 +446,8 @@ export class Registration {
       {
         digest: doc.digest,
         format: doc.importFormat,
+        title: doc.title,
+        description: doc.description,
       },
       this.#owner,
       this.#versionSet?.resourceId,
@@ -500,6 +520,7 @@ export class Registration {
     const adopted = this.#api.status?.adopted === true;
     const sent = await sendImport(this.#ctx, {
       ref: { ...this.#ref, apiId: step.targetApiId },
+      pinned: step.pinned,
       desired,
       doc,
       adopted,
@@ -600,6 +621,22 @@ export class Registration {
     const applied = this.#facts.applied;
     const links = this.#links;
     if (!applied || !links) throw new Error("Finished before applying");
+    // Old revisions go after everything else; a delete API Management runs on is recorded and
+    // polled (it locks the API), and the deployment stays until pruning is over.
+    const prune = this.#api.spec.revisions.mode === "NewRevision"
+      ? await pruneRevisions({
+        arm: this.#ctx.arm,
+        api: this.#api,
+        ref: this.#ref,
+        logger: this.#logger,
+      }).catch((error: unknown) => {
+        if (this.#signal.aborted) throw error;
+        this.#logger.info("Pruning old revisions waits", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return { state: "retry" as const };
+      })
+      : { state: "done" as const };
     const proxy = service.status?.proxyHostname ?? "";
     const portal = service.status?.developerPortalHostname;
     const apiHost = apiHostOf(
@@ -613,8 +650,19 @@ export class Registration {
       ),
     );
     const now = new Date(this.#ctx.clock.now()).toISOString();
-    const revision = applied.revision ?? this.#body?.properties.apiRevision ??
-      undefined;
+    // In place, an import keeps the current revision (a new API starts at 1).
+    const revision = applied.revision ??
+      (applied.created ? "1" : undefined) ??
+      this.#body?.properties.apiRevision ?? this.#api.status?.currentRevision;
+    this.#record = prune.state === "running"
+      ? {
+        kind: "prune",
+        url: prune.operation.url,
+        pollKind: prune.operation.pollKind,
+        startedAt: prune.operation.startedAt,
+        resourcePath: prune.operation.resourcePath,
+      }
+      : undefined;
     const rollout = this.#deployment.spec;
     await this.#report({
       state: "ready",
@@ -654,6 +702,8 @@ export class Registration {
       );
     }
     this.#ctx.metrics.countRegistration("succeeded");
+    if (prune.state === "running") return requeueAfter(prune.retryAfterMs);
+    if (prune.state === "retry") return requeueAfter(PRUNE_RETRY_MS);
     await this.#deleteDeployment();
     return DONE;
   }
@@ -681,11 +731,17 @@ export class Registration {
     const failed = describeFailure(error);
     const terminal = failed.decision.kind === "terminal";
     if (!this.#signal.aborted) {
-      this.#logger.error("🚫 Failed to import API", {
+      const fields = {
         reason: failed.reason,
         message: failed.message,
         retry: failed.decision.kind,
-      });
+      };
+      if (failed.expected) {
+        this.#logger.info(
+          "⏳ Waiting for API Management's lock on the API",
+          fields,
+        );
+      } else this.#logger.error("🚫 Failed to import API", fields);
       try {
         await this.#report(failureVerdict(failed), {
           lastError: {
@@ -741,6 +797,24 @@ export class Registration {
           fresh.status?.pendingOperation,
           seen.status?.pendingOperation,
         ),
+    );
+  }
+
+  /** Writes the operation as this pass knows it, nothing else. */
+  async #persistRecord(): Promise<void> {
+    const seen = this.#api;
+    this.#api = await patchStatusRetrying(
+      this.#ctx.kinds.apimApis,
+      seen,
+      () => ({ pendingOperation: this.#record ?? null }),
+      {
+        signal: this.#signal,
+        accept: (fresh) =>
+          sameRecord(
+            fresh.status?.pendingOperation,
+            seen.status?.pendingOperation,
+          ),
+      },
     );
   }
 

@@ -6,11 +6,13 @@ import { writeOutcomeUnknown } from "../azure/classify_arm_error.ts";
 import type { PendingOperation } from "../azure/operation.ts";
 import type { Logger } from "../log.ts";
 import type { OpenApiDocument } from "../openapi/parse_document.ts";
+import { payloadWithDescription } from "../openapi/revision_payload.ts";
 import {
   type DesiredApi,
   ownerMarker,
   type OwnerRef,
 } from "../reconcile/desired_api.ts";
+import type { PinnedFields } from "../reconcile/plan_registration.ts";
 import type { OperatorContext } from "./operator_context.ts";
 
 /** What to import where. */
@@ -23,6 +25,8 @@ export interface ImportRequest {
   adopted: boolean;
   /** The ETag the decision read; a concurrent change (e.g. an earlier import landing) fails with 412. */
   ifMatch?: string | undefined;
+  /** Into a non-current revision: the API's name, description and path, which must not change there. */
+  pinned?: PinnedFields | undefined;
   owner: OwnerRef;
   logger: Logger;
   signal: AbortSignal;
@@ -46,7 +50,11 @@ export async function sendImport(
   ctx: OperatorContext,
   request: ImportRequest,
 ): Promise<ImportSent> {
-  const { desired, doc } = request;
+  const { desired, doc, pinned } = request;
+  const payload = pinned
+    ? payloadWithDescription(doc, pinned.description)
+    : { format: desired.format, value: doc.importValue };
+  const displayName = pinned ? pinned.displayName : desired.displayName;
   request.logger.info("📤 Sending request to APIM", {
     method: "PUT",
     format: desired.format,
@@ -57,17 +65,15 @@ export async function sendImport(
     const result = await createOrUpdateApi(ctx.arm, {
       api: request.ref,
       properties: {
-        format: desired.format,
-        value: doc.importValue,
-        path: desired.path,
+        format: payload.format,
+        value: payload.value,
+        path: pinned?.path ?? desired.path,
         serviceUrl: desired.serviceUrl,
         subscriptionRequired: desired.subscriptionRequired,
         apiRevisionDescription: ownerMarker(request.owner, desired.hash, {
           adopted: request.adopted,
         }),
-        ...(desired.displayName === undefined
-          ? {}
-          : { displayName: desired.displayName }),
+        ...(displayName === undefined ? {} : { displayName }),
         ...(desired.protocols === undefined
           ? {}
           : { protocols: desired.protocols }),

@@ -1,4 +1,4 @@
-// A registration's closing writes: release a new revision (and prune old ones), then product and tag links.
+// A registration's closing writes: release a new revision, product and tag links, and pruning old revisions.
 import {
   createOrUpdateApiRelease,
   deleteApi,
@@ -18,6 +18,7 @@ import {
 } from "../azure/apim_tags.ts";
 import type { ArmClient } from "../azure/arm_client.ts";
 import { ArmError } from "../azure/arm_error.ts";
+import type { PendingOperation } from "../azure/operation.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
 import type { ApimApiDeploymentSpec } from "../crd/apim_api_deployment.ts";
 import type { Logger } from "../log.ts";
@@ -53,11 +54,7 @@ export interface Links {
   tags: string[];
 }
 
-/**
- * Makes `revision` current with a release naming the rollout, then deletes revisions beyond the
- * number to keep (their deletes run on in API Management; the API's lock is waited out by the next
- * write's classification).
- */
+/** Makes `revision` current with a release naming the rollout. */
 export async function releaseRevision(
   c: ClosingContext,
   revision: string,
@@ -79,6 +76,18 @@ export async function releaseRevision(
     },
   });
   c.logger.info("🚀 Released API revision", { revision });
+}
+
+/** What pruning left running: a revision delete API Management works on (it locks the API meanwhile). */
+export type PruneResult =
+  | { state: "done" }
+  | { state: "running"; operation: PendingOperation; retryAfterMs: number };
+
+/**
+ * Deletes the revisions beyond the number to keep, oldest first, until one delete runs on in API
+ * Management (2024-05-01): that one is returned, to be recorded and polled before the next.
+ */
+export async function pruneRevisions(c: ClosingContext): Promise<PruneResult> {
   const revisions = await listApiRevisions(c.arm, c.ref);
   const prune = revisionsToPrune(
     revisions.map(revisionFacts),
@@ -86,11 +95,19 @@ export async function releaseRevision(
   );
   for (const old of prune) {
     c.logger.info("🧹 Deleting old API revision", { revision: old });
-    await deleteApi(c.arm, {
+    const start = await deleteApi(c.arm, {
       api: { ...c.ref, apiId: revisionApiId(c.ref.apiId, old) },
       ifMatch: "*",
     });
+    if (start.state === "pending") {
+      return {
+        state: "running",
+        operation: { ...start.operation, kind: "delete" },
+        retryAfterMs: start.retryAfterMs,
+      };
+    }
   }
+  return { state: "done" };
 }
 
 async function linkOrExplain(

@@ -21,7 +21,7 @@ import { reportApiVerdict } from "./apim_api_status.ts";
 import { type Controller, makeController } from "./controller.ts";
 import { describeFailure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { patchStatus } from "./status_patch.ts";
+import { patchStatusRetrying } from "./status_patch.ts";
 import {
   ingressView,
   type ReplicaSetRecord,
@@ -171,10 +171,24 @@ export function replicaSetWatcher(
     });
     // Status first: the registration that the deployment starts then reads it settled.
     const workloads = workloadStatus(workload.workloads);
+    // Other writers (GitOps annotations, a registration) must not stall the watcher.
+    const accept = (fresh: ApimApi) =>
+      !fresh.metadata.deletionTimestamp &&
+      fresh.metadata.generation === api.metadata.generation;
     if (plan.verdict) {
-      await reportApiVerdict(ctx, api, plan.verdict, { workloads }, signal);
+      await reportApiVerdict(
+        ctx,
+        api,
+        plan.verdict,
+        { workloads },
+        signal,
+        accept,
+      );
     } else {
-      await patchStatus(kinds.apimApis, api, { workloads }, signal);
+      await patchStatusRetrying(kinds.apimApis, api, () => ({ workloads }), {
+        signal,
+        accept,
+      });
     }
     if (plan.deployment.action !== "none") {
       await ensureDeployment(api, deployment, plan.deployment.spec, signal);

@@ -35,7 +35,7 @@ export function failureVerdict(failure: Failure): StatusVerdict {
     state: failure.decision.kind === "terminal" ? "stalled" : "progressing",
     reason: failure.reason,
     message: failure.message,
-    problem: true,
+    problem: failure.expected !== true,
   };
 }
 

@@ -12,6 +12,10 @@ export type ImportFormat = "openapi+json" | "openapi" | "swagger-json";
 export interface DocumentFacts {
   digest: string;
   format: ImportFormat;
+  /** `info.title`: the display name an import gives the API unless `displayName` is set. */
+  title: string;
+  /** `info.description`: the description an import gives the API. */
+  description?: string | undefined;
 }
 
 /** Everything the import PUT sends except the document text itself. */
@@ -28,6 +32,10 @@ export interface DesiredApi {
   apiVersionSetId?: string;
   /** The version inside that set. */
   apiVersion?: string;
+  /** The display name API Management ends up with: `displayName`, else the document's title. */
+  shownName: string;
+  /** The description API Management ends up with (the document's). */
+  description?: string;
   /** Hash of everything above plus the document digest. */
   hash: string;
   /** Text stored in the API's `apiRevisionDescription`: owner and hash, read back to skip no-op imports. */
@@ -134,6 +142,10 @@ export function desiredApi(
     format: document.format,
     ...(apiVersionSetId === undefined ? {} : { apiVersionSetId }),
     ...(apiVersion === undefined ? {} : { apiVersion }),
+    shownName: spec.displayName ?? document.title,
+    ...(document.description === undefined
+      ? {}
+      : { description: document.description }),
     hash,
     marker: ownerMarker(owner, hash),
   };

@@ -166,7 +166,15 @@ export function nextDeletionStep(f: DeletionFacts): DeletionStep {
   const op = f.operation;
   if (op && f.intentRecorded) return { step: "sendDelete" };
   if (op) {
-    return op.kind === "import" ? importStep(f, op) : deleteStep(f, op);
+    switch (op.kind) {
+      case "import":
+        return importStep(f, op);
+      case "delete":
+        return deleteStep(f, op);
+      case "prune":
+        // The whole API goes; a revision delete still running only delays that (409, retried).
+        return { step: "forgetOperation" };
+    }
   }
   if (!f.identityKnown) {
     return f.serviceGone

@@ -18,6 +18,7 @@ export type ObservedApi =
     serviceUrl?: string;
     subscriptionRequired?: boolean;
     displayName?: string;
+    description?: string;
     protocols?: string[];
     /** The current revision's `apiRevisionDescription` (our owner marker lives there). */
     revisionDescription?: string;
@@ -30,6 +31,7 @@ export interface ApiFieldChanges {
   path?: string;
   subscriptionRequired?: boolean;
   displayName?: string;
+  description?: string;
   protocols?: ApiProtocol[];
 }
 

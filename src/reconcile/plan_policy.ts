@@ -28,8 +28,9 @@ export type PolicyDecision =
 
 /**
  * The resource name API Management gave the operation `operationId`: the same name (API Management
- * compares names ignoring case), else the name its import derives from an operationId (lower case,
- * every run of other characters one `-`, trimmed, at most 76 characters; reference A.12).
+ * compares names ignoring case), else the name its import derives from an operationId (the case
+ * kept, every run of other characters one `-`, trimmed, at most 76 characters; reference A.12),
+ * compared ignoring case.
  */
 export function resolveOperationName(
   operationId: string,

@@ -16,6 +16,7 @@ import {
 import {
   type ApiFieldChanges,
   decideImport,
+  driftedFields,
   type ObservedApi,
 } from "./plan_import.ts";
 import { nextRevision, type RevisionFacts } from "./plan_revisions.ts";
@@ -28,7 +29,8 @@ export interface RegistrationTrigger {
 
 /** A long-running write recorded in status, as the decisions read it. */
 export interface OperationFacts {
-  kind: "import" | "delete";
+  /** `prune`: the delete of an old revision after a release (the API is locked while it runs). */
+  kind: "import" | "delete" | "prune";
   /** Where to poll; absent while the write's answer is unknown (recorded before sending, or lost). */
   url?: string | undefined;
   /** When the write was recorded (ms since the epoch). */
@@ -118,10 +120,17 @@ export interface AppliedImport {
   revision?: string | undefined;
 }
 
+/** The current API's fields an import into a non-current revision must leave as they are. */
+export interface PinnedFields {
+  displayName?: string | undefined;
+  description?: string | undefined;
+  path: string;
+}
+
 /** The next step of the pass. */
 export type RegistrationStep =
-  /** Report `verdict` (progressing) and look again after `delayMs`. */
-  | { step: "wait"; delayMs: number; verdict: StatusVerdict }
+  /** Report `verdict` (progressing; none: keep the conditions) and look again after `delayMs`. */
+  | { step: "wait"; delayMs: number; verdict?: StatusVerdict | undefined }
   /** Report the failure; `forgetOperation` clears the recorded operation. */
   | {
     step: "fail";
@@ -146,7 +155,17 @@ export type RegistrationStep =
   | { step: "listRevisions" }
   /** Persist the import about to be sent (so its outcome can always be found), then send it. */
   | { step: "recordIntent"; operation: OperationFacts; adopting: boolean }
-  | { step: "sendImport"; ifMatch?: string | undefined; targetApiId: string }
+  /**
+   * Send the recorded import. Into a new revision (not current, so API Management refuses changes
+   * of the API's name, description and path there) it goes with the current API's values pinned;
+   * the release is followed by a PATCH to the desired ones.
+   */
+  | {
+    step: "sendImport";
+    ifMatch?: string | undefined;
+    targetApiId: string;
+    pinned?: PinnedFields | undefined;
+  }
   | { step: "patchApi"; changes: ApiFieldChanges; ifMatch: string }
   | { step: "release"; revision: string }
   | { step: "link" }
@@ -215,6 +234,7 @@ function operationStep(
   f: RegistrationFacts,
   op: OperationFacts,
 ): RegistrationStep {
+  if (op.kind === "prune") return pruneStep(f);
   if (op.kind !== "import") return { step: "forgetOperation" };
   if (op.url === undefined || f.poll?.state === "gone") {
     if (!f.target) return { step: "readTarget" };
@@ -252,6 +272,15 @@ function operationStep(
     case "succeeded":
       return appliedBy(op);
   }
+}
+
+/** Housekeeping after a release: polled to its end without touching the conditions. */
+function pruneStep(f: RegistrationFacts): RegistrationStep {
+  if (!f.poll) return { step: "poll" };
+  if (f.poll.state === "running") {
+    return { step: "wait", delayMs: f.poll.retryAfterMs };
+  }
+  return { step: "forgetOperation" };
 }
 
 function importStep(
@@ -316,15 +345,23 @@ function importStep(
 export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
   const op = f.operation;
   if (op && f.intentRecorded) {
+    const current = f.observed?.exists ? f.observed : undefined;
+    if (op.revision === undefined) {
+      // The API itself is fenced by the ETag it was read with.
+      return {
+        step: "sendImport",
+        targetApiId: f.apiId,
+        ifMatch: current?.etag,
+      };
+    }
     return {
       step: "sendImport",
-      targetApiId: op.revision === undefined
-        ? f.apiId
-        : `${f.apiId};rev=${op.revision}`,
-      // A new revision is a new resource; the API itself is fenced by the ETag it was read with.
-      ifMatch: op.revision === undefined && f.observed?.exists
-        ? f.observed.etag
-        : undefined,
+      targetApiId: `${f.apiId};rev=${op.revision}`,
+      pinned: current && {
+        displayName: current.displayName,
+        description: current.description,
+        path: current.path ?? f.desired?.path ?? "",
+      },
     };
   }
   if (op) return operationStep(f, op);
@@ -367,9 +404,39 @@ function finishingStep(
 ): RegistrationStep {
   // An import that served an older rollout or spec: the current one may need another document.
   if (!sameTrigger(applied.trigger, f.trigger)) return { step: "decideAgain" };
-  if (applied.revision !== undefined && !f.released) {
-    return { step: "release", revision: applied.revision };
+  if (applied.revision !== undefined) {
+    if (!f.released) return { step: "release", revision: applied.revision };
+    const after = releasedStep(f, applied);
+    if (after) return after;
   }
   if (!f.linked) return { step: "link" };
   return { step: "finish" };
+}
+
+/** The fields an import into a new revision had to leave alone: PATCHed once it is current. */
+function releasedStep(
+  f: RegistrationFacts,
+  applied: AppliedImport,
+): RegistrationStep | undefined {
+  if (f.patched) return undefined;
+  if (!f.desired) return { step: "fetchDocument" };
+  // The document changed after its import: it needs an import of its own.
+  if (f.desired.hash !== applied.desiredHash) return { step: "decideAgain" };
+  if (!f.observed) return { step: "readApi" };
+  const changes: ApiFieldChanges = driftedFields(
+    { ...f.desired, displayName: f.desired.shownName },
+    f.observed,
+  );
+  const described = f.observed.exists ? f.observed.description : undefined;
+  if (
+    f.desired.description !== undefined && described !== f.desired.description
+  ) {
+    changes.description = f.desired.description;
+  }
+  if (Object.keys(changes).length === 0) return undefined;
+  return {
+    step: "patchApi",
+    changes,
+    ifMatch: (f.observed.exists ? f.observed.etag : undefined) ?? "*",
+  };
 }

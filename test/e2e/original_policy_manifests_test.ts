@@ -283,21 +283,22 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
       statusOf(opPolicy)["message"],
       "APIM Inbound Policy created or updated for operation UploadPayment_FI_Nordea",
     );
-    // The simulator names imported operations the way API Management's documentation describes.
+    // The name API Management gives the operation: the operationId's case kept, every run of other
+    // characters one "-" (test/sim/apim/operation_naming.ts).
     assert.equal(
       statusOf(opPolicy)["operationName"],
-      "uploadpayment-fi-nordea",
+      "UploadPayment-FI-Nordea",
     );
     assert.match(
       instance.currentRevision("payment-api")?.policy ?? "",
       /<rate-limit calls="100" renewal-period="60" \/>/,
     );
     assert.match(
-      instance.operationPolicy("payment-api", "uploadpayment-fi-nordea") ?? "",
+      instance.operationPolicy("payment-api", "UploadPayment-FI-Nordea") ?? "",
       /<set-header name="X-Custom-Header" exists-action="override">/,
     );
     assert.equal(
-      instance.operationPolicy("payment-api", "listpayments"),
+      instance.operationPolicy("payment-api", "ListPayments"),
       null,
       "the other operation keeps the default",
     );
@@ -358,7 +359,7 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.equal(instance.currentRevision("payment-api")?.policy, null);
     assert.equal(
-      instance.operationPolicy("payment-api", "uploadpayment-fi-nordea"),
+      instance.operationPolicy("payment-api", "UploadPayment-FI-Nordea"),
       null,
     );
     assert.ok(operator.logsMatching("Restored the default policy").length >= 2);

@@ -97,7 +97,7 @@ Deno.test("a new revision starts without the policies; they are applied again at
   );
   await waitFor(() => {
     const current = service.currentRevision("orders");
-    const op = current?.operations.find((o) => o.name === "listpets");
+    const op = current?.operations.find((o) => o.name === "listPets");
     return Promise.resolve(
       current?.revision === "2" && current.policy !== null &&
         op?.policy !== undefined

@@ -105,10 +105,10 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     o.name
   ).sort();
   assert.deepEqual(operations, [
-    "createpet",
-    "deletepet",
-    "listpets",
-    "showpetbyid",
+    "createPet",
+    "deletePet",
+    "listPets",
+    "showPetById",
   ]);
   assert.deepEqual(
     service.api("petstore")?.productIds,

@@ -185,6 +185,30 @@ export class E2eEnvironment implements AsyncDisposable {
     }
   }
 
+  /**
+   * Sends an ARM request to the APIM simulator as another client would ("in the portal"): the
+   * simulator's own routes and rules, not a back door. `path` is relative to the service.
+   */
+  async armAsPortal(
+    service: ServiceHandle,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Response> {
+    const url = new URL(`${service.resourceId}${path}`, this.apim.url);
+    url.searchParams.set("api-version", "2024-05-01");
+    return await this.apim.handle(
+      new Request(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.entra.issueToken(CLIENT_ID)}`,
+          "content-type": "application/json",
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
+  }
+
   /** The environment the operator process needs to reach the simulators. */
   operatorEnv(extra: Record<string, string> = {}): Record<string, string> {
     return {

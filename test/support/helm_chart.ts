@@ -591,7 +591,7 @@ export class RegistrationScenario implements AsyncDisposable {
       /rate-limit/,
     );
     assert.match(
-      this.service.operationPolicy(API_NAME, "listpets") ?? "",
+      this.service.operationPolicy(API_NAME, "listPets") ?? "",
       /rate-limit/,
     );
     await env.waitForGone(

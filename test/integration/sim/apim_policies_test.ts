@@ -43,17 +43,17 @@ async function policyOf(
 
 Deno.test("operation policies: PUT 201 then 200, GET the normalised XML, DELETE 200 then 204, unknown operation 404", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 0 } },
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
   });
   await importApi(sim, "pets", DOC_V1, "pets");
-  const op = "/apis/pets/operations/listpets";
+  const op = "/apis/pets/operations/listPets";
   const created = await putPolicy(sim, op);
   assert.equal(created.status, 201);
   assert.ok(created.headers.get("etag"));
   const body = resource(created.body);
   assert.equal(
     body.id,
-    `${SERVICE_PATH}/apis/pets/operations/listpets/policies/policy`,
+    `${SERVICE_PATH}/apis/pets/operations/listPets/policies/policy`,
   );
   assert.equal(
     body.type,
@@ -82,30 +82,30 @@ Deno.test("operation policies: PUT 201 then 200, GET the normalised XML, DELETE 
 
 Deno.test("an import into the API keeps its policy and the policies of the operations it matches", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 0 } },
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
   });
   await importApi(sim, "pets", DOC_V1, "pets");
   await putPolicy(sim, "/apis/pets");
-  await putPolicy(sim, "/apis/pets/operations/listpets");
-  await putPolicy(sim, "/apis/pets/operations/createpet");
+  await putPolicy(sim, "/apis/pets/operations/listPets");
+  await putPolicy(sim, "/apis/pets/operations/createPet");
   assert.equal((await importApi(sim, "pets", DOC_V2, "pets")).status, 200);
   assert.notEqual(await policyOf(sim, "/apis/pets"), null);
-  assert.notEqual(await policyOf(sim, "/apis/pets/operations/listpets"), null);
+  assert.notEqual(await policyOf(sim, "/apis/pets/operations/listPets"), null);
   assert.equal(
-    (await sim.arm("GET", "/apis/pets/operations/createpet")).status,
+    (await sim.arm("GET", "/apis/pets/operations/createPet")).status,
     404,
     "the operation the document dropped is gone with its policy",
   );
-  assert.equal(await policyOf(sim, "/apis/pets/operations/getpet"), null);
+  assert.equal(await policyOf(sim, "/apis/pets/operations/getPet"), null);
 });
 
 Deno.test("a revision from sourceApiId starts with the source's policies; an import straight into a new revision starts with none", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 0 } },
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
   });
   await importApi(sim, "pets", DOC_V1, "pets");
   await putPolicy(sim, "/apis/pets");
-  await putPolicy(sim, "/apis/pets/operations/listpets");
+  await putPolicy(sim, "/apis/pets/operations/listPets");
 
   const cloned = await sim.arm("PUT", "/apis/pets;rev=2", {
     body: {
@@ -118,7 +118,7 @@ Deno.test("a revision from sourceApiId starts with the source's policies; an imp
   assert.equal(cloned.status, 201, JSON.stringify(cloned.body));
   assert.notEqual(await policyOf(sim, "/apis/pets;rev=2"), null);
   assert.notEqual(
-    await policyOf(sim, "/apis/pets;rev=2/operations/listpets"),
+    await policyOf(sim, "/apis/pets;rev=2/operations/listPets"),
     null,
   );
 
@@ -130,7 +130,7 @@ Deno.test("a revision from sourceApiId starts with the source's policies; an imp
   assert.equal((await pollLocation(sim, location)).final.status, 201);
   assert.equal(await policyOf(sim, "/apis/pets;rev=3"), null);
   assert.equal(
-    await policyOf(sim, "/apis/pets;rev=3/operations/listpets"),
+    await policyOf(sim, "/apis/pets;rev=3/operations/listPets"),
     null,
   );
 });

@@ -118,6 +118,11 @@ export const EXAMPLE_OPERATIONS: Readonly<Record<string, ExampleOperation>> = {
     method: "PUT",
     path: "/products/{productId}/apis/{apiId}",
     seeds: ["product", "api"],
+    // Recorded link PUTs answer these null (net-ProductTests#8, aso-…20240501#86; DEVIATIONS.md).
+    ignored: [
+      "properties.protocols",
+      "properties.subscriptionKeyParameterNames",
+    ],
   },
   ApiManagementCreateProductApiLink: {
     method: "PUT",
@@ -291,7 +296,10 @@ function seededApi(id: string): Record<string, unknown> {
 
 const apiIdInBody = z.object({ properties: z.object({ apiId: z.string() }) });
 const sourceInBody = z.object({
-  properties: z.object({ sourceApiId: z.string() }),
+  properties: z.object({
+    sourceApiId: z.string(),
+    path: z.string().optional(),
+  }),
 });
 const versionSetInBody = z.object({
   properties: z.object({ apiVersionSetId: z.string() }),
@@ -320,10 +328,18 @@ function seedRequest(step: Seed, params: Example["parameters"]): SeedRequest {
   switch (step) {
     case "api":
       return api(apiId);
-    case "sourceApi":
-      return api(
-        lastApiId(sourceInBody.parse(params.parameters).properties.sourceApiId),
-      );
+    case "sourceApi": {
+      const body = sourceInBody.parse(params.parameters).properties;
+      const [path, seeded] = api(lastApiId(body.sourceApiId));
+      // A revision cannot change its API's path (revision_lock.ts): seed the path it names.
+      const revisionPath = typeof params.apiId === "string" &&
+          params.apiId.includes(";rev=")
+        ? body.path
+        : undefined;
+      return revisionPath === undefined ? [path, seeded] : [path, {
+        properties: { ...seededApi(apiId), path: revisionPath },
+      }];
+    }
     case "bodyApi":
       return api(
         lastApiId(apiIdInBody.parse(params.parameters).properties.apiId),

@@ -4,7 +4,7 @@ import { entityNotFound } from "./arm_error.ts";
 import type { ApimRuntime, RequestContext } from "./context.ts";
 import type { ApiAddress } from "./ids.ts";
 import { canonicalJson, type JsonObject } from "./json.ts";
-import { apiContract } from "./api_properties.ts";
+import { apiContract, type RenderAs } from "./api_contract.ts";
 import { dropEmptyVersionSets } from "./version_sets.ts";
 import {
   type ApiProperties,
@@ -55,12 +55,13 @@ export function requireVisibleApi(ctx: RequestContext, root: string): ApiState {
   return requireVisible(ctx, { root, revision: null, addressed: root }).api;
 }
 
-/** The ApiContract of `revision` under the name it was addressed by. */
+/** The ApiContract of `revision` under the name it was addressed by, in the view `as`. */
 export function renderRevision(
   service: ServiceState,
   api: ApiState,
   revision: RevisionState,
   name: string,
+  as: RenderAs,
   overrides: { id?: string; type?: string } = {},
 ): JsonObject {
   return apiContract({
@@ -69,8 +70,9 @@ export function renderRevision(
     revision: revision.revision,
     properties: revision.properties,
     isCurrent: api.currentRevision === revision.revision,
+    updatedAt: revision.updatedAt,
     ...overrides,
-  });
+  }, as);
 }
 
 /** Makes `revisionNo` the current revision; both revisions get new ETags (their isCurrent changed). */

@@ -35,6 +35,8 @@ export interface ApimRuntime {
   readonly fetchLink: LinkFetcher;
   /** Failures the next imports end with (one each, in order). */
   readonly importFailures: ArmError[];
+  /** Errors the next asynchronous API deletes end with (one each), leaving the API in place. */
+  readonly deleteFailures: ArmError[];
 }
 
 /** One request on its way through a handler. */

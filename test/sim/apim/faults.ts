@@ -1,4 +1,4 @@
-// One-shot fault injection: answer the next request(s) matching a method and path with a given status and body.
+// One-shot fault injection: canned answers for matching requests, and hooks run before a matching request is answered.
 
 import type { JsonValue } from "./json.ts";
 
@@ -46,5 +46,32 @@ export class FaultInjector {
   /** Disarms everything. */
   clear(): void {
     this.#armed.length = 0;
+  }
+}
+
+/** Work to do after a matching request was applied and before it is answered (one-shot). */
+export interface AnswerHook {
+  method?: string;
+  path?: RegExp;
+  /** Runs before the answer leaves (e.g. a concurrent change in another system). */
+  run: () => Promise<void>;
+}
+
+/** Armed {@linkcode AnswerHook}s, each used once, in order of arming. */
+export class AnswerHooks {
+  readonly #armed: AnswerHook[] = [];
+
+  /** Arms a hook. */
+  add(hook: AnswerHook): void {
+    this.#armed.push(hook);
+  }
+
+  /** Takes the first hook matching this request, if any. */
+  take(method: string, path: string): AnswerHook | undefined {
+    const index = this.#armed.findIndex((hook) =>
+      (hook.method === undefined || hook.method.toUpperCase() === method) &&
+      (hook.path === undefined || hook.path.test(path))
+    );
+    return index < 0 ? undefined : this.#armed.splice(index, 1)[0];
   }
 }

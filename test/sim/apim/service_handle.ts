@@ -185,11 +185,12 @@ export class ServiceHandle {
     return this.#service.tagLinks.of(tagId).map((l) => l.apiName);
   }
 
-  /** Whether an async operation on the API is running (it is locked). */
+  /** Whether an async operation on the API is running or settling (writes to it answer 409). */
   isApiLocked(id: string): boolean {
-    return this.#runtime.operations.running(
+    return this.#runtime.operations.lockHolder(
       this.#service,
       parseApiAddress(id).root,
+      this.#runtime.knobs.lockSettleMs,
     ) !== undefined;
   }
 

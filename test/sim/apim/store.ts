@@ -246,6 +246,13 @@ export class ApimStore {
     );
   }
 
+  /** Removes a service; false when there was none. */
+  remove(subscriptionId: string, resourceGroup: string, name: string): boolean {
+    return this.#services.delete(
+      ApimStore.#key(subscriptionId, resourceGroup, name),
+    );
+  }
+
   /** The service, if it exists. */
   find(
     subscriptionId: string,

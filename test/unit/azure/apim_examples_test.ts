@@ -220,14 +220,14 @@ const replays: Replay[] = [
           state: "pending",
           operation: {
             kind: "create-or-update",
-            url: ex.responses["201"]?.headers?.location,
-            pollKind: "location",
+            url: ex.responses["201"]?.headers?.["Azure-AsyncOperation"],
+            pollKind: "async-operation",
             startedAt: new Date(Date.UTC(2025, 0, 1)).toISOString(),
             resourcePath:
               "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/apis/echo-api;rev=3",
             desiredHash: undefined,
           },
-          retryAfterMs: 5000,
+          retryAfterMs: 1000, // no Retry-After from APIM: polled after pollDelayMs(0)
         },
       ),
   },

@@ -1,6 +1,7 @@
 // Unit tests of WriteBudget in virtual time: nothing held back until ARM reports, then paced at the refill rate.
 
 import assert from "node:assert/strict";
+import { tightestRemaining } from "../../../src/azure/arm_headers.ts";
 import { WriteBudget } from "../../../src/azure/write_budget.ts";
 import { FakeClock, settle } from "../../support/fake_clock.ts";
 
@@ -76,4 +77,29 @@ Deno.test("WriteBudget stops waiting when the signal aborts", async () => {
   const waiting = b.acquire("sub", abort.signal);
   abort.abort(new Error("shutdown"));
   await assert.rejects(waiting, /shutdown/);
+});
+
+Deno.test("tightestRemaining() takes the tighter of the caller's and the global budget, either alone, or none", () => {
+  assert.equal(
+    tightestRemaining({
+      "subscription-writes": 190,
+      "subscription-global-writes": 11999,
+    }, "writes"),
+    190,
+  );
+  assert.equal(
+    tightestRemaining({
+      "subscription-writes": 190,
+      "subscription-global-writes": 12,
+    }, "writes"),
+    12,
+  );
+  assert.equal(
+    tightestRemaining({ "subscription-global-deletes": 11999 }, "deletes"),
+    11999,
+  );
+  assert.equal(
+    tightestRemaining({ "subscription-reads": 5 }, "writes"),
+    undefined,
+  );
 });

@@ -156,6 +156,7 @@ const baseSpec = {
 const document: DocumentFacts = {
   digest: "sha256:aaaa",
   format: "openapi+json",
+  title: "Orders",
 };
 
 function desired(
@@ -175,6 +176,7 @@ Deno.test("desiredApi() describes the API the import sends, with its marker", ()
     displayName: "Orders",
     protocols: ["https"],
     format: "openapi+json",
+    shownName: "Orders",
     hash: api.hash,
     marker: ownerMarker(owner, api.hash),
   });

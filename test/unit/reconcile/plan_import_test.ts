@@ -21,6 +21,7 @@ const owner = { namespace: "default", name: "my-api" };
 const desired = desiredApi(spec, {
   digest: "sha256:abc",
   format: "openapi+json",
+  title: "Orders",
 }, owner);
 
 function observed(
@@ -42,11 +43,13 @@ Deno.test("desiredApi() strips the route prefix's slashes and hashes document an
   const other = desiredApi(spec, {
     digest: "sha256:def",
     format: "openapi+json",
+    title: "Orders",
   }, owner);
   assert.notEqual(other.hash, desired.hash);
   const again = desiredApi(spec, {
     digest: "sha256:abc",
     format: "openapi+json",
+    title: "Orders",
   }, owner);
   assert.equal(again.hash, desired.hash);
 });

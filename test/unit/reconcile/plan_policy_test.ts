@@ -11,11 +11,11 @@ const desired = {
 };
 
 Deno.test("operation names: the same name ignoring case, else the name API Management derives from the operationId", () => {
-  const names = ["listPets", "uploadpayment-fi-nordea", "get-pets"];
+  const names = ["listPets", "UploadPayment-FI-Nordea", "get-pets"];
   assert.equal(resolveOperationName("LISTPETS", names), "listPets");
   assert.equal(
     resolveOperationName("UploadPayment_FI_Nordea", names),
-    "uploadpayment-fi-nordea",
+    "UploadPayment-FI-Nordea",
   );
   assert.equal(
     resolveOperationName("UploadPayment_FI_Nordea", [

@@ -22,10 +22,11 @@ const spec = apimApiSpecSchema.parse({
 const desired = desiredApi(spec, {
   digest: "sha256:v2",
   format: "openapi+json",
+  title: "Orders",
 }, owner);
 const older = desiredApi(
   spec,
-  { digest: "sha256:v1", format: "openapi+json" },
+  { digest: "sha256:v1", format: "openapi+json", title: "Orders" },
   owner,
 );
 const trigger = { replicaSetUid: "rs-2", generation: 3 };
