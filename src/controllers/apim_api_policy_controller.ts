@@ -18,6 +18,7 @@ import { describeFailure, ReportedFailure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
   importInFlight,
+  inboundPoliciesOf,
   POLICY_WAIT_MS,
   restoreDefaultPolicy,
   syncPolicy,
@@ -73,20 +74,8 @@ export function apimApiPolicyController(
   /** The APIMInboundPolicy that sets the API-scope policy of `api`'s API, if any. */
   function policyResource(api: ApimApi, service: ApimService | undefined) {
     if (!service) return undefined;
-    const identity = serviceIdentity(service);
-    return ctx.caches.apimInboundPolicies.list().find((policy) => {
-      if (
-        policy.metadata.deletionTimestamp ||
-        policy.spec.operationId !== undefined ||
-        policy.spec.apiId.toLowerCase() !== api.spec.APIID.toLowerCase()
-      ) return false;
-      const other = lookupService(
-        ctx,
-        policy.metadata.namespace,
-        policy.spec.apimService,
-      );
-      return other !== undefined && serviceIdentity(other) === identity;
-    });
+    return inboundPoliciesOf(ctx, serviceIdentity(service), api.spec.APIID)
+      .find((policy) => policy.spec.operationId === undefined);
   }
 
   /** spec.policy was removed: restore the default where this controller had applied one. */

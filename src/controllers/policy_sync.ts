@@ -11,6 +11,7 @@ import {
 import { ArmError, InvalidArmRequestError } from "../azure/arm_error.ts";
 import { isInstanceGone } from "../azure/classify_arm_error.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
+import type { ApimInboundPolicy } from "../crd/apim_inbound_policy.ts";
 import type { StatusVerdict } from "../reconcile/conditions.ts";
 import {
   appliedVerdict,
@@ -154,6 +155,29 @@ export async function restoreDefaultPolicy(
 }
 
 /**
+ * The APIMInboundPolicies (not being deleted) of API `apiId` in the instance `identity`, at any scope
+ * (API Management compares ids ignoring case).
+ */
+export function inboundPoliciesOf(
+  ctx: OperatorContext,
+  identity: string,
+  apiId: string,
+): ApimInboundPolicy[] {
+  return ctx.caches.apimInboundPolicies.list().filter((policy) => {
+    if (
+      policy.metadata.deletionTimestamp ||
+      policy.spec.apiId.toLowerCase() !== apiId.toLowerCase()
+    ) return false;
+    const service = lookupService(
+      ctx,
+      policy.metadata.namespace,
+      policy.spec.apimService,
+    );
+    return service !== undefined && serviceIdentity(service) === identity;
+  });
+}
+
+/**
  * The APIMAPI that registers `apiId` in the instance `identity`, if any (APIM compares ids ignoring
  * case); a policy of its API waits while it imports.
  */
@@ -173,15 +197,23 @@ export function registeringApi(
   });
 }
 
-/** A wait verdict while the API's import runs (a policy write would meet a 409 from API Management). */
+/**
+ * A wait verdict while the registration of the API has a write recorded: an import (a policy write
+ * would meet a 409 from API Management), or the delete of old revisions after a release (the API
+ * is locked meanwhile).
+ */
 export function importInFlight(
   api: ApimApi | undefined,
 ): StatusVerdict | undefined {
-  if (!api?.status?.pendingOperation) return undefined;
+  const pending = api?.status?.pendingOperation;
+  if (!api || !pending) return undefined;
+  const what = pending.kind === "import"
+    ? "is being imported into API Management"
+    : "has a write running in API Management (old revisions pruned, or the API deleted)";
   return {
     state: "progressing",
     reason: "WaitingForImport",
     message:
-      `API "${api.spec.APIID}" is being imported into API Management; the policy is checked once the import is done`,
+      `API "${api.spec.APIID}" ${what}; the policy is checked once it is done`,
   };
 }

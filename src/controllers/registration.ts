@@ -64,6 +64,7 @@ import {
   serviceNotReady,
   serviceRef,
 } from "./service_lookup.ts";
+import { carryPolicies } from "./revision_policies.ts";
 import {
   patchStatus,
   patchStatusRetrying,
@@ -342,6 +343,15 @@ export class Registration {
         f.patched = true;
         return undefined;
       }
+      case "carryPolicies":
+        await carryPolicies(this.#ctx, {
+          api: this.#api,
+          service,
+          revision: step.revision,
+          logger: this.#logger,
+        });
+        f.policiesCarried = true;
+        return undefined;
       case "release":
         await this.#release(step.revision);
         f.released = true;

@@ -4,7 +4,7 @@
 //        │                 not polled yet ─> poll ─> running: wait | failed: report | succeeded: done
 //        └ done, but a newer rollout or spec arrived meanwhile ─> decide again from the new document
 //   no operation ── service / version set usable? ─> fetch document ─> read API ─> none | PATCH | record intent ─> send import
-//   imported or in sync ─> release (new revision) ─> links ─> finish
+//   imported or in sync ─> policies onto the new revision, release ─> links ─> finish
 import type { StatusVerdict } from "./conditions.ts";
 import {
   type DesiredApi,
@@ -97,6 +97,8 @@ export interface RegistrationFacts {
   applied?: AppliedImport | undefined;
   /** A PATCH of drifted fields was sent. */
   patched?: boolean;
+  /** The policies kept on the API were put on the new revision (it starts with `<base />`). */
+  policiesCarried?: boolean;
   released?: boolean;
   linked?: boolean;
 }
@@ -167,6 +169,11 @@ export type RegistrationStep =
     pinned?: PinnedFields | undefined;
   }
   | { step: "patchApi"; changes: ApiFieldChanges; ifMatch: string }
+  /**
+   * Put the policies kept on the API on the new revision before it goes live: a revision imported
+   * straight into `;rev=n` starts with the default policy (hashicorp/terraform-provider-azurerm#28552).
+   */
+  | { step: "carryPolicies"; revision: string }
   | { step: "release"; revision: string }
   | { step: "link" }
   | { step: "finish" };
@@ -405,7 +412,11 @@ function finishingStep(
   // An import that served an older rollout or spec: the current one may need another document.
   if (!sameTrigger(applied.trigger, f.trigger)) return { step: "decideAgain" };
   if (applied.revision !== undefined) {
-    if (!f.released) return { step: "release", revision: applied.revision };
+    if (!f.released) {
+      return f.policiesCarried
+        ? { step: "release", revision: applied.revision }
+        : { step: "carryPolicies", revision: applied.revision };
+    }
     const after = releasedStep(f, applied);
     if (after) return after;
   }

@@ -7,6 +7,7 @@ import { parsePolicy, serializePolicy } from "./policy_xml.ts";
 import {
   type ApiProperties,
   type ApiState,
+  type LivePolicies,
   nameKey,
   type OperationState,
   type ProductState,
@@ -34,6 +35,8 @@ export interface ReleaseSnapshot {
   name: string;
   apiId: string;
   notes?: string;
+  /** The policies the released revision had when it went live. */
+  wentLiveWith: LivePolicies;
 }
 
 /** An API with all its revisions and associations. */
@@ -123,6 +126,7 @@ export class ServiceHandle {
         name: r.name,
         apiId: r.apiId,
         ...(r.notes === undefined ? {} : { notes: r.notes }),
+        wentLiveWith: structuredClone(r.wentLiveWith),
       })),
       productIds: [...s.products.values()].filter((p) =>
         s.productLinks.get(p.name, api.name)

@@ -70,6 +70,14 @@ export interface ReleaseState {
   etag: string;
   createdAt: string;
   updatedAt: string;
+  /** The policies the revision had when this release made it current (for tests; not rendered). */
+  wentLiveWith: LivePolicies;
+}
+
+/** Which policies a revision had: its own API-scope policy, and the operations with one. */
+export interface LivePolicies {
+  apiPolicy: boolean;
+  operationPolicies: string[];
 }
 
 /** An API (all its revisions). */

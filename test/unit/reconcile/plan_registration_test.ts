@@ -211,8 +211,13 @@ const rows: {
     step: "decideAgain",
   },
   {
-    what: "a new revision is released before links",
+    what: "a new revision gets the API's policies first",
     facts: { applied: { ...applied, revision: "4" } },
+    step: "carryPolicies",
+  },
+  {
+    what: "a new revision is released before links",
+    facts: { applied: { ...applied, revision: "4" }, policiesCarried: true },
     step: "release",
   },
   // No operation: fetch, read, decide.
