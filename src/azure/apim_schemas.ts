@@ -209,6 +209,7 @@ export const apiUpdatePropertiesSchema = z.strictObject({
   subscriptionRequired: z.boolean().optional(),
   apiRevisionDescription: z.string().max(256).optional(),
   isCurrent: z.boolean().optional(),
+  apiVersion: z.string().max(100).optional(),
 });
 /** The fields of an API patch. */
 export type ApiUpdateProperties = z.input<typeof apiUpdatePropertiesSchema>;

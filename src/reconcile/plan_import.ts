@@ -22,6 +22,8 @@ export type ObservedApi =
     protocols?: string[];
     /** The current revision's `apiRevisionDescription` (our owner marker lives there). */
     revisionDescription?: string;
+    /** The version in its version set. */
+    apiVersion?: string;
     apiRevision?: string;
   };
 
@@ -33,6 +35,8 @@ export interface ApiFieldChanges {
   displayName?: string;
   description?: string;
   protocols?: ApiProtocol[];
+  /** Only after a release: the version the new revision had to leave as it was. */
+  apiVersion?: string;
 }
 
 /** What to do with the API in this pass. */

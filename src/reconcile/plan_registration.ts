@@ -127,6 +127,8 @@ export interface PinnedFields {
   displayName?: string | undefined;
   description?: string | undefined;
   path: string;
+  /** The version in its version set (terraform-provider-azurerm#18093: API-wide too). */
+  apiVersion?: string | undefined;
 }
 
 /** The next step of the pass. */
@@ -159,7 +161,7 @@ export type RegistrationStep =
   | { step: "recordIntent"; operation: OperationFacts; adopting: boolean }
   /**
    * Send the recorded import. Into a new revision (not current, so API Management refuses changes
-   * of the API's name, description and path there) it goes with the current API's values pinned;
+   * of the API's name, description, path and version there) it goes with the current API's values pinned;
    * the release is followed by a PATCH to the desired ones.
    */
   | {
@@ -368,6 +370,7 @@ export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
         displayName: current.displayName,
         description: current.description,
         path: current.path ?? f.desired?.path ?? "",
+        apiVersion: current.apiVersion,
       },
     };
   }
@@ -443,6 +446,10 @@ function releasedStep(
     f.desired.description !== undefined && described !== f.desired.description
   ) {
     changes.description = f.desired.description;
+  }
+  const version = f.observed.exists ? f.observed.apiVersion : undefined;
+  if (f.desired.apiVersion !== undefined && version !== f.desired.apiVersion) {
+    changes.apiVersion = f.desired.apiVersion;
   }
   if (Object.keys(changes).length === 0) return undefined;
   return {

@@ -30,6 +30,13 @@ const older = desiredApi(
   owner,
 );
 const trigger = { replicaSetUid: "rs-2", generation: 3 };
+/** Version v2 in a version set. */
+const inSet = desiredApi(
+  apimApiSpecSchema.parse({ ...spec, versionSet: "orders", apiVersion: "v2" }),
+  { digest: "sha256:v2", format: "openapi+json", title: "Orders" },
+  owner,
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/apiVersionSets/orders",
+);
 
 function base(overrides: Partial<RegistrationFacts> = {}): RegistrationFacts {
   return {
@@ -183,6 +190,27 @@ const rows: {
       assert.equal(s.step === "sendImport" && s.ifMatch, undefined);
     },
   },
+  {
+    what:
+      "a new revision keeps the current API's name, description, path and version",
+    facts: {
+      operation: op({ url: undefined, revision: "4" }),
+      intentRecorded: true,
+      observed: api(older.hash, {
+        displayName: "Orders",
+        description: "All orders",
+        apiVersion: "v1",
+      }),
+    },
+    step: "sendImport",
+    check: (s) =>
+      assert.deepEqual(s.step === "sendImport" && s.pinned, {
+        displayName: "Orders",
+        description: "All orders",
+        path: "orders",
+        apiVersion: "v1",
+      }),
+  },
   // Applied: finish, unless a newer rollout or spec arrived meanwhile.
   { what: "an applied import is linked", facts: { applied }, step: "link" },
   {
@@ -219,6 +247,25 @@ const rows: {
     what: "a new revision is released before links",
     facts: { applied: { ...applied, revision: "4" }, policiesCarried: true },
     step: "release",
+  },
+  {
+    what:
+      "after the release, the version the new revision had to keep is patched",
+    facts: {
+      applied: { ...applied, desiredHash: inSet.hash, revision: "4" },
+      policiesCarried: true,
+      released: true,
+      desired: inSet,
+      observed: api(inSet.hash, {
+        displayName: "Orders",
+        apiVersion: "v1",
+      }),
+    },
+    step: "patchApi",
+    check: (s) =>
+      assert.deepEqual(s.step === "patchApi" && s.changes, {
+        apiVersion: "v2",
+      }),
   },
   // No operation: fetch, read, decide.
   {
