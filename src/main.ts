@@ -8,6 +8,9 @@ import { RequestBudget } from "./azure/request_budget.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { apimApiController } from "./controllers/apim_api_controller.ts";
 import { apimApiDeploymentController } from "./controllers/apim_api_deployment_controller.ts";
+import { apimApiPolicyController } from "./controllers/apim_api_policy_controller.ts";
+import { apimApiVersionSetController } from "./controllers/apim_api_version_set_controller.ts";
+import { apimInboundPolicyController } from "./controllers/apim_inbound_policy_controller.ts";
 import { apimProductController } from "./controllers/apim_product_controller.ts";
 import { apimServiceController } from "./controllers/apim_service_controller.ts";
 import { apimTagController } from "./controllers/apim_tag_controller.ts";
@@ -26,12 +29,16 @@ import {
 } from "./controllers/workload_records.ts";
 import { apimApiSchema } from "./crd/apim_api.ts";
 import { apimApiDeploymentSchema } from "./crd/apim_api_deployment.ts";
+import { apimApiVersionSetSchema } from "./crd/apim_api_version_set.ts";
+import { apimInboundPolicySchema } from "./crd/apim_inbound_policy.ts";
 import { apimProductSchema } from "./crd/apim_product.ts";
 import { apimServiceSchema } from "./crd/apim_service.ts";
 import { apimTagSchema } from "./crd/apim_tag.ts";
 import {
   apimApiDeployments,
   apimApis,
+  apimApiVersionSets,
+  apimInboundPolicies,
   apimProducts,
   apimServices,
   apimTags,
@@ -94,6 +101,15 @@ function buildCaches(
     apimApiDeployments: new Cache({ ...common, api: kinds.apimApiDeployments }),
     apimProducts: new Cache({ ...common, api: kinds.apimProducts }),
     apimTags: new Cache({ ...common, api: kinds.apimTags }),
+    apimApiVersionSets: new Cache({
+      ...common,
+      api: kinds.apimApiVersionSets,
+      namespaces: serviceNamespaces,
+    }),
+    apimInboundPolicies: new Cache({
+      ...common,
+      api: kinds.apimInboundPolicies,
+    }),
     replicaSets: new Cache({
       ...common,
       api: new ResourceApi(kube, replicaSets, decodeReplicaSetRecord),
@@ -110,9 +126,12 @@ function buildControllers(ctx: OperatorContext, workers: number): Controller[] {
     apimServiceController(ctx, 1),
     apimProductController(ctx, workers),
     apimTagController(ctx, workers),
+    apimApiVersionSetController(ctx, workers),
     replicaSetWatcher(ctx, workers),
     apimApiDeploymentController(ctx, workers),
     apimApiController(ctx, workers),
+    apimInboundPolicyController(ctx, workers),
+    apimApiPolicyController(ctx, workers),
   ];
 }
 
@@ -165,6 +184,16 @@ export async function runOperator(
       (v) => apimProductSchema.parse(v),
     ),
     apimTags: new ResourceApi(kube, apimTags, (v) => apimTagSchema.parse(v)),
+    apimApiVersionSets: new ResourceApi(
+      kube,
+      apimApiVersionSets,
+      (v) => apimApiVersionSetSchema.parse(v),
+    ),
+    apimInboundPolicies: new ResourceApi(
+      kube,
+      apimInboundPolicies,
+      (v) => apimInboundPolicySchema.parse(v),
+    ),
   };
   const caches = buildCaches(kinds, kube, config, logger);
   metrics.countApis(() => caches.apimApis.list());

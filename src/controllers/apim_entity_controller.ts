@@ -1,4 +1,4 @@
-// The shared lifecycle of API Management entities managed by a CR (products, tags): finalizer, PUT on drift, delete.
+// The shared lifecycle of API Management entities managed by a CR (products, tags, version sets): finalizer, PUT on drift, delete.
 import type { ApimServiceRef } from "../azure/apim_paths.ts";
 import type { Versioned } from "../azure/arm_resources.ts";
 import type { Condition, DeletionPolicy } from "../crd/meta.ts";
@@ -18,13 +18,18 @@ import { ArmError } from "../azure/arm_error.ts";
 import { ADOPT_ANNOTATION } from "./registration_rules.ts";
 import {
   type Controller,
+  type Enqueue,
   involvedObject,
   jittered,
   makeController,
 } from "./controller.ts";
-import { describeFailure, ReportedFailure } from "./failure.ts";
+import { ReportedFailure } from "./failure.ts";
 import { failureVerdict, reportVerdict } from "./verdict_status.ts";
-import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizers.ts";
+import {
+  hasFinalizer,
+  reconcileWithFinalizer,
+  removeFinalizer,
+} from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
   lookupService,
@@ -62,7 +67,7 @@ export interface EntityKind<
   idOf(object: T): string;
   desired(object: T): P;
   get(ctx: OperatorContext, service: ApimServiceRef, id: string): Promise<
-    Versioned<{ properties: Record<string, unknown> }> | undefined
+    Versioned<{ id: string; properties: Record<string, unknown> }> | undefined
   >;
   put(
     ctx: OperatorContext,
@@ -70,7 +75,7 @@ export interface EntityKind<
     id: string,
     properties: P,
     ifMatch: string | undefined,
-  ): Promise<Versioned<{ properties: Record<string, unknown> }>>;
+  ): Promise<Versioned<{ id: string; properties: Record<string, unknown> }>>;
   remove(
     ctx: OperatorContext,
     service: ApimServiceRef,
@@ -80,9 +85,16 @@ export interface EntityKind<
   statusFields(
     object: T,
     id: string,
-    entity: Versioned<{ properties: Record<string, unknown> }>,
+    entity: Versioned<{ id: string; properties: Record<string, unknown> }>,
   ): StatusPatch;
+  /** Why the entity may not be deleted from API Management yet (it is still in use), if it may not. */
+  removalBlocker?(ctx: OperatorContext, object: T): string | undefined;
+  /** Subscriptions to other caches whose changes concern objects of this kind. */
+  watchRelated?(ctx: OperatorContext, enqueue: Enqueue): Array<() => void>;
 }
+
+/** How soon a deletion waiting for its entity to fall out of use looks again. */
+const IN_USE_RECHECK_MS = 10_000;
 
 /** Builds the controller of one entity kind. */
 export function apimEntityController<
@@ -158,6 +170,12 @@ export function apimEntityController<
       : undefined;
   }
 
+  /** Unset deletionPolicy: Delete for an entity the operator created, Retain for one it adopted. */
+  function effectivePolicy(object: T): DeletionPolicy {
+    return object.spec.deletionPolicy ??
+      (object.status?.adopted === true ? "Retain" : "Delete");
+  }
+
   /** Removes the entity (unless retained or not ours) and says which Event lets the CR go. */
   async function removal(
     object: T,
@@ -170,9 +188,7 @@ export function apimEntityController<
       object.spec.apimService,
     );
     const adopted = object.status?.adopted === true;
-    const policy = object.spec.deletionPolicy ??
-      (adopted ? "Retain" : "Delete");
-    if (policy === "Retain") {
+    if (effectivePolicy(object) === "Retain") {
       return {
         type: "Normal",
         reason: "Retained",
@@ -222,6 +238,22 @@ export function apimEntityController<
   }
 
   async function finalize(object: T, signal: AbortSignal): Promise<Outcome> {
+    const inUse = effectivePolicy(object) === "Delete"
+      ? kind.removalBlocker?.(ctx, object)
+      : undefined;
+    if (inUse) {
+      await report(
+        object,
+        {
+          state: "progressing",
+          reason: "InUse",
+          message: inUse,
+        },
+        {},
+        signal,
+      );
+      return requeueAfter(IN_USE_RECHECK_MS);
+    }
     const outcome = await removal(object);
     const fields = {
       controller: kind.name,
@@ -331,20 +363,13 @@ export function apimEntityController<
     const { namespace, name } = parseObjectKey(key);
     const object = cache.get(namespace, name);
     if (!object) return DONE;
-    try {
-      if (object.metadata.deletionTimestamp) {
-        return hasFinalizer(object) ? await finalize(object, signal) : DONE;
-      }
-      if (!hasFinalizer(object)) {
-        await addFinalizer(api, object, signal);
-        return DONE;
-      }
-      return await converge(object, signal);
-    } catch (error) {
-      const failure = describeFailure(error);
-      await report(object, failureVerdict(failure), {}, signal).catch(() => {});
-      throw new ReportedFailure(failure);
-    }
+    return await reconcileWithFinalizer(object, {
+      api,
+      finalize: (o) => finalize(o, signal),
+      converge: (o) => converge(o, signal),
+      reportFailure: async (o, failure) =>
+        void await report(o, failureVerdict(failure), {}, signal),
+    }, signal);
   }
 
   return makeController(ctx, {
@@ -374,6 +399,7 @@ export function apimEntityController<
           }
         }
       }),
+      ...(kind.watchRelated?.(ctx, enqueue) ?? []),
     ],
   });
 }

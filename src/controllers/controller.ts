@@ -106,3 +106,13 @@ export function involvedObject(
     resourceVersion: object.metadata?.resourceVersion,
   };
 }
+
+/** Records an Event about one of our objects. */
+export function recordEvent(
+  ctx: OperatorContext,
+  resource: ResourceDescriptor,
+  object: KubeObject,
+  event: { type: "Normal" | "Warning"; reason: string; note: string },
+): Promise<void> {
+  return ctx.events.record(involvedObject(resource, object), event);
+}

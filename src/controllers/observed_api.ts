@@ -22,6 +22,7 @@ export function observedApi(
       protocols: p.protocols,
       revisionDescription: p.apiRevisionDescription,
       apiRevision: p.apiRevision,
+      apiVersion: p.apiVersion,
     }),
   };
 }

@@ -2,6 +2,8 @@
 import type { ArmClient } from "../azure/arm_client.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
 import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import type { ApimApiVersionSet } from "../crd/apim_api_version_set.ts";
+import type { ApimInboundPolicy } from "../crd/apim_inbound_policy.ts";
 import type { ApimProduct } from "../crd/apim_product.ts";
 import type { ApimService } from "../crd/apim_service.ts";
 import type { ApimTag } from "../crd/apim_tag.ts";
@@ -22,6 +24,8 @@ export interface KindApis {
   apimApiDeployments: ResourceApi<ApimApiDeployment>;
   apimProducts: ResourceApi<ApimProduct>;
   apimTags: ResourceApi<ApimTag>;
+  apimApiVersionSets: ResourceApi<ApimApiVersionSet>;
+  apimInboundPolicies: ResourceApi<ApimInboundPolicy>;
 }
 
 /** The informer caches the controllers read from. */
@@ -31,6 +35,8 @@ export interface Caches {
   apimApiDeployments: Cache<ApimApiDeployment>;
   apimProducts: Cache<ApimProduct>;
   apimTags: Cache<ApimTag>;
+  apimApiVersionSets: Cache<ApimApiVersionSet>;
+  apimInboundPolicies: Cache<ApimInboundPolicy>;
   replicaSets: Cache<ReplicaSetRecord>;
   ingresses: Cache<IngressRecord>;
 }
@@ -45,7 +51,7 @@ export interface ControllerSettings {
   importBudgetMs: number;
   /** How long a write whose answer was lost may still land before it is sent again. */
   unconfirmedWriteWaitMs: number;
-  /** Take over APIs, products and tags that exist without the operator's marker (migrations). */
+  /** Take over APIs, products, tags and version sets that exist without the operator's marker (migrations). */
   adoptUnmanaged: boolean;
   /** Options of OpenAPI document fetches (timeout, size cap). */
   openApi: Pick<FetchDocumentOptions, "timeoutMs" | "maxBytes" | "resolveHost">;

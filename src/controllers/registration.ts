@@ -25,7 +25,7 @@ import {
   desiredApi,
   type OwnerRef,
 } from "../reconcile/desired_api.ts";
-import { apiHostOf } from "../reconcile/plan_import.ts";
+import { apiHostOf, versionedRoutePrefix } from "../reconcile/plan_import.ts";
 import {
   holdsImport,
   nextRegistrationStep,
@@ -64,12 +64,18 @@ import {
   serviceNotReady,
   serviceRef,
 } from "./service_lookup.ts";
+import { carryPolicies } from "./revision_policies.ts";
 import {
   patchStatus,
   patchStatusRetrying,
   type StatusPatch,
 } from "./status_patch.ts";
 import { failureVerdict } from "./verdict_status.ts";
+import {
+  claimedVersionSet,
+  resolveVersionSet,
+  type UsableVersionSet,
+} from "./version_set_lookup.ts";
 
 /** How soon a registration waiting for its APIMService looks again. */
 const SERVICE_WAIT_MS = 10_000;
@@ -116,6 +122,8 @@ export class Registration {
   #digest: string | undefined;
   /** Forget `status.registeredApi` with the failure (nothing was ever created there). */
   #releaseIdentity = false;
+  /** The version set the API joins, when it has one and it can be used. */
+  #versionSet: UsableVersionSet | undefined;
 
   constructor(
     ctx: OperatorContext,
@@ -175,6 +183,8 @@ export class Registration {
   #gather(service: ApimService): RegistrationFacts {
     const { settings } = this.#ctx;
     const spec = this.#deployment.spec;
+    const versionSet = resolveVersionSet(this.#ctx, this.#api, service);
+    this.#versionSet = versionSet.usable;
     return {
       now: this.#ctx.clock.now(),
       limits: {
@@ -194,6 +204,7 @@ export class Registration {
       adoptionAllowed: settings.adoptUnmanaged ||
         this.#api.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
       serviceProblem: serviceNotReady(service),
+      versionSetProblem: versionSet.problem,
       claimConflict: this.#claimConflict(service),
       operation: operationFacts(this.#record),
     };
@@ -214,6 +225,8 @@ export class Registration {
         service: svc ? serviceIdentity(svc) : "",
         apiId: api.spec.APIID,
         path: apimPath(api.spec.routePrefix),
+        versionSet: claimedVersionSet(this.#ctx, api),
+        apiVersion: api.spec.apiVersion,
       };
     };
     const mine = { ...claimOf(this.#api), service: serviceIdentity(service) };
@@ -222,10 +235,12 @@ export class Registration {
       .map(claimOf);
     const conflict = findClaimConflict(mine, others);
     if (!conflict) return undefined;
-    return {
-      reason: conflict.field === "APIID" ? "APIIDConflict" : "PathConflict",
-      message: conflict.message,
+    const reasons = {
+      APIID: "APIIDConflict",
+      routePrefix: "PathConflict",
+      apiVersion: "VersionConflict",
     };
+    return { reason: reasons[conflict.field], message: conflict.message };
   }
 
   #targetRef(): ApiRef {
@@ -328,6 +343,15 @@ export class Registration {
         f.patched = true;
         return undefined;
       }
+      case "carryPolicies":
+        await carryPolicies(this.#ctx, {
+          api: this.#api,
+          service,
+          revision: step.revision,
+          logger: this.#logger,
+        });
+        f.policiesCarried = true;
+        return undefined;
       case "release":
         await this.#release(step.revision);
         f.released = true;
@@ -427,12 +451,17 @@ export class Registration {
       this.#facts.preflightError = checked.error;
       return;
     }
-    this.#facts.desired = desiredApi(this.#api.spec, {
-      digest: doc.digest,
-      format: doc.importFormat,
-      title: doc.title,
-      description: doc.description,
-    }, this.#owner);
+    this.#facts.desired = desiredApi(
+      this.#api.spec,
+      {
+        digest: doc.digest,
+        format: doc.importFormat,
+        title: doc.title,
+        description: doc.description,
+      },
+      this.#owner,
+      this.#versionSet?.resourceId,
+    );
   }
 
   /** Persists the import about to be sent, with where it goes (survives conflicts; refuses a deletion). */
@@ -620,7 +649,16 @@ export class Registration {
       : { state: "done" as const };
     const proxy = service.status?.proxyHostname ?? "";
     const portal = service.status?.developerPortalHostname;
-    const apiHost = apiHostOf(proxy, this.#api.spec.routePrefix);
+    const apiHost = apiHostOf(
+      proxy,
+      versionedRoutePrefix(
+        this.#api.spec.routePrefix,
+        this.#versionSet && {
+          scheme: this.#versionSet.scheme,
+          apiVersion: this.#api.spec.apiVersion,
+        },
+      ),
+    );
     const now = new Date(this.#ctx.clock.now()).toISOString();
     // In place, an import keeps the current revision (a new API starts at 1).
     const revision = applied.revision ??

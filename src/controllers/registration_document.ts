@@ -12,7 +12,7 @@ import {
 import { preflightDocument } from "../openapi/preflight.ts";
 import { involvedObject } from "./controller.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { patchStatusRetrying } from "./status_patch.ts";
+import { writeApiCondition } from "./api_condition.ts";
 
 /** The fetched document and, when it cannot be imported, why. */
 export interface CheckedDocument {
@@ -77,34 +77,14 @@ export async function preflight(
       reason: "AllOperationsNamed",
       message: "Every operation has an operationId",
     };
-  const previousOf = (o: ApimApi) =>
-    o.status?.conditions?.find((c) => c.type === condition.type);
-  const previous = previousOf(api);
+  const previous = api.status?.conditions?.find((c) =>
+    c.type === condition.type
+  );
   if (
     previous?.status === condition.status &&
     previous.message === condition.message
   ) return { api };
-  const now = new Date(ctx.clock.now()).toISOString();
-  const written = await patchStatusRetrying(ctx.kinds.apimApis, api, (o) => {
-    const before = previousOf(o);
-    const others = (o.status?.conditions ?? []).filter((c) =>
-      c.type !== condition.type
-    );
-    return {
-      conditions: [...others, {
-        ...condition,
-        observedGeneration: o.metadata.generation ?? 0,
-        lastTransitionTime: before?.status === condition.status
-          ? before.lastTransitionTime
-          : now,
-      }],
-    };
-  }, {
-    signal,
-    accept: (fresh) =>
-      !fresh.metadata.deletionTimestamp &&
-      fresh.metadata.generation === api.metadata.generation,
-  });
+  const written = await writeApiCondition(ctx, api, condition, signal);
   for (const warning of result.warnings) {
     logger.warn("OpenAPI document warning", {
       reason: warning.reason,

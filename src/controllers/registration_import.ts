@@ -25,7 +25,7 @@ export interface ImportRequest {
   adopted: boolean;
   /** The ETag the decision read; a concurrent change (e.g. an earlier import landing) fails with 412. */
   ifMatch?: string | undefined;
-  /** Into a non-current revision: the API's name, description and path, which must not change there. */
+  /** Into a non-current revision: the API's name, description, path and version, which must not change there. */
   pinned?: PinnedFields | undefined;
   owner: OwnerRef;
   logger: Logger;
@@ -55,6 +55,7 @@ export async function sendImport(
     ? payloadWithDescription(doc, pinned.description)
     : { format: desired.format, value: doc.importValue };
   const displayName = pinned ? pinned.displayName : desired.displayName;
+  const apiVersion = pinned ? pinned.apiVersion : desired.apiVersion;
   request.logger.info("📤 Sending request to APIM", {
     method: "PUT",
     format: desired.format,
@@ -77,6 +78,10 @@ export async function sendImport(
         ...(desired.protocols === undefined
           ? {}
           : { protocols: desired.protocols }),
+        ...(desired.apiVersionSetId === undefined
+          ? {}
+          : { apiVersionSetId: desired.apiVersionSetId }),
+        ...(apiVersion === undefined ? {} : { apiVersion }),
       },
       ...(request.ifMatch === undefined ? {} : { ifMatch: request.ifMatch }),
       desiredHash: desired.hash,

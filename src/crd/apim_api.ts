@@ -19,6 +19,13 @@ export const labelSelectorSchema = z.object({
 /** A Kubernetes label selector. */
 export type LabelSelector = z.infer<typeof labelSelectorSchema>;
 
+/** A policy document and how it is encoded. */
+export const inlinePolicySchema = z.object({
+  policyContent: z.string().min(1),
+  /** `rawxml`: policy expressions may hold unescaped `<`, `&` and quotes. */
+  format: z.enum(["xml", "rawxml"]).default("xml"),
+});
+
 /** How a changed document reaches API Management. */
 export const revisionModeSchema = z.enum(["InPlace", "NewRevision"]);
 
@@ -42,6 +49,12 @@ export const apimApiSpecSchema = z.object({
   }).default({ mode: "InPlace", keep: 3 }),
   /** Unset: Delete, or Retain for an adopted API (see `status.adopted`). */
   deletionPolicy: deletionPolicySchema.exactOptional(),
+  /** APIMAPIVersionSet (this namespace, then the operator's) the API is a version of. */
+  versionSet: z.string().min(1).exactOptional(),
+  /** The version identifier inside the set (`v1`); unset for the set's unversioned API. */
+  apiVersion: z.string().min(1).exactOptional(),
+  /** The API-scope policy, kept with the API (refused when an APIMInboundPolicy also sets it). */
+  policy: inlinePolicySchema.exactOptional(),
 });
 
 /**

@@ -28,6 +28,10 @@ export interface DesiredApi {
   displayName?: string;
   protocols?: ApiProtocol[];
   format: ImportFormat;
+  /** ARM id of the version set the API is a version of. */
+  apiVersionSetId?: string;
+  /** The version inside that set. */
+  apiVersion?: string;
   /** The display name API Management ends up with: `displayName`, else the document's title. */
   shownName: string;
   /** The description API Management ends up with (the document's). */
@@ -98,13 +102,21 @@ export function markerHasHash(marker: { hash: string }, hash: string): boolean {
   return marker.hash === hash.slice(0, 32);
 }
 
-/** The desired API for an APIMAPI spec and its fetched document. */
+/**
+ * The desired API for an APIMAPI spec and its fetched document; `apiVersionSetId` is the ARM id of
+ * the version set `spec.versionSet` names. Unset version fields leave the hash of an unversioned
+ * API as it was.
+ */
 export function desiredApi(
   spec: ApimApiSpec,
   document: DocumentFacts,
   owner: OwnerRef,
+  apiVersionSetId?: string,
 ): DesiredApi {
   const protocols = spec.protocols ? [...spec.protocols].sort() : undefined;
+  const apiVersion = apiVersionSetId === undefined
+    ? undefined
+    : spec.apiVersion;
   const hashed = {
     apiId: spec.APIID,
     path: apimPath(spec.routePrefix),
@@ -114,6 +126,8 @@ export function desiredApi(
     protocols,
     format: document.format,
     digest: document.digest,
+    apiVersionSetId,
+    apiVersion,
   };
   const hash = hashOf(hashed);
   return {
@@ -126,6 +140,8 @@ export function desiredApi(
       : { displayName: spec.displayName }),
     ...(protocols === undefined ? {} : { protocols }),
     format: document.format,
+    ...(apiVersionSetId === undefined ? {} : { apiVersionSetId }),
+    ...(apiVersion === undefined ? {} : { apiVersion }),
     shownName: spec.displayName ?? document.title,
     ...(document.description === undefined
       ? {}

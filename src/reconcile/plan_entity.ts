@@ -1,8 +1,10 @@
-// Desired properties of products and tags, and whether API Management's copy needs a write.
+// Desired properties of products, tags and version sets, and whether API Management's copy needs a write.
 import type {
   ProductProperties,
   TagProperties,
+  VersionSetProperties,
 } from "../azure/apim_schemas.ts";
+import type { ApimApiVersionSetSpec } from "../crd/apim_api_version_set.ts";
 import type { ApimProductSpec } from "../crd/apim_product.ts";
 import type { ApimTagSpec } from "../crd/apim_tag.ts";
 import { canonicalJson, type Hashable } from "./hash.ts";
@@ -29,6 +31,25 @@ export function productProperties(spec: ApimProductSpec): ProductProperties {
 /** The tag API Management should hold for a spec. */
 export function tagProperties(spec: ApimTagSpec): TagProperties {
   return { displayName: spec.displayName };
+}
+
+/** The version set API Management should hold for a spec (the name of the unused scheme stays unset). */
+export function versionSetProperties(
+  spec: ApimApiVersionSetSpec,
+): VersionSetProperties {
+  return {
+    displayName: spec.displayName,
+    versioningScheme: spec.versioningScheme,
+    ...(spec.description === undefined
+      ? {}
+      : { description: spec.description }),
+    ...(spec.versioningScheme === "Header" && spec.versionHeaderName
+      ? { versionHeaderName: spec.versionHeaderName }
+      : {}),
+    ...(spec.versioningScheme === "Query" && spec.versionQueryName
+      ? { versionQueryName: spec.versionQueryName }
+      : {}),
+  };
 }
 
 /**

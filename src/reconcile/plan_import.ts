@@ -22,6 +22,8 @@ export type ObservedApi =
     protocols?: string[];
     /** The current revision's `apiRevisionDescription` (our owner marker lives there). */
     revisionDescription?: string;
+    /** The version in its version set. */
+    apiVersion?: string;
     apiRevision?: string;
   };
 
@@ -33,6 +35,8 @@ export interface ApiFieldChanges {
   displayName?: string;
   description?: string;
   protocols?: ApiProtocol[];
+  /** Only after a release: the version the new revision had to leave as it was. */
+  apiVersion?: string;
 }
 
 /** What to do with the API in this pass. */
@@ -144,6 +148,20 @@ export function planLinks(
     remove: unique(previouslyLinked)
       .filter((id) => !want.has(key(id)) && have.has(key(id))).sort(),
   };
+}
+
+/**
+ * The gateway path of a versioned API: with the Segment scheme the version follows the route
+ * prefix (`/orders/v2`); with Header and Query it is the prefix itself.
+ */
+export function versionedRoutePrefix(
+  routePrefix: string,
+  versioning: { scheme: string; apiVersion?: string | undefined } | undefined,
+): string {
+  if (versioning?.scheme !== "Segment" || !versioning.apiVersion) {
+    return routePrefix;
+  }
+  return `${routePrefix.replace(/\/+$/, "")}/${versioning.apiVersion}`;
 }
 
 /** `https://{proxy host}{routePrefix}`: where callers reach the API through the gateway. */

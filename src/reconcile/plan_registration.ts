@@ -3,8 +3,8 @@
 //   operation recorded? ── answer lost / URL expired ─> read what it writes ─> ours? done : wait, then forget
 //        │                 not polled yet ─> poll ─> running: wait | failed: report | succeeded: done
 //        └ done, but a newer rollout or spec arrived meanwhile ─> decide again from the new document
-//   no operation ── fetch document ─> read API ─> none | PATCH | record intent ─> send import
-//   imported or in sync ─> release (new revision) ─> links ─> finish
+//   no operation ── service / version set usable? ─> fetch document ─> read API ─> none | PATCH | record intent ─> send import
+//   imported or in sync ─> policies onto the new revision, release ─> links ─> finish
 import type { StatusVerdict } from "./conditions.ts";
 import {
   type DesiredApi,
@@ -76,6 +76,8 @@ export interface RegistrationFacts {
   adoptionAllowed: boolean;
   /** Why the APIMService cannot be used yet. */
   serviceProblem?: string | undefined;
+  /** Why the version set the API joins cannot be used: until it can (`wait`), or until the spec changes. */
+  versionSetProblem?: VersionSetProblem | undefined;
   /** Another APIMAPI claims the API id or path. */
   claimConflict?: { reason: string; message: string } | undefined;
   /** The operation in status (or recorded by this pass). */
@@ -95,8 +97,17 @@ export interface RegistrationFacts {
   applied?: AppliedImport | undefined;
   /** A PATCH of drifted fields was sent. */
   patched?: boolean;
+  /** The policies kept on the API were put on the new revision (it starts with `<base />`). */
+  policiesCarried?: boolean;
   released?: boolean;
   linked?: boolean;
+}
+
+/** A version set that is missing, not ready, or in another instance. */
+export interface VersionSetProblem {
+  retry: "wait" | "refuse";
+  reason: string;
+  message: string;
 }
 
 /** What API Management now holds for this registration. */
@@ -116,6 +127,8 @@ export interface PinnedFields {
   displayName?: string | undefined;
   description?: string | undefined;
   path: string;
+  /** The version in its version set (terraform-provider-azurerm#18093: API-wide too). */
+  apiVersion?: string | undefined;
 }
 
 /** The next step of the pass. */
@@ -148,7 +161,7 @@ export type RegistrationStep =
   | { step: "recordIntent"; operation: OperationFacts; adopting: boolean }
   /**
    * Send the recorded import. Into a new revision (not current, so API Management refuses changes
-   * of the API's name, description and path there) it goes with the current API's values pinned;
+   * of the API's name, description, path and version there) it goes with the current API's values pinned;
    * the release is followed by a PATCH to the desired ones.
    */
   | {
@@ -158,6 +171,11 @@ export type RegistrationStep =
     pinned?: PinnedFields | undefined;
   }
   | { step: "patchApi"; changes: ApiFieldChanges; ifMatch: string }
+  /**
+   * Put the policies kept on the API on the new revision before it goes live: a revision imported
+   * straight into `;rev=n` starts with the default policy (hashicorp/terraform-provider-azurerm#28552).
+   */
+  | { step: "carryPolicies"; revision: string }
   | { step: "release"; revision: string }
   | { step: "link" }
   | { step: "finish" };
@@ -352,6 +370,7 @@ export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
         displayName: current.displayName,
         description: current.description,
         path: current.path ?? f.desired?.path ?? "",
+        apiVersion: current.apiVersion,
       },
     };
   }
@@ -364,7 +383,18 @@ export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
       f.limits.serviceWaitMs,
     );
   }
-  const refusal = f.claimConflict ?? f.preflightError;
+  const versionSet = f.versionSetProblem;
+  if (versionSet?.retry === "wait") {
+    return progressing(
+      versionSet.reason,
+      versionSet.message,
+      f.limits.serviceWaitMs,
+    );
+  }
+  const refusal = f.claimConflict ??
+    (versionSet &&
+      { reason: versionSet.reason, message: versionSet.message }) ??
+    f.preflightError;
   if (refusal) {
     return {
       step: "fail",
@@ -385,7 +415,11 @@ function finishingStep(
   // An import that served an older rollout or spec: the current one may need another document.
   if (!sameTrigger(applied.trigger, f.trigger)) return { step: "decideAgain" };
   if (applied.revision !== undefined) {
-    if (!f.released) return { step: "release", revision: applied.revision };
+    if (!f.released) {
+      return f.policiesCarried
+        ? { step: "release", revision: applied.revision }
+        : { step: "carryPolicies", revision: applied.revision };
+    }
     const after = releasedStep(f, applied);
     if (after) return after;
   }
@@ -412,6 +446,10 @@ function releasedStep(
     f.desired.description !== undefined && described !== f.desired.description
   ) {
     changes.description = f.desired.description;
+  }
+  const version = f.observed.exists ? f.observed.apiVersion : undefined;
+  if (f.desired.apiVersion !== undefined && version !== f.desired.apiVersion) {
+    changes.apiVersion = f.desired.apiVersion;
   }
   if (Object.keys(changes).length === 0) return undefined;
   return {

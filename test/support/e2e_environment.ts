@@ -2,6 +2,8 @@
 import {
   apimApiDeployments,
   apimApis,
+  apimApiVersionSets,
+  apimInboundPolicies,
   apimProducts,
   apimServices,
   apimTags,
@@ -81,6 +83,8 @@ export interface TestApis {
   apimApiDeployments: ResourceApi<GenericObject>;
   apimProducts: ResourceApi<GenericObject>;
   apimTags: ResourceApi<GenericObject>;
+  apimApiVersionSets: ResourceApi<GenericObject>;
+  apimInboundPolicies: ResourceApi<GenericObject>;
   deployments: ResourceApi<GenericObject>;
   replicaSets: ResourceApi<GenericObject>;
   pods: ResourceApi<GenericObject>;
@@ -142,6 +146,8 @@ export class E2eEnvironment implements AsyncDisposable {
       apimApiDeployments: api(apimApiDeployments),
       apimProducts: api(apimProducts),
       apimTags: api(apimTags),
+      apimApiVersionSets: api(apimApiVersionSets),
+      apimInboundPolicies: api(apimInboundPolicies),
       deployments: api(deployments),
       replicaSets: api(replicaSets),
       pods: api(pods),

@@ -11,6 +11,7 @@ import { serviceAccountWithToken, waitUntilAllowed } from "./metrics_rbac.ts";
 import type { ServiceHandle } from "../sim/apim_simulator.ts";
 import { DocumentServer, fixtureDocument } from "./document_server.ts";
 import {
+  conditionOf,
   type E2eEnvironment,
   isReady,
   RESOURCE_GROUP,
@@ -411,6 +412,8 @@ export async function metricsCertDir(
 }
 
 const NAME_LABEL = "app.kubernetes.io/name";
+const SCENARIO_POLICY =
+  '<policies><inbound><base /><rate-limit calls="5" renewal-period="60" /></inbound></policies>';
 const API_NAME = "petstore";
 
 /**
@@ -476,14 +479,27 @@ export class RegistrationScenario implements AsyncDisposable {
         tagID: "backend",
         displayName: "Backend",
       }),
+      cr("APIMAPIVersionSet", appNamespace, API_NAME, {
+        ...ref,
+        displayName: "Pets",
+      }),
       cr("APIMAPI", appNamespace, API_NAME, {
         ...ref,
         APIID: API_NAME,
         serviceUrl: app.url,
-        routePrefix: "/pets/v1",
+        routePrefix: "/pets",
         openApiDefinitionUrl: "/swagger.json",
         productIds: ["starter"],
         tagIds: ["backend"],
+        versionSet: API_NAME,
+        apiVersion: "v1",
+        policy: { policyContent: SCENARIO_POLICY },
+      }),
+      cr("APIMInboundPolicy", appNamespace, "list-pets", {
+        ...ref,
+        apiId: API_NAME,
+        operationId: "listPets",
+        policyContent: SCENARIO_POLICY,
       }),
     ]);
     return new RegistrationScenario(env, appNamespace, service, app);
@@ -544,6 +560,40 @@ export class RegistrationScenario implements AsyncDisposable {
     );
     assert.equal(this.service.product("starter")?.displayName, "Starter");
     assert.equal(this.service.tag("backend")?.displayName, "Backend");
+    // The version set it joined, its inline policy and its operation's policy.
+    await env.waitForObject(
+      env.apis.apimApiVersionSets,
+      ns,
+      API_NAME,
+      isReady,
+      "APIMAPIVersionSet to become Ready",
+    );
+    assert.equal(
+      held.revisions.find((r) => r.isCurrent)?.properties.apiVersion,
+      "v1",
+    );
+    await env.waitForObject(
+      env.apis.apimApis,
+      ns,
+      API_NAME,
+      (a) => conditionOf(a, "PolicyApplied")?.status === "True",
+      "the inline policy applied",
+    );
+    await env.waitForObject(
+      env.apis.apimInboundPolicies,
+      ns,
+      "list-pets",
+      isReady,
+      "the operation policy applied",
+    );
+    assert.match(
+      this.service.currentRevision(API_NAME)?.policy ?? "",
+      /rate-limit/,
+    );
+    assert.match(
+      this.service.operationPolicy(API_NAME, "listPets") ?? "",
+      /rate-limit/,
+    );
     await env.waitForGone(
       env.apis.apimApiDeployments,
       ns,

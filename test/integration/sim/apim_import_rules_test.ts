@@ -100,7 +100,18 @@ Deno.test("an import into a non-current revision that changes the title or descr
 
 Deno.test("a non-current revision cannot change its path or version; making it current can", async () => {
   await using sim = await startSimulators({ apim: { knobs: QUICK } });
-  await putApi(sim, "echo", { path: "echo" });
+  // A version needs a version set (version_sets.ts): echo is v1 of one.
+  const versionSetId = `${sim.service.resourceId}/apiVersionSets/echoes`;
+  await sim.arm("PUT", "/apiVersionSets/echoes", {
+    body: {
+      properties: { displayName: "Echoes", versioningScheme: "Segment" },
+    },
+  });
+  await putApi(sim, "echo", {
+    path: "echo",
+    apiVersionSetId: versionSetId,
+    apiVersion: "v1",
+  });
   const source = `${sim.service.resourceId}/apis/echo`;
   const moved = await putApi(sim, "echo;rev=2", {
     displayName: "echo",
@@ -115,6 +126,7 @@ Deno.test("a non-current revision cannot change its path or version; making it c
   const versioned = await putApi(sim, "echo;rev=2", {
     displayName: "echo",
     path: "echo",
+    apiVersionSetId: versionSetId,
     apiVersion: "v2",
     sourceApiId: source,
   });

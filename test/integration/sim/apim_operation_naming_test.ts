@@ -70,7 +70,7 @@ Deno.test("re-import: matched by operationId in place, renamed ones keep policie
   assert.ok(first.ok);
   const existing = first.operations.map((o) =>
     o.name === "listPets" || o.name === "createPet"
-      ? { ...o, policy: `<policies>${o.name}</policies>` }
+      ? { ...o, policy: { value: `<policies>${o.name}</policies>`, etag: "e" } }
       : o
   );
   const second = planOperations(existing, [
@@ -80,7 +80,7 @@ Deno.test("re-import: matched by operationId in place, renamed ones keep policie
   ]);
   assert.ok(second.ok);
   assert.deepEqual(
-    second.operations.map((o) => [o.name, o.policy ?? null]),
+    second.operations.map((o) => [o.name, o.policy?.value ?? null]),
     [
       ["listPets", "<policies>listPets</policies>"],
       ["addPet", "<policies>createPet</policies>"],
@@ -129,7 +129,7 @@ Deno.test("over HTTPS: stable operationIds re-import cleanly and keep operation 
   assert.equal((await importApi(sim, "pets", v2, "pets")).status, 200);
   const ops = sim.service.currentRevision("pets")?.operations ?? [];
   assert.deepEqual(ops.map((o) => o.name), ["listPets", "getPet"]);
-  assert.equal(ops[0]?.policy, "<policies><inbound /></policies>");
+  assert.equal(ops[0]?.policy?.value, "<policies><inbound /></policies>");
   const listed = await sim.arm("GET", "/apis/pets/operations");
   assert.equal(listed.status, 200);
 });

@@ -25,6 +25,9 @@ Deno.test("a path used by another API is rejected unless both are in the same ve
     }],
   });
   const versionSet = `${SERVICE_PATH}/apiVersionSets/vs1`;
+  await sim.arm("PUT", "/apiVersionSets/vs1", {
+    body: { properties: { displayName: "vs1", versioningScheme: "Segment" } },
+  });
   await sim.arm("PATCH", "/apis/a", {
     headers: { "if-match": "*" },
     body: { properties: { apiVersionSetId: versionSet } },

@@ -39,7 +39,8 @@ type Seed =
   | "productLink"
   | "tagLink"
   | "policy"
-  | "release";
+  | "release"
+  | "versionSet";
 
 /** How to replay one example. */
 export interface ExampleOperation {
@@ -59,7 +60,7 @@ export const EXAMPLE_OPERATIONS: Readonly<Record<string, ExampleOperation>> = {
   ApiManagementCreateApiNewVersionUsingExistingApi: {
     method: "PUT",
     path: API,
-    seeds: ["sourceApi"],
+    seeds: ["sourceApi", "versionSet"],
   },
   ApiManagementCreateApiPolicy: {
     method: "PUT",
@@ -300,6 +301,9 @@ const sourceInBody = z.object({
     path: z.string().optional(),
   }),
 });
+const versionSetInBody = z.object({
+  properties: z.object({ apiVersionSetId: z.string() }),
+});
 
 function lastApiId(resourceId: string): string {
   return decodeURIComponent(resourceId.split("/apis/").at(-1) ?? "").split(
@@ -377,6 +381,13 @@ function seedRequest(step: Seed, params: Example["parameters"]): SeedRequest {
       return [`/apis/${apiId}/releases/seeded`, {
         properties: { apiId: `${base}/apis/${apiId}`, notes: "seeded" },
       }];
+    case "versionSet": {
+      const id = versionSetInBody.parse(params.parameters).properties
+        .apiVersionSetId.split("/").at(-1) ?? "";
+      return [`/apiVersionSets/${id}`, {
+        properties: { displayName: "Echo API2", versioningScheme: "Segment" },
+      }];
+    }
   }
 }
 

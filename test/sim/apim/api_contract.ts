@@ -6,8 +6,9 @@
 //   (aso-…578500a#129); `subscriptionKeyParameterNames`; no `apiVersionSet`; no `isOnline`
 //   (every recorded API body); `type` absent for `http` APIs (aso-…20240501#68 after a PUT with
 //   `type: "http"`);
-// - put (the answer of the API's own PUT): like the entity plus the `apiVersionSet` summary, and at
-//   2022-08-01 without the two arrays (aso-…578500a#119 vs #129; at 2024-05-01 with them, #57);
+// - put (the answer of the API's own PUT): like the entity plus the `apiVersionSet` summary of an
+//   API in a set (version_sets.ts), and at 2022-08-01 without the two arrays (aso-…578500a#119 vs
+//   #129; at 2024-05-01 with them, #57);
 // - list (`/apis`, `/products/{p}/apis`): `authenticationSettings` and
 //   `subscriptionKeyParameterNames` null (net-ApiTests#2, net-ProductTests#3), no contact, terms,
 //   version set or type;
@@ -28,6 +29,7 @@ import {
   serviceResourceId,
   type ServiceState,
 } from "./store.ts";
+import { embeddedVersionSet } from "./version_sets.ts";
 
 /** Which of APIM's renderings of an API (see the module header). */
 export type ApiView = "entity" | "put" | "list" | "link";
@@ -71,17 +73,6 @@ function authenticationSettings(
   return settings;
 }
 
-/** The `apiVersionSet` summary of a PUT answer (version sets are not simulated: name = last id segment). */
-function versionSet(id: string): JsonObject {
-  return {
-    id,
-    name: id.split("/").pop() ?? id,
-    versioningScheme: "Segment",
-    versionQueryName: null,
-    versionHeaderName: null,
-  };
-}
-
 function fullProperties(parts: ApiContractParts, as: RenderAs) {
   const p = parts.properties;
   const { authenticationSettings: auth, ...extra } = p.extra;
@@ -92,8 +83,8 @@ function fullProperties(parts: ApiContractParts, as: RenderAs) {
     subscriptionKeyParameterNames: p.subscriptionKeyParameterNames,
     type: p.type === "http" ? undefined : p.type,
     apiVersionSetId: p.apiVersionSetId,
-    apiVersionSet: as.view === "put" && p.apiVersionSetId !== undefined
-      ? versionSet(p.apiVersionSetId)
+    apiVersionSet: as.view === "put"
+      ? embeddedVersionSet(parts.service, p.apiVersionSetId)
       : undefined,
     provisioningState: parts.provisioningState,
   };

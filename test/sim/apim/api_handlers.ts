@@ -40,6 +40,7 @@ import {
   type RevisionState,
   serviceResourceId,
 } from "./store.ts";
+import { versionFieldsError, versionTaken } from "./version_sets.ts";
 
 function listApis(ctx: RequestContext): Response {
   const now = ctx.runtime.clock.now();
@@ -96,6 +97,9 @@ async function patchApi(ctx: RequestContext): Promise<Response> {
     null,
   );
   checkPathAvailable(ctx.service, ref.api.name, properties);
+  const versioning = versionFieldsError(ctx.service, properties) ??
+    versionTaken(ctx.service, ref.api.name, properties);
+  if (versioning) throw versioning;
   const locked = body.properties.isCurrent === true
     ? null
     : nonCurrentRevisionChange(ref.api, ref.revision.revision, properties);

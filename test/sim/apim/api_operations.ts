@@ -39,7 +39,7 @@ function renderOperation(
       templateParameters: templateParameters(op.urlTemplate),
       description: op.description,
       responses: [],
-      policies: op.policy,
+      policies: op.policy?.value,
     }),
   };
 }

@@ -220,7 +220,15 @@ export function mergeApiProperties(
  * polled: hashicorp/terraform-provider-azurerm#12720; also Azure/azure-powershell#11027, #8957):
  * 400 ValidationError "One or more fields contain incorrect values:" with the detail "Cannot
  * create API '{id}' with the same Path '{path}' as API '{other}'  unless it's a part of the same
- * version set" (two spaces before "unless", as recorded), target `path`.
+ * version set" (two spaces before "unless", as recorded), target `path`; the same text whether or
+ * not either API is in a version set (Azure/apiops#697 and #712 got it for versioned APIs, 2024).
+ * Another wording, "API with specified URL path '{path}' already exists.", was reported once
+ * (azure-api-management-devops-resource-kit#434, 2021, path ''); the simulator gives
+ * terraform#12720's text in every case (DEVIATIONS.md, "Where the evidence disagrees").
+ *
+ * A running import holds no path: its clash is judged when it is applied, against what has been
+ * applied by then, so of two writes with one path the first to be applied wins and the other is
+ * refused (the reservation of a running import's path this replaces had no evidence).
  */
 export function pathClash(
   service: ServiceState,

@@ -74,6 +74,7 @@ import {
   serviceResourceId,
 } from "./store.ts";
 import type { JsonObject } from "./json.ts";
+import { versionFieldsError, versionTaken } from "./version_sets.ts";
 import type { z } from "zod";
 
 type ApiPutProperties = z.infer<typeof apiPutBodySchema>["properties"];
@@ -103,8 +104,11 @@ function sourceOf(ctx: RequestContext, sourceApiId: string): PutBase {
 }
 
 /**
- * Base of the write: the addressed revision if it exists; else the `sourceApiId` clone; else,
- * for a new `;rev=n` of an existing API, the current revision (see the module header).
+ * Base of the write: the addressed revision if it exists (an import into it keeps its policy); else
+ * the `sourceApiId` clone, policies included; else, for a new `;rev=n` of an existing API, the
+ * current revision's properties without its operations or policy (see the module header): an
+ * import straight into a new revision starts from the default policy
+ * (hashicorp/terraform-provider-azurerm#28552; see policies.ts).
  */
 function baseOf(
   ctx: RequestContext,
@@ -158,6 +162,8 @@ function planPut(
     doc?.ok ? doc.doc : null,
     doc ? address.root : null,
   );
+  const versioning = versionFieldsError(ctx.service, properties);
+  if (versioning) throw versioning;
   const revisionNo = api ? address.revision ?? api.currentRevision : "1";
   return {
     root: address.root,
@@ -172,10 +178,11 @@ function planPut(
   };
 }
 
-/** The error the API-wide rules give for this write now (path clash, locked revision), if any. */
+/** The error the API-wide rules give for this write now (path clash, version, locked revision), if any. */
 function ruleViolation(ctx: RequestContext, plan: PutPlan): ArmError | null {
   const api = ctx.service.apis.get(nameKey(plan.root));
   return pathClash(ctx.service, plan.root, plan.properties) ??
+    versionTaken(ctx.service, plan.root, plan.properties) ??
     (plan.makeCurrent
       ? null
       : nonCurrentRevisionChange(api, plan.revisionNo, plan.properties));

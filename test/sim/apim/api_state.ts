@@ -5,6 +5,7 @@ import type { ApimRuntime, RequestContext } from "./context.ts";
 import type { ApiAddress } from "./ids.ts";
 import { canonicalJson, type JsonObject } from "./json.ts";
 import { apiContract, type RenderAs } from "./api_contract.ts";
+import { dropEmptyVersionSets } from "./version_sets.ts";
 import {
   type ApiProperties,
   type ApiState,
@@ -160,13 +161,24 @@ export function writeRevision(
   return { api, revision, created };
 }
 
-/** Deletes an API with all revisions, releases, policies and its product and tag links. */
+/**
+ * Deletes an API with all revisions, releases, policies and its product and tag links; a version
+ * set left without APIs goes too (see version_sets.ts).
+ */
 export function removeApi(service: ServiceState, root: string): boolean {
   const api = service.apis.get(nameKey(root));
   if (!api) return false;
   service.apis.delete(nameKey(root));
   service.productLinks.removeApi(api.name);
   service.tagLinks.removeApi(api.name);
+  dropEmptyVersionSets(
+    service,
+    [...api.revisions.values()].flatMap((r) =>
+      r.properties.apiVersionSetId === undefined
+        ? []
+        : [r.properties.apiVersionSetId]
+    ),
+  );
   return true;
 }
 

@@ -35,7 +35,7 @@ import {
   validationFailure,
 } from "./arm_error.ts";
 import type { ImportedOperation } from "./openapi_document.ts";
-import type { OperationState } from "./store.ts";
+import type { OperationState, PolicyState } from "./store.ts";
 
 const MAX_BASE_LENGTH = 76;
 const MAX_SUFFIX = 999;
@@ -99,7 +99,7 @@ function duplicateSignatureError(
 function fromIncoming(
   op: ImportedOperation,
   name: string,
-  policy: string | undefined,
+  policy: PolicyState | undefined,
 ): OperationState {
   return {
     name,

@@ -135,7 +135,9 @@ async function putRelease(ctx: RequestContext): Promise<Response> {
     ctx.request.headers.get("if-match"),
     existing?.etag ?? null,
   );
-  makeCurrent(ctx.runtime, api, releasedRevision(api, body.properties.apiId));
+  const released = releasedRevision(api, body.properties.apiId);
+  makeCurrent(ctx.runtime, api, released);
+  const live = api.revisions.get(released);
   const now = nowIso(ctx);
   const notes = body.properties.notes ?? undefined;
   const release: ReleaseState = {
@@ -145,6 +147,11 @@ async function putRelease(ctx: RequestContext): Promise<Response> {
     etag: ctx.runtime.etags.next(),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
+    wentLiveWith: {
+      apiPolicy: live?.policy !== null && live?.policy !== undefined,
+      operationPolicies:
+        live?.operations.flatMap((o) => o.policy ? [o.name] : []) ?? [],
+    },
   };
   api.releases.set(nameKey(name), release);
   return jsonResponse(

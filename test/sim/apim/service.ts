@@ -48,6 +48,7 @@ export function newServiceState(
     apis: new Map(),
     products: new Map(),
     tags: new Map(),
+    versionSets: new Map(),
     productLinks: new LinkTable(),
     tagLinks: new LinkTable(),
   };

@@ -254,3 +254,46 @@ Deno.test("desiredApi() hash ignores fields that do not reach the API entity", (
   });
   assert.equal(same.hash, desired().hash);
 });
+
+// ---- versions -------------------------------------------------------------------------------
+
+const SET_ID =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/apiVersionSets/orders";
+
+Deno.test("desiredApi() keeps the hash of an unversioned API as it was before version sets", () => {
+  // Registered APIs must not be imported again after an upgrade.
+  assert.equal(
+    desired().hash,
+    hashOf({
+      apiId: "orders",
+      path: "orders/v1",
+      serviceUrl: "https://orders.example.com",
+      subscriptionRequired: true,
+      displayName: "Orders",
+      protocols: ["https"],
+      format: "openapi+json",
+      digest: "sha256:aaaa",
+    }),
+  );
+});
+
+Deno.test("desiredApi() carries the version set and version into the import and its hash", () => {
+  const spec = apimApiSpecSchema.parse({
+    ...baseSpec,
+    versionSet: "orders",
+    apiVersion: "v2",
+  });
+  const v2 = desiredApi(spec, document, owner, SET_ID);
+  assert.equal(v2.apiVersionSetId, SET_ID);
+  assert.equal(v2.apiVersion, "v2");
+  assert.notEqual(v2.hash, desired().hash);
+  const v3 = desiredApi(
+    { ...spec, apiVersion: "v3" },
+    document,
+    owner,
+    SET_ID,
+  );
+  assert.notEqual(v3.hash, v2.hash);
+  const unresolved = desiredApi(spec, document, owner);
+  assert.equal("apiVersion" in unresolved, false, "no version without a set");
+});

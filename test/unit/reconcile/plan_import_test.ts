@@ -7,6 +7,7 @@ import {
   decideImport,
   type ObservedApi,
   planLinks,
+  versionedRoutePrefix,
 } from "../../../src/reconcile/plan_import.ts";
 
 const spec = apimApiSpecSchema.parse({
@@ -140,4 +141,20 @@ Deno.test("apiHostOf() joins the proxy host and the route prefix", () => {
     apiHostOf("svc.azure-api.net", "api"),
     "https://svc.azure-api.net/api",
   );
+});
+
+Deno.test("versionedRoutePrefix() appends the version for the Segment scheme only", () => {
+  const segment = { scheme: "Segment", apiVersion: "v2" };
+  assert.equal(versionedRoutePrefix("/orders", segment), "/orders/v2");
+  assert.equal(versionedRoutePrefix("/orders/", segment), "/orders/v2");
+  assert.equal(
+    versionedRoutePrefix("/orders", { scheme: "Header", apiVersion: "v2" }),
+    "/orders",
+  );
+  assert.equal(
+    versionedRoutePrefix("/orders", { scheme: "Segment" }),
+    "/orders",
+    "the set's unversioned API",
+  );
+  assert.equal(versionedRoutePrefix("/orders", undefined), "/orders");
 });

@@ -30,6 +30,13 @@ const older = desiredApi(
   owner,
 );
 const trigger = { replicaSetUid: "rs-2", generation: 3 };
+/** Version v2 in a version set. */
+const inSet = desiredApi(
+  apimApiSpecSchema.parse({ ...spec, versionSet: "orders", apiVersion: "v2" }),
+  { digest: "sha256:v2", format: "openapi+json", title: "Orders" },
+  owner,
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/apiVersionSets/orders",
+);
 
 function base(overrides: Partial<RegistrationFacts> = {}): RegistrationFacts {
   return {
@@ -183,6 +190,27 @@ const rows: {
       assert.equal(s.step === "sendImport" && s.ifMatch, undefined);
     },
   },
+  {
+    what:
+      "a new revision keeps the current API's name, description, path and version",
+    facts: {
+      operation: op({ url: undefined, revision: "4" }),
+      intentRecorded: true,
+      observed: api(older.hash, {
+        displayName: "Orders",
+        description: "All orders",
+        apiVersion: "v1",
+      }),
+    },
+    step: "sendImport",
+    check: (s) =>
+      assert.deepEqual(s.step === "sendImport" && s.pinned, {
+        displayName: "Orders",
+        description: "All orders",
+        path: "orders",
+        apiVersion: "v1",
+      }),
+  },
   // Applied: finish, unless a newer rollout or spec arrived meanwhile.
   { what: "an applied import is linked", facts: { applied }, step: "link" },
   {
@@ -211,15 +239,61 @@ const rows: {
     step: "decideAgain",
   },
   {
-    what: "a new revision is released before links",
+    what: "a new revision gets the API's policies first",
     facts: { applied: { ...applied, revision: "4" } },
+    step: "carryPolicies",
+  },
+  {
+    what: "a new revision is released before links",
+    facts: { applied: { ...applied, revision: "4" }, policiesCarried: true },
     step: "release",
+  },
+  {
+    what:
+      "after the release, the version the new revision had to keep is patched",
+    facts: {
+      applied: { ...applied, desiredHash: inSet.hash, revision: "4" },
+      policiesCarried: true,
+      released: true,
+      desired: inSet,
+      observed: api(inSet.hash, {
+        displayName: "Orders",
+        apiVersion: "v1",
+      }),
+    },
+    step: "patchApi",
+    check: (s) =>
+      assert.deepEqual(s.step === "patchApi" && s.changes, {
+        apiVersion: "v2",
+      }),
   },
   // No operation: fetch, read, decide.
   {
     what: "an APIMService that is not ready is waited for",
     facts: { serviceProblem: 'APIMService "apim" is not ready' },
     step: "wait",
+  },
+  {
+    what: "a version set that is not in API Management yet is waited for",
+    facts: {
+      versionSetProblem: {
+        retry: "wait",
+        reason: "WaitingForVersionSet",
+        message: "not ready",
+      },
+    },
+    step: "wait",
+  },
+  {
+    what: "a version set of another instance is refused",
+    facts: {
+      versionSetProblem: {
+        retry: "refuse",
+        reason: "VersionSetInAnotherInstance",
+        message: "elsewhere",
+      },
+    },
+    step: "fail",
   },
   {
     what: "a claim conflict is refused",
