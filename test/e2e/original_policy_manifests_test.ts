@@ -1,5 +1,5 @@
-// End to end: the original operator's documented manifests (docs/custom-resources.md at 6b0c370), applied unchanged,
-// register payment-api and set its API and operation policies; drift is corrected, deletion restores the default.
+// End to end: manifests in the original operator's format (its documented kinds and fields), applied as they are,
+// register invoice-api and set its API and operation policies; drift is corrected, deletion restores the default.
 import assert from "node:assert/strict";
 import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { ConnectProxy } from "../support/connect_proxy.ts";
@@ -14,78 +14,80 @@ import { issueServerCertificate } from "../support/test_tls.ts";
 import { waitFor } from "../support/wait.ts";
 import { deployReadyWorkload } from "../support/workload.ts";
 
-const OPERATOR_NS = "azure-apim-operator-system";
-const APP_NS = "integrations";
+const OPERATOR_NS = "apim-system";
+const APP_NS = "partners";
 
-// The manifests exactly as the original operator documents them (APIMService, APIMProduct, APIMTag,
-// APIMAPI, and the two APIMInboundPolicy examples), apart from the document separators.
+// Manifests written the way the original operator's documentation writes them — the same kinds, the
+// same field names and casing (productId, tagId, apiId, operationId, policyContent), an APIM instance
+// in the operator's namespace, one API-scope and one operation-scope APIMInboundPolicy — with names
+// and values of our own.
 const ORIGINAL_MANIFESTS = `apiVersion: apim.operator.io/v1
 kind: APIMService
 metadata:
-  name: my-apim
-  namespace: azure-apim-operator-system
+  name: apim-main
+  namespace: apim-system
 spec:
-  name: my-apim-instance
-  resourceGroup: rg-apim-prod
+  name: apim-contoso-prod
+  resourceGroup: rg-contoso-apim
   subscription: 00000000-0000-0000-0000-000000000000
 ---
 apiVersion: apim.operator.io/v1
 kind: APIMAPI
 metadata:
-  name: payment-public
-  namespace: integrations
+  name: invoices-public
+  namespace: partners
 spec:
-  APIID: payment-api
-  apimService: my-apim
-  routePrefix: /payments
-  serviceUrl: https://payments.internal.example.com
-  openApiDefinitionUrl: https://payments.internal.example.com/swagger/v1/swagger.json
+  APIID: invoice-api
+  apimService: apim-main
+  routePrefix: /invoices
+  serviceUrl: https://invoices.internal.contoso.test
+  openApiDefinitionUrl: https://invoices.internal.contoso.test/swagger/v1/swagger.json
   target:
     selector:
       matchLabels:
-        app.kubernetes.io/name: payment-service
+        app.kubernetes.io/name: invoice-service
   subscriptionRequired: true
   productIds:
-    - integrations-product
+    - partner-apis
   tagIds:
-    - payments
+    - billing
 ---
 apiVersion: apim.operator.io/v1
 kind: APIMProduct
 metadata:
-  name: integrations-product
-  namespace: azure-apim-operator-system
+  name: partner-apis
+  namespace: apim-system
 spec:
-  productId: integrations-product
-  displayName: Integrations
-  description: All integration APIs
+  productId: partner-apis
+  displayName: Partner APIs
+  description: APIs offered to partners
   published: true
-  apimService: my-apim
+  apimService: apim-main
 ---
 apiVersion: apim.operator.io/v1
 kind: APIMTag
 metadata:
-  name: payments-tag
-  namespace: azure-apim-operator-system
+  name: billing-tag
+  namespace: apim-system
 spec:
-  tagId: payments
-  displayName: Payments
-  apimService: my-apim
+  tagId: billing
+  displayName: Billing
+  apimService: apim-main
 `;
 
 const ORIGINAL_POLICIES = `apiVersion: apim.operator.io/v1
 kind: APIMInboundPolicy
 metadata:
-  name: payment-api-policy
-  namespace: azure-apim-operator-system
+  name: invoice-api-limits
+  namespace: apim-system
 spec:
-  apimService: my-apim
-  apiId: payment-api
+  apimService: apim-main
+  apiId: invoice-api
   policyContent: |
     <policies>
       <inbound>
         <base />
-        <rate-limit calls="100" renewal-period="60" />
+        <rate-limit calls="50" renewal-period="30" />
       </inbound>
       <backend>
         <base />
@@ -101,18 +103,18 @@ spec:
 apiVersion: apim.operator.io/v1
 kind: APIMInboundPolicy
 metadata:
-  name: upload-payment-policy
-  namespace: azure-apim-operator-system
+  name: submit-invoice-header
+  namespace: apim-system
 spec:
-  apimService: my-apim
-  apiId: payment-api
-  operationId: UploadPayment_FI_Nordea
+  apimService: apim-main
+  apiId: invoice-api
+  operationId: SubmitInvoice_EU
   policyContent: |
     <policies>
       <inbound>
         <base />
-        <set-header name="X-Custom-Header" exists-action="override">
-          <value>custom-value</value>
+        <set-header name="X-Tenant" exists-action="override">
+          <value>contoso</value>
         </set-header>
       </inbound>
       <backend>
@@ -127,20 +129,20 @@ spec:
     </policies>
 `;
 
-/** The payment service's OpenAPI document: the operation the operation-scope example names. */
-const PAYMENTS_DOCUMENT = JSON.stringify({
+/** The invoice service's OpenAPI document: the operation the operation-scope example names. */
+const INVOICES_DOCUMENT = JSON.stringify({
   openapi: "3.0.1",
-  info: { title: "Payments", version: "1.0" },
+  info: { title: "Invoices", version: "1.0" },
   paths: {
-    "/payments": {
+    "/invoices": {
       get: {
-        operationId: "ListPayments",
+        operationId: "ListInvoices",
         responses: { "200": { description: "OK" } },
       },
     },
-    "/payments/nordea/fi": {
+    "/invoices/eu": {
       post: {
-        operationId: "UploadPayment_FI_Nordea",
+        operationId: "SubmitInvoice_EU",
         responses: { "202": { description: "Accepted" } },
       },
     },
@@ -151,16 +153,16 @@ const PAYMENTS_DOCUMENT = JSON.stringify({
 const INGRESS = {
   apiVersion: "networking.k8s.io/v1",
   kind: "Ingress",
-  metadata: { name: "payment-service", namespace: APP_NS },
+  metadata: { name: "invoice-service", namespace: APP_NS },
   spec: {
     rules: [{
-      host: "payments.internal.example.com",
+      host: "invoices.internal.contoso.test",
       http: {
         paths: [{
           path: "/",
           pathType: "Prefix",
           backend: {
-            service: { name: "payment-service", port: { number: 80 } },
+            service: { name: "invoice-service", port: { number: 80 } },
           },
         }],
       },
@@ -176,7 +178,7 @@ function statusOf(object: GenericObject): Record<string, unknown> {
   return (object["status"] ?? {}) as Record<string, unknown>;
 }
 
-Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: API and operation policies set, drift corrected, default restored on deletion", async () => {
+Deno.test("APIMInboundPolicy manifests in the original operator's format apply as they are: API and operation policies set, drift corrected, default restored on deletion", async () => {
   await using env = await E2eEnvironment.start();
   const kubeconfig = env.plane.kubeconfigPath;
   await env.apply([OPERATOR_NS, APP_NS].map((name) => ({
@@ -186,19 +188,19 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
   })));
   const instance = env.apim.addService({
     subscriptionId: "00000000-0000-0000-0000-000000000000",
-    resourceGroup: "rg-apim-prod",
-    name: "my-apim-instance",
+    resourceGroup: "rg-contoso-apim",
+    name: "apim-contoso-prod",
   });
   await using app = new DocumentServer(
     {
       kind: "document",
-      body: PAYMENTS_DOCUMENT,
+      body: INVOICES_DOCUMENT,
       contentType: "application/json",
     },
-    await issueServerCertificate(env.tls, ["payments.internal.example.com"]),
+    await issueServerCertificate(env.tls, ["invoices.internal.contoso.test"]),
   );
   await using proxy = new ConnectProxy({
-    "payments.internal.example.com:443": app.port,
+    "invoices.internal.contoso.test:443": app.port,
   });
   const cleanup = async () => {
     for (const manifests of [ORIGINAL_POLICIES, ORIGINAL_MANIFESTS]) {
@@ -214,7 +216,7 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
     await kubectl([
       "delete",
       "deployment,ingress",
-      "payment-service",
+      "invoice-service",
       "-n",
       APP_NS,
       "--ignore-not-found",
@@ -240,37 +242,37 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
     const waiting = await env.waitForObject(
       env.apis.apimInboundPolicies,
       OPERATOR_NS,
-      "payment-api-policy",
+      "invoice-api-limits",
       (p) => reasonOf(p) === "WaitingForAPI",
       "the API-scope policy to wait for its API",
     );
     assert.match(
       conditionOf(waiting, "Ready")?.message ?? "",
-      /API "payment-api" does not exist in API Management yet/,
+      /API "invoice-api" does not exist in API Management yet/,
     );
 
-    await deployReadyWorkload(env, APP_NS, "payment-service", {
-      "app.kubernetes.io/name": "payment-service",
+    await deployReadyWorkload(env, APP_NS, "invoice-service", {
+      "app.kubernetes.io/name": "invoice-service",
     });
     await env.waitForObject(
       env.apis.apimApis,
       APP_NS,
-      "payment-public",
+      "invoices-public",
       isReady,
-      "APIMAPI payment-public registered",
+      "APIMAPI invoices-public registered",
       90_000,
     );
     const apiPolicy = await env.waitForObject(
       env.apis.apimInboundPolicies,
       OPERATOR_NS,
-      "payment-api-policy",
+      "invoice-api-limits",
       isReady,
       "the API-scope policy applied",
     );
     const opPolicy = await env.waitForObject(
       env.apis.apimInboundPolicies,
       OPERATOR_NS,
-      "upload-payment-policy",
+      "submit-invoice-header",
       isReady,
       "the operation-scope policy applied",
     );
@@ -281,24 +283,24 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
     );
     assert.equal(
       statusOf(opPolicy)["message"],
-      "APIM Inbound Policy created or updated for operation UploadPayment_FI_Nordea",
+      "APIM Inbound Policy created or updated for operation SubmitInvoice_EU",
     );
     // The name API Management gives the operation: the operationId's case kept, every run of other
     // characters one "-" (test/sim/apim/operation_naming.ts).
     assert.equal(
       statusOf(opPolicy)["operationName"],
-      "UploadPayment-FI-Nordea",
+      "SubmitInvoice-EU",
     );
     assert.match(
-      instance.currentRevision("payment-api")?.policy ?? "",
-      /<rate-limit calls="100" renewal-period="60" \/>/,
+      instance.currentRevision("invoice-api")?.policy ?? "",
+      /<rate-limit calls="50" renewal-period="30" \/>/,
     );
     assert.match(
-      instance.operationPolicy("payment-api", "UploadPayment-FI-Nordea") ?? "",
-      /<set-header name="X-Custom-Header" exists-action="override">/,
+      instance.operationPolicy("invoice-api", "SubmitInvoice-EU") ?? "",
+      /<set-header name="X-Tenant" exists-action="override">/,
     );
     assert.equal(
-      instance.operationPolicy("payment-api", "ListPayments"),
+      instance.operationPolicy("invoice-api", "ListInvoices"),
       null,
       "the other operation keeps the default",
     );
@@ -308,7 +310,7 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
     );
     assert.match(
       listed.stdout,
-      /upload-payment-policy\s+payment-api\s+UploadPayment_FI_Nordea\s+True\s+Applied/,
+      /submit-invoice-header\s+invoice-api\s+SubmitInvoice_EU\s+True\s+Applied/,
     );
 
     // Resyncs compare semantically: API Management's normalised XML is not a change.
@@ -327,14 +329,14 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
 
     // Edited in the portal: set back at the next resync.
     instance.setApiPolicy(
-      "payment-api",
+      "invoice-api",
       "<policies><inbound><base /></inbound></policies>",
     );
     await waitFor(
       () =>
         Promise.resolve(
           /rate-limit/.test(
-              instance.currentRevision("payment-api")?.policy ?? "",
+              instance.currentRevision("invoice-api")?.policy ?? "",
             )
             ? true
             : undefined,
@@ -343,7 +345,7 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
     );
     await env.waitForEvent(
       OPERATOR_NS,
-      "payment-api-policy",
+      "invoice-api-limits",
       (e) => e.reason === "DriftCorrected",
       "a DriftCorrected event",
     );
@@ -357,9 +359,9 @@ Deno.test("the original operator's APIMInboundPolicy examples apply unchanged: A
       "--timeout=60s",
     ], { kubeconfig, stdin: ORIGINAL_POLICIES });
     assert.equal(deleted.code, 0, deleted.stderr);
-    assert.equal(instance.currentRevision("payment-api")?.policy, null);
+    assert.equal(instance.currentRevision("invoice-api")?.policy, null);
     assert.equal(
-      instance.operationPolicy("payment-api", "UploadPayment-FI-Nordea"),
+      instance.operationPolicy("invoice-api", "SubmitInvoice-EU"),
       null,
     );
     assert.ok(operator.logsMatching("Restored the default policy").length >= 2);
