@@ -38,6 +38,7 @@ import {
   serviceRef,
 } from "./service_lookup.ts";
 import { MembershipSnapshots } from "./membership_snapshots.ts";
+import { patchStatusRetrying } from "./status_patch.ts";
 
 /** How a Ready message starts while the last drift check failed. */
 const DRIFT_FAILED = "The drift check failed";
@@ -294,12 +295,15 @@ export function apimApiController(
       apiId: api.spec.APIID,
       drift: decision.action,
     });
-    // A check that found nothing wrong clears an earlier check's failure.
+    if (decision.action !== "none" && decision.action !== "patch") return;
+    // API Management holds the applied state now: an unchanged rollout may rely on that for a
+    // period. A check that found nothing wrong also clears an earlier check's failure.
+    const verified = { verifiedAt: new Date(ctx.clock.now()).toISOString() };
+    const accept = (fresh: ApimApi) =>
+      fresh.metadata.generation === api.metadata.generation &&
+      fresh.status?.appliedHash === appliedHash;
     const ready = findCondition(api.status?.conditions, "Ready");
-    if (
-      decision.action === "none" &&
-      ready?.message.startsWith(DRIFT_FAILED) === true
-    ) {
+    if (ready?.message.startsWith(DRIFT_FAILED) === true) {
       await reportApiVerdict(
         ctx,
         api,
@@ -311,9 +315,15 @@ export function apimApiController(
               api.status?.apiHost ?? ""
             }`,
         },
-        { lastError: null },
+        { ...verified, lastError: null },
         signal,
+        accept,
       );
+    } else {
+      await patchStatusRetrying(kinds.apimApis, api, () => verified, {
+        signal,
+        accept,
+      });
     }
   }
 

@@ -102,6 +102,8 @@ export const apimApiStatusSchema = z.object({
   developerPortalHost: z.string().exactOptional(),
   importedAt: z.string().exactOptional(),
   appliedHash: z.string().exactOptional(),
+  /** When API Management was last seen holding the applied state (a registration or a drift check). */
+  verifiedAt: z.string().exactOptional(),
   documentDigest: z.string().exactOptional(),
   currentRevision: z.string().exactOptional(),
   registeredReplicaSet: z.object({

@@ -80,6 +80,11 @@ export interface RegistrationFacts {
   versionSetProblem?: VersionSetProblem | undefined;
   /** Another APIMAPI claims the API id or path. */
   claimConflict?: { reason: string; message: string } | undefined;
+  /**
+   * The hash API Management was seen holding within the drift period for this very spec generation
+   * (`status.verifiedAt`); an unchanged document then needs no ARM request at all.
+   */
+  recentlyVerifiedHash?: string | undefined;
   /** The operation in status (or recorded by this pass). */
   operation?: OperationFacts | undefined;
   /** This pass recorded `operation` and has not sent it yet. */
@@ -120,6 +125,11 @@ export interface AppliedImport {
   created: boolean;
   /** In new-revision mode: the revision to release. */
   revision?: string | undefined;
+  /**
+   * Nothing was read: API Management was seen holding this hash, for this spec, within the drift
+   * period, so the links recorded then stand and the drift check covers the rest.
+   */
+  confirmedRecently?: boolean;
 }
 
 /** The current API's fields an import into a non-current revision must leave as they are. */
@@ -404,6 +414,18 @@ export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
     };
   }
   if (!f.desired) return { step: "fetchDocument" };
+  if (f.recentlyVerifiedHash === f.desired.hash) {
+    return {
+      step: "applied",
+      applied: {
+        desiredHash: f.desired.hash,
+        trigger: f.trigger,
+        imported: false,
+        created: false,
+        confirmedRecently: true,
+      },
+    };
+  }
   if (!f.observed) return { step: "readApi" };
   return importStep(f, f.desired, f.observed);
 }
@@ -423,7 +445,7 @@ function finishingStep(
     const after = releasedStep(f, applied);
     if (after) return after;
   }
-  if (!f.linked) return { step: "link" };
+  if (!f.linked && !applied.confirmedRecently) return { step: "link" };
   return { step: "finish" };
 }
 

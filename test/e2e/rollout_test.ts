@@ -67,6 +67,7 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     });
   assert.equal(importPuts(), 1);
   const writesAfterFirst = env.apim.writes();
+  const requestsAfterFirst = env.apim.requests.length;
   const fetchesAfterFirst = app.fetches;
 
   const second = await rollOut(env, ns, "petstore:2");
@@ -85,6 +86,11 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     env.apim.writes(),
     writesAfterFirst,
     "no ARM write for an unchanged document",
+  );
+  assert.equal(
+    env.apim.requests.length,
+    requestsAfterFirst,
+    "no ARM request at all: APIM was seen holding it within the drift period",
   );
 
   app.serve(await fixtureDocument("petstore-v2.json"));

@@ -310,6 +310,27 @@ const rows: {
   },
   { what: "then the API is read", facts: { desired }, step: "readApi" },
   {
+    what:
+      "an unchanged document seen in API Management within the drift period needs no ARM request",
+    facts: { desired, recentlyVerifiedHash: desired.hash },
+    step: "applied",
+    check: (s) =>
+      assert.equal(s.step === "applied" && s.applied.confirmedRecently, true),
+  },
+  {
+    what:
+      "a changed document is read and imported even after a recent verification",
+    facts: { desired, recentlyVerifiedHash: older.hash },
+    step: "readApi",
+  },
+  {
+    what: "a recently confirmed API finishes without listing its links",
+    facts: {
+      applied: { ...applied, imported: false, confirmedRecently: true },
+    },
+    step: "finish",
+  },
+  {
     what: "a missing API is recorded before it is imported",
     facts: { desired, observed: { exists: false } },
     step: "recordIntent",
