@@ -196,7 +196,9 @@ export class Registration {
       case "wait":
         if (step.verdict) await pass.report(step.verdict, {});
         else await pass.persistRecord();
-        return requeueAfter(step.delayMs);
+        return requeueAfter(
+          step.afterPoll ? pass.sinceAnswer(step.delayMs) : step.delayMs,
+        );
       case "fail":
         if (step.forgetOperation) pass.forget();
         throw failure({ kind: step.decision }, step.reason, step.message);

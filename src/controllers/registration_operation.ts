@@ -35,6 +35,7 @@ export async function pollRecorded(pass: RegistrationPass): Promise<void> {
     ),
     signal: pass.signal,
   });
+  pass.answeredAt = pass.ctx.clock.now();
   pass.facts.poll = pollFacts(result);
   switch (result.state) {
     case "running":
@@ -142,6 +143,7 @@ export async function sendRecordedImport(
     logger: pass.logger,
     signal: pass.signal,
   });
+  pass.answeredAt = pass.ctx.clock.now();
   pass.facts.intentRecorded = false;
   switch (sent.state) {
     case "unknown":
@@ -174,7 +176,7 @@ export async function sendRecordedImport(
       pass.logger.info("⏳ Polling APIM async import status", {
         retryAfterMs: sent.retryAfterMs,
       });
-      return requeueAfter(sent.retryAfterMs);
+      return requeueAfter(pass.sinceAnswer(sent.retryAfterMs));
     case "finished":
       pass.digest = doc.digest;
       pass.observeImport("succeeded");

@@ -48,6 +48,8 @@ export class RegistrationPass {
   /** The API (or revision) as APIM last answered: the import, a poll, or a read. */
   body: ApiContract | undefined;
   pollError: ArmError | undefined;
+  /** When the last poll (or the import's acceptance) was answered: Retry-After counts from then. */
+  answeredAt: number | undefined;
   links: Links | undefined;
   /** The digest of the document API Management holds now. */
   digest: string | undefined;
@@ -85,6 +87,12 @@ export class RegistrationPass {
     return revision === undefined
       ? this.ref
       : { ...this.ref, apiId: revisionApiId(this.ref.apiId, revision) };
+  }
+
+  /** The delay left of `delayMs` counted from the last answer, so status writes do not make polls late. */
+  sinceAnswer(delayMs: number): number {
+    const from = this.answeredAt ?? this.ctx.clock.now();
+    return Math.max(0, from + delayMs - this.ctx.clock.now());
   }
 
   /** Forgets the operation (the next status write clears it). */

@@ -143,8 +143,16 @@ export interface PinnedFields {
 
 /** The next step of the pass. */
 export type RegistrationStep =
-  /** Report `verdict` (progressing; none: keep the conditions) and look again after `delayMs`. */
-  | { step: "wait"; delayMs: number; verdict?: StatusVerdict | undefined }
+  /**
+   * Report `verdict` (progressing; none: keep the conditions) and look again after `delayMs`,
+   * counted from the poll's answer when `afterPoll` (not from when the pass ends).
+   */
+  | {
+    step: "wait";
+    delayMs: number;
+    verdict?: StatusVerdict | undefined;
+    afterPoll?: boolean;
+  }
   /** Report the failure; `forgetOperation` clears the recorded operation. */
   | {
     step: "fail";
@@ -240,11 +248,13 @@ function progressing(
   reason: string,
   message: string,
   delayMs: number,
+  afterPoll = false,
 ): RegistrationStep {
   return {
     step: "wait",
     delayMs,
     verdict: { state: "progressing", reason, message },
+    ...(afterPoll ? { afterPoll } : {}),
   };
 }
 
@@ -285,6 +295,7 @@ function operationStep(
         "Importing",
         `API Management is importing the OpenAPI document of API "${f.apiId}"`,
         f.poll.retryAfterMs,
+        true,
       );
     case "failed":
       return { step: "operationFailed" };
@@ -297,7 +308,7 @@ function operationStep(
 function pruneStep(f: RegistrationFacts): RegistrationStep {
   if (!f.poll) return { step: "poll" };
   if (f.poll.state === "running") {
-    return { step: "wait", delayMs: f.poll.retryAfterMs };
+    return { step: "wait", delayMs: f.poll.retryAfterMs, afterPoll: true };
   }
   return { step: "forgetOperation" };
 }
