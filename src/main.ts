@@ -226,10 +226,6 @@ export async function runOperator(
     apiLocks: new KeyedLock(),
   };
   const allCaches = Object.entries(caches);
-  const terms = new ControllerTerms(
-    ctx,
-    (termCtx) => buildControllers(termCtx, config.workers),
-  );
   const elector = config.leaderElect
     ? new LeaderElector({
       client: kube,
@@ -242,6 +238,11 @@ export async function runOperator(
       logger,
     })
     : undefined;
+  const terms = new ControllerTerms(
+    ctx,
+    (termCtx) => buildControllers(termCtx, config.workers),
+    () => elector?.holdsLease() ?? true,
+  );
   const servers: Promise<void>[] = [];
   if (config.metricsAddress) {
     // Awaited: a broken certificate directory stops the start instead of running without metrics.

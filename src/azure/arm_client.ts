@@ -9,6 +9,7 @@ import {
   type ArmRequestLine,
   ArmResponseError,
   ArmTransportError,
+  FencedRequestError,
   parseArmError,
   UntrustedUrlError,
 } from "./arm_error.ts";
@@ -164,10 +165,15 @@ export class ArmClient {
   /** Shared by this client and the clients {@linkcode withSignal} derives from it. */
   readonly #seen: { rateLimit: RateLimitRemaining };
   readonly #signal: AbortSignal | undefined;
+  readonly #fence: (() => boolean) | undefined;
 
   constructor(
     options: ArmClientOptions,
-    derived?: { seen: { rateLimit: RateLimitRemaining }; signal: AbortSignal },
+    derived?: {
+      seen: { rateLimit: RateLimitRemaining };
+      signal: AbortSignal;
+      fence?: (() => boolean) | undefined;
+    },
   ) {
     const base = new URL(options.baseUrl ?? "https://management.azure.com");
     if (base.protocol !== "https:" || base.pathname !== "/" || base.search) {
@@ -193,18 +199,24 @@ export class ArmClient {
     this.#options = options;
     this.#seen = derived?.seen ?? { rateLimit: {} };
     this.#signal = derived?.signal;
+    this.#fence = derived?.fence;
   }
 
   /**
    * The same client (tokens, write limits, budgets) whose every request also carries `signal`:
    * once it aborts, nothing more is sent and requests in flight are cut off (a deposed leader's
-   * fence). Requests already carrying a signal stop on either.
+   * fence). Requests already carrying a signal stop on either. `fence`, checked right before each
+   * request leaves, refuses it when false (a leader frozen past its renew deadline, not yet told).
    */
-  withSignal(signal: AbortSignal): ArmClient {
+  withSignal(signal: AbortSignal, fence?: () => boolean): ArmClient {
     const combined = this.#signal
       ? AbortSignal.any([this.#signal, signal])
       : signal;
-    return new ArmClient(this.#options, { seen: this.#seen, signal: combined });
+    return new ArmClient(this.#options, {
+      seen: this.#seen,
+      signal: combined,
+      fence: fence ?? this.#fence,
+    });
   }
 
   /** The ARM origin, the only one that receives the bearer token. */
@@ -408,6 +420,7 @@ export class ArmClient {
     const signal = request.signal
       ? AbortSignal.any([timeout.signal, request.signal])
       : timeout.signal;
+    if (this.#fence && !this.#fence()) throw new FencedRequestError(line);
     const started = this.#clock.now();
     const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${token}`);

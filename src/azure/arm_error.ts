@@ -214,3 +214,14 @@ export function parseArmError(
     requestId: context.requestId,
   });
 }
+
+/** A request this client refused to send: its holder no longer holds the right to write (a lost lease). */
+export class FencedRequestError extends ArmRequestFailure {
+  override name = "FencedRequestError";
+  constructor(request: ArmRequestLine) {
+    super(
+      request,
+      `ARM request "${request.method} ${request.path}" not sent: this replica no longer holds the leader lease`,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import {
   ArmError,
   ArmResponseError,
   ArmTransportError,
+  FencedRequestError,
   InvalidArmRequestError,
   UntrustedUrlError,
 } from "./arm_error.ts";
@@ -78,6 +79,9 @@ export function classifyArmError(error: unknown): RetryDecision {
   if (error instanceof TokenRequestError) {
     // Entra outages pass; a wrong secret or federation is fixed outside the object: keep trying slowly.
     return { kind: "backoff", code: error.code, message: error.message };
+  }
+  if (error instanceof FencedRequestError) {
+    return { kind: "backoff", code: "NotLeader", message: error.message };
   }
   if (error instanceof UntrustedUrlError) {
     return { kind: "terminal", code: "UntrustedUrl", message: error.message };

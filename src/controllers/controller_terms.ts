@@ -22,10 +22,18 @@ export class ControllerTerms {
   #current: Controller[] = [];
   #dueSince: number | undefined;
 
-  constructor(ctx: OperatorContext, build: BuildControllers) {
+  readonly #holdsLease: () => boolean;
+
+  /** `holdsLease` says, at the moment a request leaves, whether this replica still leads. */
+  constructor(
+    ctx: OperatorContext,
+    build: BuildControllers,
+    holdsLease: () => boolean = () => true,
+  ) {
     this.#ctx = ctx;
     this.#build = build;
     this.#logger = ctx.logger;
+    this.#holdsLease = holdsLease;
   }
 
   /** Runs one term until `term` aborts; rejects if a controller failed (after all of them stopped). */
@@ -38,7 +46,7 @@ export class ControllerTerms {
     collectGarbage();
     const controllers = this.#build({
       ...this.#ctx,
-      arm: this.#ctx.arm.withSignal(term),
+      arm: this.#ctx.arm.withSignal(term, this.#holdsLease),
       apiLocks: new KeyedLock(),
     });
     this.#current = controllers;

@@ -75,6 +75,8 @@ export class LeaderElector {
   #observedRecord = "";
   #observedAt = 0;
   #heartbeatAt: number | undefined;
+  /** When this replica last acquired or renewed the lease (by its own clock). */
+  #renewedAt = 0;
 
   constructor(options: LeaderElectionOptions) {
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
@@ -111,6 +113,16 @@ export class LeaderElector {
     return this.#leading;
   }
 
+  /**
+   * Whether this replica leads and renewed within the renew deadline, checked at call time: a
+   * replica that was frozen (SIGSTOP, a stalled node) learns on waking, before anything else runs,
+   * that another may have taken over, even if its renew loop has not noticed yet.
+   */
+  holdsLease(): boolean {
+    return this.#leading &&
+      this.#clock.now() - this.#renewedAt < this.#renewDeadlineMs;
+  }
+
   /** When the election loop last finished an acquire or renew attempt (a liveness probe reads it). */
   get heartbeatAt(): number | undefined {
     return this.#heartbeatAt;
@@ -123,6 +135,7 @@ export class LeaderElector {
   async run(work: LeaderWork, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (!await this.#acquire(signal)) break;
+      this.#renewedAt = this.#clock.now();
       this.#leading = true;
       this.#logger.info("Became leader");
       const end = await this.#lead(work, signal);
@@ -185,7 +198,7 @@ export class LeaderElector {
     shutdown: AbortSignal,
     stop: AbortSignal,
   ): Promise<LeadEnd> {
-    let renewedAt = this.#clock.now();
+    this.#renewedAt = this.#clock.now();
     for (;;) {
       try {
         await this.#clock.sleep(this.#retryPeriodMs, stop);
@@ -194,17 +207,17 @@ export class LeaderElector {
       }
       const remaining = Math.max(
         1,
-        this.#renewDeadlineMs - (this.#clock.now() - renewedAt),
+        this.#renewDeadlineMs - (this.#clock.now() - this.#renewedAt),
       );
       const attempt = await this.#tryAcquireOrRenew(
         AbortSignal.any([stop, AbortSignal.timeout(remaining)]),
       );
       if (stop.aborted) return shutdown.aborted ? "shutdown" : "workEnded";
       if (attempt === "acquired") {
-        renewedAt = this.#clock.now();
+        this.#renewedAt = this.#clock.now();
       } else if (attempt === "heldByOther") {
         return "lost";
-      } else if (this.#clock.now() - renewedAt >= this.#renewDeadlineMs) {
+      } else if (this.#clock.now() - this.#renewedAt >= this.#renewDeadlineMs) {
         return "lost";
       }
     }

@@ -6,6 +6,7 @@ import {
   ArmError,
   ArmResponseError,
   ArmTransportError,
+  FencedRequestError,
   UntrustedUrlError,
 } from "../../../src/azure/arm_error.ts";
 import { armPath, topLevelResourceId } from "../../../src/azure/arm_path.ts";
@@ -483,4 +484,17 @@ Deno.test("request() feeds the write budget per class with the tighter of the ca
   await client.request({ method: "DELETE", path: PATH });
   assert.equal(budget.available("s|writes"), 180);
   assert.equal(budget.available("s|deletes"), 40);
+});
+
+Deno.test("withSignal() with a fence refuses to send once the fence says the lease is not held, at the moment of sending", async () => {
+  const { client, fake } = fakeArmClient(() => jsonResponse(200, {}));
+  let holds = true;
+  const fenced = client.withSignal(new AbortController().signal, () => holds);
+  await fenced.request({ method: "PUT", path: PATH, body: {} });
+  holds = false; // e.g. the process was frozen past its renew deadline
+  await assert.rejects(
+    fenced.request({ method: "PUT", path: PATH, body: {} }),
+    FencedRequestError,
+  );
+  assert.equal(fake.requests.length, 1);
 });
