@@ -35,10 +35,22 @@ interface Estimate {
   /** Requests sent and not yet answered. */
   inFlight: number;
   refillPerMs: number;
+  /** The last waiter in line: requests get their turn in the order they asked. */
+  line: Promise<void>;
 }
 
 /** Gives back a request's place with the remaining budget ARM reported in its answer, if any. */
 export type BudgetDone = (remaining: number | undefined) => void;
+
+/** Rejects with the signal's reason once it aborts (never resolves). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else {signal.addEventListener("abort", () => reject(signal.reason), {
+        once: true,
+      });}
+  });
+}
 
 /**
  * A mirror of ARM's buckets per subscription and class. Nothing is held back until ARM reports a
@@ -89,18 +101,15 @@ export class RequestBudget {
       at: this.#clock.now(),
       inFlight: 0,
       refillPerMs: this.#refillPerMs[cls],
+      line: Promise.resolve(),
     };
     this.#estimates.set(id, estimate);
-    for (;;) {
-      signal?.throwIfAborted();
-      const tokens = this.#refill(estimate);
-      if (tokens === undefined || tokens >= 1 + this.#reserve) break;
-      const waitMs = Math.ceil(
-        (1 + this.#reserve - tokens) / estimate.refillPerMs,
-      );
-      await this.#clock.sleep(waitMs, signal);
-    }
-    if (estimate.tokens !== undefined) estimate.tokens -= 1;
+    // First come, first served: wait for the ones ahead, then for a token (an aborted waiter
+    // steps out of line without holding up the ones behind it).
+    const ahead = estimate.line;
+    const turn = ahead.then(() => this.#waitForToken(estimate, signal));
+    estimate.line = turn.catch(() => {});
+    await (signal ? Promise.race([turn, aborted(signal)]) : turn);
     estimate.inFlight++;
     let done = false;
     return (remaining) => {
@@ -113,6 +122,19 @@ export class RequestBudget {
         estimate.at = this.#clock.now();
       }
     };
+  }
+
+  async #waitForToken(estimate: Estimate, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const tokens = this.#refill(estimate);
+      if (tokens === undefined || tokens >= 1 + this.#reserve) break;
+      const waitMs = Math.ceil(
+        (1 + this.#reserve - tokens) / estimate.refillPerMs,
+      );
+      await this.#clock.sleep(waitMs, signal);
+    }
+    if (estimate.tokens !== undefined) estimate.tokens -= 1;
   }
 
   #refill(estimate: Estimate): number | undefined {

@@ -128,3 +128,24 @@ Deno.test("tightestRemaining() takes the tighter of the caller's and the global 
     undefined,
   );
 });
+
+Deno.test("RequestBudget serves waiters in the order they asked, and lets an aborted one leave the line", async () => {
+  const clock = new FakeClock(0);
+  const b = budget(clock);
+  (await b.acquire("sub", "writes"))(0);
+  const order: string[] = [];
+  const leaving = new AbortController();
+  const ask = (name: string, signal?: AbortSignal) =>
+    b.acquire("sub", "writes", signal).then((done) => {
+      order.push(name);
+      done(undefined);
+    });
+  const first = ask("first");
+  const gone = ask("gone", leaving.signal);
+  const second = ask("second");
+  leaving.abort(new Error("shutdown"));
+  await assert.rejects(gone, /shutdown/);
+  await clock.advance(2_000);
+  await Promise.all([first, second]);
+  assert.deepEqual(order, ["first", "second"]);
+});
