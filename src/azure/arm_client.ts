@@ -408,6 +408,7 @@ export class ArmClient {
     token: string,
     line: Line,
   ): Promise<Attempt> {
+    if (this.#fence && !this.#fence()) throw new FencedRequestError(line);
     // A real timer: the timeout guards the real network, whatever clock the retries use.
     const timeout = new AbortController();
     const timer = setTimeout(
@@ -420,7 +421,6 @@ export class ArmClient {
     const signal = request.signal
       ? AbortSignal.any([timeout.signal, request.signal])
       : timeout.signal;
-    if (this.#fence && !this.#fence()) throw new FencedRequestError(line);
     const started = this.#clock.now();
     const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${token}`);
