@@ -23,6 +23,7 @@ import {
   type ChartValues,
   copyChart,
   editChart,
+  handToRelease,
   KUBE_VERSION,
   objectOf,
   objectsOf,
@@ -437,20 +438,7 @@ async function adoptCrds(
   namespace: string,
 ): Promise<void> {
   await installCrds(plane);
-  const options = { kubeconfig: plane.kubeconfigPath };
-  await runTool("kubectl", [
-    "annotate",
-    "--overwrite",
-    ...crdNames(),
-    `meta.helm.sh/release-name=${release}`,
-    `meta.helm.sh/release-namespace=${namespace}`,
-  ], options);
-  await runTool("kubectl", [
-    "label",
-    "--overwrite",
-    ...crdNames(),
-    "app.kubernetes.io/managed-by=Helm",
-  ], options);
+  await handToRelease(plane.kubeconfigPath, crdNames(), release, namespace);
 }
 
 /** GETs `path` as the admin; undefined on 404. */

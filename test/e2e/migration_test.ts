@@ -1,10 +1,9 @@
-// End to end: a cluster of the original operator (chart 0.25.0) moves to this operator as the README's migration
-// section says: its CRDs and objects accepted as they are, an unchanged document not imported again, a changed one
-// imported once, everything adopted explicitly, nothing deleted in API Management, adopted entities retained.
+// End to end: a cluster of the original operator (chart 0.25.0) moves to this operator by the README's migration steps.
+// Its objects are accepted as they are, an unchanged document is not imported again, a changed one once; everything is
+// adopted explicitly, nothing is deleted in API Management, adopted entities are retained.
 import assert from "node:assert/strict";
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1.d.ts";
 import { parse } from "yaml";
-import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { parseOwnerMarker } from "../../src/reconcile/desired_api.ts";
 import {
   type ControlPlane,
@@ -21,24 +20,35 @@ import {
   RESOURCE_GROUP,
   SUBSCRIPTION_ID,
 } from "../support/e2e_environment.ts";
-import { kubectl } from "../support/kubectl.ts";
+import {
+  CHART_DIR,
+  handToRelease,
+  operatorArgs,
+  runTool,
+} from "../support/helm_chart.ts";
+import {
+  applyUserManifests,
+  originalCluster,
+  type OriginalWorld,
+} from "../support/original_cluster.ts";
 import {
   applyAsOriginal,
-  installOriginalCrds,
-  leaveInApim,
   type OriginalApi,
-  originalApiManifest,
-  originalManifests,
-  originalRecords,
-} from "../support/original_operator.ts";
+} from "../support/original_objects.ts";
 import { importPuts, statusOf } from "../support/scenario.ts";
 import { waitFor } from "../support/wait.ts";
-import { deployReadyWorkload } from "../support/workload.ts";
 
-const OPERATOR_NS = "azure-apim-operator-system";
+const OPERATOR_NS = "apim-operator";
 const APP_NS = "shop";
-const APIM = "apim-contoso";
+/** The release name of the README's commands (its full name too). */
+const RELEASE = "azure-apim-operator";
+const APIM = {
+  name: "apim-contoso",
+  subscription: SUBSCRIPTION_ID,
+  resourceGroup: RESOURCE_GROUP,
+};
 const CRD_DIR = new URL("../../deploy/crds/", import.meta.url);
+const ADOPT_FLAG = "--adopt-unmanaged";
 
 const PRODUCT = {
   id: "partner-apis",
@@ -61,34 +71,10 @@ function declared(name: string, app: DocumentServer): OriginalApi {
     routePrefix: `/${name}`,
     serviceUrl: app.url,
     openApiDefinitionUrl: `${app.url}/swagger/v1/swagger.json`,
-    apimService: APIM,
+    apimService: APIM.name,
     productIds: [PRODUCT.id],
     tagIds: [TAG.id],
   };
-}
-
-/** Our CRDs as deploy/crds/ holds them, by name. */
-async function ourCrds(): Promise<Map<string, CustomResourceDefinition>> {
-  const crds = new Map<string, CustomResourceDefinition>();
-  for await (const entry of Deno.readDir(CRD_DIR)) {
-    const crd: CustomResourceDefinition = parse(
-      await Deno.readTextFile(new URL(entry.name, CRD_DIR)),
-    );
-    crds.set(crd.metadata?.name ?? "", crd);
-  }
-  return crds;
-}
-
-async function liveCrd(
-  plane: ControlPlane,
-  name: string,
-): Promise<CustomResourceDefinition> {
-  const response = await plane.request(
-    "GET",
-    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-  );
-  assert.equal(response.status, 200, name);
-  return response.body as CustomResourceDefinition;
 }
 
 function markerOf(service: ServiceHandle, id: string) {
@@ -97,125 +83,19 @@ function markerOf(service: ServiceHandle, id: string) {
   );
 }
 
-async function migrate(plane: ControlPlane): Promise<void> {
-  await using env = await E2eEnvironment.start({ plane, installCrds: false });
-  const kubeconfig = plane.kubeconfigPath;
-  const tool = { kubeconfig, binDir: plane.binDir };
-  const service = env.addService(APIM);
-  const ordersDocument = await fixtureDocument("petstore.json");
-  const billingBefore = ordersDocument.replace('"1.0.0"', '"0.9.0"');
-  const billingNow = await fixtureDocument("petstore-v2.json");
-  const json = "application/json";
-  await using ordersApp = new DocumentServer({
-    kind: "document",
-    body: ordersDocument,
-    contentType: json,
-  });
-  await using billingApp = new DocumentServer({
-    kind: "document",
-    body: billingNow,
-    contentType: json,
-  });
-  const orders = declared("orders", ordersApp);
-  // Its document changed after the original's last import (the new version rolled out meanwhile).
-  const billing = declared("billing", billingApp);
-  // Its workload is scaled to zero: like the original, nothing happens until a rollout is ready.
-  const reports = declared("reports", ordersApp);
-  const lastImports = [
-    { api: orders, document: ordersDocument },
-    { api: billing, document: billingBefore },
-    { api: reports, document: ordersDocument },
-  ];
-  const all = lastImports.map((i) => i.api.apiId).sort();
-
-  // The original chart's CRDs, the objects users applied, their workloads.
-  await installOriginalCrds(env);
-  await env.apply([OPERATOR_NS, APP_NS].map((name) => ({
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name },
-  })));
-  const apim = {
-    name: APIM,
-    subscription: SUBSCRIPTION_ID,
-    resourceGroup: RESOURCE_GROUP,
-  };
-  const userManifests = [
-    ...originalManifests(OPERATOR_NS, apim, {
-      product: PRODUCT,
-      tag: TAG,
-      policy: POLICY,
-    }),
-    ...lastImports.map((i) => originalApiManifest(i.api)),
-  ];
-  const applyUserManifests = async () => {
-    const applied = await kubectl(["apply", "-f", "-"], {
-      ...tool,
-      stdin: userManifests.map((m) => JSON.stringify(m)).join("\n---\n"),
-    });
-    assert.equal(applied.code, 0, applied.stderr);
-  };
-  await applyUserManifests();
-  const replicaSets = new Map<string, GenericObject>();
-  for (const { api } of lastImports) {
-    replicaSets.set(
-      api.name,
-      await deployReadyWorkload(env, APP_NS, api.name, {
-        "app.kubernetes.io/name": api.name,
-      }, { replicas: api === reports ? 0 : 1 }),
+/** The CRDs on the server are exactly deploy/crds/ (names and versions with their schemas). */
+async function assertOurCrds(plane: ControlPlane): Promise<void> {
+  for await (const entry of Deno.readDir(CRD_DIR)) {
+    const crd: CustomResourceDefinition = parse(
+      await Deno.readTextFile(new URL(entry.name, CRD_DIR)),
     );
-  }
-
-  // The original's records of its last successful imports, and what it left in API Management.
-  const records: Record<string, unknown>[] = [];
-  const statuses: Record<string, unknown>[] = [];
-  for (const { api, document } of lastImports) {
-    const apimApi = await env.apis.apimApis.find(api.name, {
-      namespace: APP_NS,
-    });
-    const record = originalRecords(api, {
-      apiUid: apimApi?.metadata?.uid ?? "",
-      document,
-      subscription: SUBSCRIPTION_ID,
-      resourceGroup: RESOURCE_GROUP,
-      replicaSet: replicaSets.get(api.name)?.metadata?.name ?? "",
-      gatewayHost: `${APIM}.azure-api.net`,
-      portalHost: `${APIM}.developer.azure-api.net`,
-    });
-    records.push(record.deployment);
-    statuses.push(
-      { ...record.deployment, status: record.deploymentStatus },
-      { ...originalApiManifest(api), status: record.apiStatus },
+    const name = crd.metadata?.name ?? "";
+    const response = await plane.request(
+      "GET",
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
     );
-  }
-  const productStatus = {
-    ...userManifests.find((m) => m["kind"] === "APIMProduct"),
-    status: { phase: "Created", message: "Product created successfully" },
-  };
-  statuses.push(productStatus);
-  await applyAsOriginal(env, records);
-  await applyAsOriginal(env, statuses, { status: true });
-  await leaveInApim(env, service, {
-    products: [PRODUCT],
-    tags: [TAG],
-    apis: lastImports.map(({ api, document }) => ({
-      apiId: api.apiId,
-      path: api.name,
-      serviceUrl: api.serviceUrl,
-      document,
-      productIds: api.productIds,
-      tagIds: api.tagIds,
-    })),
-    policy: POLICY,
-  });
-  const policyBefore = service.currentRevision("orders")?.policy;
-  assert.match(policyBefore ?? "", /rate-limit/);
-
-  // README step: this operator's CRDs over the original's. Server-side with --force-conflicts takes
-  // over every field of the spec Helm created, so the CRDs are exactly ours afterwards.
-  await installCrds(plane, ["--force-conflicts"]);
-  for (const [name, crd] of await ourCrds()) {
-    const live = await liveCrd(plane, name);
+    assert.equal(response.status, 200, name);
+    const live = response.body as CustomResourceDefinition;
     assert.deepEqual(live.spec.names, crd.spec.names, name);
     assert.deepEqual(
       JSON.parse(JSON.stringify(live.spec.versions)),
@@ -223,11 +103,89 @@ async function migrate(plane: ControlPlane): Promise<void> {
       name,
     );
   }
+}
+
+/**
+ * README steps 1 to 3: the original release's APIMService gone with it, this operator's CRDs over
+ * the original's and handed to the release, the chart installed with adoption on.
+ */
+async function readmeInstall(env: E2eEnvironment): Promise<void> {
+  const options = { kubeconfig: env.plane.kubeconfigPath };
+  await env.apis.apimServices.delete(APIM.name, { namespace: OPERATOR_NS });
+  await installCrds(env.plane, ["--force-conflicts"]);
+  await assertOurCrds(env.plane);
+  const crds = (await runTool("kubectl", ["get", "crd", "-o", "name"], options))
+    .split("\n").filter((name) => name.endsWith(".apim.operator.io"));
+  assert.equal(crds.length, 7);
+  await handToRelease(options.kubeconfig, crds, RELEASE, OPERATOR_NS);
+  await runTool("helm", [
+    "upgrade",
+    "--install",
+    RELEASE,
+    CHART_DIR,
+    `--namespace=${OPERATOR_NS}`,
+    "--set=operator.adoptUnmanaged=true",
+    `--set=apimServices[0].name=${APIM.name}`,
+    `--set=apimServices[0].resourceGroup=${APIM.resourceGroup}`,
+    `--set=apimServices[0].subscription=${APIM.subscription}`,
+  ], options);
+  await assertOurCrds(env.plane);
+}
+
+/** The operator's adoption flag as the release's Deployment passes it (there is no kubelet to run it). */
+async function releaseAdoptFlag(env: E2eEnvironment): Promise<string[]> {
+  const deployment = await env.apis.deployments.find(RELEASE, {
+    namespace: OPERATOR_NS,
+  });
+  assert.ok(deployment, "the release's Deployment");
+  return operatorArgs(deployment).filter((arg) => arg === ADOPT_FLAG);
+}
+
+async function migrate(plane: ControlPlane): Promise<void> {
+  await using env = await E2eEnvironment.start({ plane, installCrds: false });
+  const service = env.addService(APIM.name);
+  const petstore = await fixtureDocument("petstore.json");
+  const json = "application/json";
+  await using app = new DocumentServer({
+    kind: "document",
+    body: petstore,
+    contentType: json,
+  });
+  await using billingApp = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore-v2.json"),
+    contentType: json,
+  });
+  const world: OriginalWorld = {
+    operatorNamespace: OPERATOR_NS,
+    appNamespace: APP_NS,
+    apim: APIM,
+    product: PRODUCT,
+    tag: TAG,
+    policy: POLICY,
+    imports: [
+      { api: declared("orders", app), document: petstore, replicas: 1 },
+      // Its document changed after the original's last import (the new version rolled out meanwhile).
+      {
+        api: declared("billing", billingApp),
+        document: petstore.replace('"1.0.0"', '"0.9.0"'),
+        replicas: 1,
+      },
+      // Scaled to zero: like the original, nothing happens until a rollout is ready.
+      { api: declared("reports", app), document: petstore, replicas: 0 },
+    ],
+  };
+  const all = world.imports.map((i) => i.api.apiId).sort();
+  const writes = await originalCluster(env, service, world);
+  const policyBefore = service.currentRevision("orders")?.policy;
+  assert.match(policyBefore ?? "", /rate-limit/);
+
+  await readmeInstall(env);
   // The original's objects as they are pass strict field validation, and none of their fields is
-  // pruned: the same writes of the original (objects and statuses) and the users' manifests apply.
-  await applyAsOriginal(env, records, { dryRun: true });
-  await applyAsOriginal(env, statuses, { status: true, dryRun: true });
-  await applyUserManifests();
+  // pruned: the same writes of the original (objects and statuses) and the user's manifests apply.
+  await applyAsOriginal(env, writes.objects, { dryRun: true });
+  await applyAsOriginal(env, writes.statuses, { status: true, dryRun: true });
+  await applyUserManifests(env, world);
   const kept = await env.apis.apimApiDeployments.find("orders", {
     namespace: APP_NS,
   });
@@ -235,13 +193,15 @@ async function migrate(plane: ControlPlane): Promise<void> {
   assert.match(String(statusOf(kept)["openApiHash"]), /^[0-9a-f]{64}$/);
   assert.equal((kept?.["spec"] as Record<string, unknown>)["APIID"], "orders");
 
-  // README step: the operator with --adopt-unmanaged.
+  // README step 4: the operator as the release runs it, with --adopt-unmanaged.
+  const adoptFlag = await releaseAdoptFlag(env);
+  assert.deepEqual(adoptFlag, [ADOPT_FLAG]);
   env.apim.clearRequests();
-  const adopting = env.operator({
+  const operatorOptions = {
     watchNamespaces: [APP_NS, OPERATOR_NS],
     operatorNamespace: OPERATOR_NS,
-    extraArgs: ["--adopt-unmanaged"],
-  });
+  };
+  const adopting = env.operator({ ...operatorOptions, extraArgs: adoptFlag });
   const ready = async (
     api: typeof env.apis.apimApis,
     namespace: string,
@@ -255,18 +215,18 @@ async function migrate(plane: ControlPlane): Promise<void> {
       `${name} Ready`,
       120_000,
     );
-  for (const api of [orders, billing]) {
-    const registered = await ready(env.apis.apimApis, APP_NS, api.name);
-    assert.equal(statusOf(registered)["adopted"], true, api.name);
-    assert.equal(statusOf(registered)["status"], "OK", api.name);
-    const marker = markerOf(service, api.apiId);
-    assert.equal(marker?.owner, `${APP_NS}/${api.name}`, api.name);
-    assert.equal(marker?.adopted, true, api.name);
+  for (const name of ["orders", "billing"]) {
+    const registered = await ready(env.apis.apimApis, APP_NS, name);
+    assert.equal(statusOf(registered)["adopted"], true, name);
+    assert.equal(statusOf(registered)["status"], "OK", name);
+    const marker = markerOf(service, name);
+    assert.equal(marker?.owner, `${APP_NS}/${name}`, name);
+    assert.equal(marker?.adopted, true, name);
   }
   assert.equal(importPuts(env, "orders"), 0, "an unchanged document");
   assert.equal(importPuts(env, "billing"), 1, "a changed document");
   assert.match(
-    JSON.stringify(service.currentRevision("billing")?.properties),
+    String(service.currentRevision("billing")?.properties.description),
     /second version/,
   );
   await env.waitForEvent(
@@ -289,7 +249,7 @@ async function migrate(plane: ControlPlane): Promise<void> {
     const left = (await env.apis.apimApiDeployments.list({
       namespace: APP_NS,
     })).items.map((d) => d.metadata?.name);
-    return left.join() === reports.name ? true : undefined;
+    return left.join() === "reports" ? true : undefined;
   }, {
     description: "the original's records of registered APIs to be gone",
     timeoutMs: 60_000,
@@ -298,13 +258,13 @@ async function migrate(plane: ControlPlane): Promise<void> {
   const waiting = await env.waitForObject(
     env.apis.apimApis,
     APP_NS,
-    reports.name,
+    "reports",
     (a) => conditionOf(a, "Ready")?.reason === "WaitingForReplicaSet",
     "the API without a ready workload to say so",
   );
   assert.equal(statusOf(waiting)["adopted"], undefined);
-  assert.equal(markerOf(service, reports.apiId), undefined);
-  assert.equal(importPuts(env, reports.apiId), 0);
+  assert.equal(markerOf(service, "reports"), undefined);
+  assert.equal(importPuts(env, "reports"), 0);
   assert.equal(env.apim.countRequests({ method: "DELETE" }), 0);
   assert.equal(
     env.apim.writes({ path: /\/(products|tags)\// }),
@@ -317,19 +277,26 @@ async function migrate(plane: ControlPlane): Promise<void> {
   assert.deepEqual(service.tagApis(TAG.id).sort(), all);
   await adopting.stop();
 
-  // README step: the flag removed. What was adopted stays adopted; deleting the custom resources
+  // README step 5: adoption off. What was adopted stays adopted; deleting the custom resources
   // leaves everything in API Management (adopted entities are retained).
+  await runTool("helm", [
+    "upgrade",
+    RELEASE,
+    CHART_DIR,
+    `--namespace=${OPERATOR_NS}`,
+    "--reuse-values",
+    "--set=operator.adoptUnmanaged=false",
+  ], { kubeconfig: plane.kubeconfigPath });
+  const noFlag = await releaseAdoptFlag(env);
+  assert.deepEqual(noFlag, []);
   env.apim.clearRequests();
-  env.operator({
-    watchNamespaces: [APP_NS, OPERATOR_NS],
-    operatorNamespace: OPERATOR_NS,
-  });
+  env.operator({ ...operatorOptions, extraArgs: noFlag });
   for (
     const [api, namespace, name] of [
       ...all.map((name) => [env.apis.apimApis, APP_NS, name] as const),
-      [env.apis.apimProducts, OPERATOR_NS, PRODUCT.id],
-      [env.apis.apimTags, OPERATOR_NS, TAG.id],
-    ] as const
+      [env.apis.apimProducts, OPERATOR_NS, PRODUCT.id] as const,
+      [env.apis.apimTags, OPERATOR_NS, TAG.id] as const,
+    ]
   ) {
     await api.delete(name, { namespace });
     await env.waitForGone(api, namespace, name, `${name} deleted`);
@@ -341,8 +308,8 @@ async function migrate(plane: ControlPlane): Promise<void> {
   assert.deepEqual(service.tagApis(TAG.id).sort(), all);
 }
 
-Deno.test("a cluster of the original operator migrates as the README says: its objects accepted, unchanged documents not imported again, everything adopted and retained", async () => {
-  // Its own control plane: the test replaces the cluster-wide CRDs.
+Deno.test("a cluster of the original operator migrates by the README's steps: its objects accepted, unchanged documents not imported again, everything adopted and retained", async () => {
+  // A control plane of its own: the test replaces the cluster-wide CRDs.
   const plane = await startControlPlane({
     binDir: requiredTestEnv(CONTROL_PLANE_ENV.binDir),
     withControllerManager: true,

@@ -18,9 +18,10 @@ import { apimTagSchema, tagIdOf } from "../../../src/crd/apim_tag.ts";
 import {
   type OriginalApi,
   originalApiManifest,
+  originalApimService,
   originalManifests,
   originalRecords,
-} from "../../support/original_operator.ts";
+} from "../../support/original_objects.ts";
 
 const DOCUMENT = '{"openapi":"3.0.1","info":{"title":"Orders","version":"1"}}';
 const DOCUMENT_DIGEST =
@@ -89,13 +90,14 @@ Deno.test("the original's APIMAPI with its status, and its APIMService, product,
   });
   assert.equal(api.status?.importedAt, "2026-04-02T11:15:42+02:00");
   assert.equal(api.status?.status, "OK");
-  const [service, product, tag, policy] = originalManifests(
+  const service = originalApimService("apim-system", {
+    name: "apim-contoso",
+    subscription: "11111111-2222-3333-4444-555555555555",
+    resourceGroup: "rg-apim",
+  });
+  const [product, tag, policy] = originalManifests(
     "apim-system",
-    {
-      name: "apim-contoso",
-      subscription: "11111111-2222-3333-4444-555555555555",
-      resourceGroup: "rg-apim",
-    },
+    "apim-contoso",
     {
       product: { id: "partner-apis", displayName: "Partners", description: "" },
       tag: { id: "backend", displayName: "Backend" },
