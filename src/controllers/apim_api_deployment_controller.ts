@@ -1,6 +1,10 @@
 // APIMAPIDeployment controller: registers one rollout in API Management, then deletes the record.
 import type { ApimApi } from "../crd/apim_api.ts";
-import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import {
+  type ApimApiDeployment,
+  apimApiNameOf,
+  isOriginalRecord,
+} from "../crd/apim_api_deployment.ts";
 import type { Condition } from "../crd/meta.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import { findCondition } from "../reconcile/conditions.ts";
@@ -52,9 +56,12 @@ export function apimApiDeploymentController(
     const { namespace, name } = parseObjectKey(key);
     const deployment = caches.apimApiDeployments.get(namespace, name);
     if (!deployment || deployment.metadata.deletionTimestamp) return DONE;
+    // The original operator's record waits for the ReplicaSetWatcher to make it a rollout of ours
+    // (its status, with the original's last import, stays for the registration to read).
+    if (isOriginalRecord(deployment)) return DONE;
     // Read the APIMAPI from the API server: its status holds the pending operation, and a stale
     // cached copy could start a second import.
-    const api = await kinds.apimApis.find(deployment.spec.apimApiName, {
+    const api = await kinds.apimApis.find(apimApiNameOf(deployment), {
       namespace,
       signal,
     });
@@ -73,7 +80,7 @@ export function apimApiDeploymentController(
     apiName: string,
   ): string[] {
     return caches.apimApiDeployments.list(namespace)
-      .filter((d) => d.spec.apimApiName === apiName)
+      .filter((d) => apimApiNameOf(d) === apiName)
       .map((d) => objectKey(d));
   }
 

@@ -1,7 +1,10 @@
 // One registration pass of an APIMAPIDeployment: runs the steps nextRegistrationStep picks until one ends the pass.
 import { getApi, listApiRevisions, updateApi } from "../azure/apim_apis.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
-import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import {
+  type ApimApiDeployment,
+  originalImportDigest,
+} from "../crd/apim_api_deployment.ts";
 import type { ApimService } from "../crd/apim_service.ts";
 import { type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { findClaimConflict } from "../reconcile/api_claims.ts";
@@ -16,6 +19,7 @@ import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
 import { operationFacts } from "./operation_record.ts";
 import type { OperatorContext } from "./operator_context.ts";
+import { claimApi } from "./registration_claim.ts";
 import { fetchDocument, preflight } from "./registration_document.ts";
 import { finish, releaseVerified } from "./registration_finish.ts";
 import { linkAll, revisionFacts } from "./registration_links.ts";
@@ -129,6 +133,7 @@ export class Registration {
       serviceProblem: serviceNotReady(service),
       versionSetProblem: versionSet.problem,
       claimConflict: this.#claimConflict(service),
+      knownDocumentDigest: originalImportDigest(pass.deployment),
       operation: operationFacts(pass.record),
     };
   }
@@ -280,6 +285,9 @@ export class Registration {
         f.patched = true;
         return undefined;
       }
+      case "claimApi":
+        await claimApi(pass, step, service);
+        return undefined;
       case "carryPolicies":
         await carryPolicies(pass.ctx, {
           api: pass.api,

@@ -36,6 +36,8 @@ export interface DesiredApi {
   shownName: string;
   /** The description API Management ends up with (the document's). */
   description?: string;
+  /** `sha256:<hex>` of the fetched document's bytes. */
+  digest: string;
   /** Hash of everything above plus the document digest. */
   hash: string;
   /** Text stored in the API's `apiRevisionDescription`: owner and hash, read back to skip no-op imports. */
@@ -146,6 +148,7 @@ export function desiredApi(
     ...(document.description === undefined
       ? {}
       : { description: document.description }),
+    digest: document.digest,
     hash,
     marker: ownerMarker(owner, hash),
   };

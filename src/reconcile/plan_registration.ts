@@ -3,13 +3,14 @@
 //   operation recorded? ── answer lost / URL expired ─> read what it writes ─> ours? done : wait, then forget
 //        │                 not polled yet ─> poll ─> running: wait | failed: report | succeeded: done
 //        └ done, but a newer rollout or spec arrived meanwhile ─> decide again from the new document
-//   no operation ── service / version set usable? ─> fetch document ─> read API ─> none | PATCH | record intent ─> send import
+//   no operation ── service / version set usable? ─> fetch document ─> read API ─> none | PATCH | claim | record intent ─> send import
 //   imported or in sync ─> policies onto the new revision, release ─> links ─> finish
 import type { StatusVerdict } from "./conditions.ts";
 import {
   type DesiredApi,
   markerHasHash,
   markerOwnedBy,
+  ownerMarker,
   type OwnerRef,
   parseOwnerMarker,
 } from "./desired_api.ts";
@@ -97,6 +98,14 @@ export interface RegistrationFacts {
   preflightError?: { reason: string; message: string } | undefined;
   /** The current API, read in this pass. */
   observed?: ObservedApi | undefined;
+  /**
+   * `sha256:<hex>` of the document the original operator imported into this API (its
+   * APIMAPIDeployment record of a successful import): an adopted API holding that very document is
+   * claimed, not imported again.
+   */
+  knownDocumentDigest?: string | undefined;
+  /** The API was claimed in this pass (our marker PATCHed onto it). */
+  claimed?: boolean;
   revisions?: readonly RevisionFacts[] | undefined;
   /** The document is in API Management (imported now or earlier, or already in sync). */
   applied?: AppliedImport | undefined;
@@ -189,6 +198,16 @@ export type RegistrationStep =
     pinned?: PinnedFields | undefined;
   }
   | { step: "patchApi"; changes: ApiFieldChanges; ifMatch: string }
+  /**
+   * Take over an API without our marker that holds the desired document already (the original
+   * operator imported it): record the adoption, then PATCH `marker` and the drifted fields; no import.
+   */
+  | {
+    step: "claimApi";
+    changes: ApiFieldChanges;
+    marker: string;
+    ifMatch: string;
+  }
   /**
    * Put the policies kept on the API on the new revision before it goes live: a revision imported
    * straight into `;rev=n` starts with the default policy (hashicorp/terraform-provider-azurerm#28552).
@@ -349,6 +368,14 @@ function importStep(
       forgetOperation: false,
     };
   }
+  if (decision.adopted && holdsKnownDocument(f, desired) && observed.exists) {
+    return f.claimed ? inSync(f, desired) : {
+      step: "claimApi",
+      changes: driftedFields(desired, observed),
+      marker: ownerMarker(f.owner, desired.hash, { adopted: true }),
+      ifMatch: observed.etag ?? "*",
+    };
+  }
   const newRevision = f.mode === "NewRevision" && !decision.created;
   if (newRevision && !f.revisions) return { step: "listRevisions" };
   const revision = newRevision
@@ -366,6 +393,18 @@ function importStep(
       trigger: f.trigger,
     },
   };
+}
+
+/**
+ * The document API Management holds is the desired one: the original operator imported these very
+ * bytes. It never put an API in a version set, so joining one still takes an import.
+ */
+function holdsKnownDocument(
+  f: RegistrationFacts,
+  desired: DesiredApi,
+): boolean {
+  return f.knownDocumentDigest === desired.digest &&
+    desired.apiVersionSetId === undefined;
 }
 
 /**

@@ -62,8 +62,10 @@ function sameSet(
 export function planRollout(inputs: RolloutInputs): RolloutPlan {
   const { workload, registered, deployment, generation } = inputs;
   const registeredThisGeneration = registered?.generation === generation;
+  // A record the original operator left (no ReplicaSet of ours) is no rollout: it becomes one.
+  const signalled = deployment?.spec.replicaSet !== undefined;
   if (workload.state !== "Ready") {
-    if (registeredThisGeneration || deployment) {
+    if (registeredThisGeneration || signalled) {
       return { deployment: { action: "none" } };
     }
     return {

@@ -23,6 +23,7 @@ import {
   type ChartValues,
   copyChart,
   editChart,
+  handToRelease,
   KUBE_VERSION,
   objectOf,
   objectsOf,
@@ -33,6 +34,7 @@ import {
   uniqueReleaseName,
   valuesFile,
 } from "../support/helm_chart.ts";
+import { installCrds } from "../support/e2e_environment.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -92,6 +94,7 @@ const CUSTOM_VALUES: ChartValues = {
     armEndpoint: "https://management.example.com",
     resyncPeriod: "30m",
     workers: 2,
+    adoptUnmanaged: true,
     extraArgs: ["--openapi-timeout=30s"],
   },
 };
@@ -156,6 +159,7 @@ Deno.test("the default render runs the operator with leader election, secure met
   assert.equal(config.azureCloud, "AzureCloud");
   assert.equal(config.armEndpoint, undefined);
   assert.equal(config.apiVersion, "2024-05-01");
+  assert.equal(config.adoptUnmanaged, false);
 
   // The seed's release name gives the seed's ServiceAccount name.
   const sa = typed<ServiceAccount>(objectOf(objects, "ServiceAccount"));
@@ -215,6 +219,7 @@ Deno.test("a render with non-default values runs the operator with exactly those
   assert.equal(config.armEndpoint, "https://management.example.com");
   assert.equal(config.resyncPeriodMs, 30 * 60_000);
   assert.equal(config.workers, 2);
+  assert.equal(config.adoptUnmanaged, true);
   assert.equal(config.openApiTimeoutMs, 30_000);
 
   const spec = typed<Deployment>(deployment).spec;
@@ -375,19 +380,6 @@ async function restrictedNamespace(
   return name;
 }
 
-/** Makes sure the CRDs exist and are served (other tests install them the same way). */
-async function installCrds(plane: ControlPlane): Promise<void> {
-  const options = { kubeconfig: plane.kubeconfigPath };
-  await runTool("kubectl", ["apply", "--server-side", "-f", CRD_DIR], options);
-  await runTool("kubectl", [
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "-f",
-    CRD_DIR,
-  ], options);
-}
-
 Deno.test("the API server accepts the rendered manifests in a dry run, with default and non-default values, under the restricted Pod Security level", async () => {
   const plane = await sharedControlPlane();
   await installCrds(plane);
@@ -446,20 +438,7 @@ async function adoptCrds(
   namespace: string,
 ): Promise<void> {
   await installCrds(plane);
-  const options = { kubeconfig: plane.kubeconfigPath };
-  await runTool("kubectl", [
-    "annotate",
-    "--overwrite",
-    ...crdNames(),
-    `meta.helm.sh/release-name=${release}`,
-    `meta.helm.sh/release-namespace=${namespace}`,
-  ], options);
-  await runTool("kubectl", [
-    "label",
-    "--overwrite",
-    ...crdNames(),
-    "app.kubernetes.io/managed-by=Helm",
-  ], options);
+  await handToRelease(plane.kubeconfigPath, crdNames(), release, namespace);
 }
 
 /** GETs `path` as the admin; undefined on 404. */

@@ -57,6 +57,34 @@ const deployments: ResourceDescriptor = {
   namespaced: true,
 };
 
+/**
+ * Applies our CRDs (deploy/crds/) with `kubectl apply --server-side` and `extraArgs`, and waits
+ * until they are served.
+ */
+export async function installCrds(
+  plane: ControlPlane,
+  extraArgs: readonly string[] = [],
+): Promise<void> {
+  const options = { kubeconfig: plane.kubeconfigPath, binDir: plane.binDir };
+  const applied = await kubectl(
+    ["apply", "--server-side", ...extraArgs, "-f", CRD_DIR],
+    options,
+  );
+  if (applied.code !== 0) {
+    throw new Error(`installing the CRDs failed: ${applied.stderr}`);
+  }
+  const established = await kubectl([
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "-f",
+    CRD_DIR,
+  ], options);
+  if (established.code !== 0) {
+    throw new Error(`CRDs not established: ${established.stderr}`);
+  }
+}
+
 /** Options of {@linkcode E2eEnvironment.start}. */
 export interface E2eOptions {
   knobs?: Partial<ApimKnobs>;
@@ -64,6 +92,8 @@ export interface E2eOptions {
   plane?: ControlPlane;
   /** The test CA (default: the test run's, from APIM_TEST_TLS_DIR). */
   tls?: TestTls;
+  /** Install our CRDs (default true; false for a test that starts from other CRDs). */
+  installCrds?: boolean;
 }
 
 /** Options of {@linkcode E2eEnvironment.operator}. */
@@ -118,23 +148,7 @@ export class E2eEnvironment implements AsyncDisposable {
       verify: (header) => entra.verifyAccessToken(header),
       ...(options.knobs ? { knobs: options.knobs } : {}),
     });
-    const applied = await kubectl(["apply", "--server-side", "-f", CRD_DIR], {
-      kubeconfig: plane.kubeconfigPath,
-      binDir: plane.binDir,
-    });
-    if (applied.code !== 0) {
-      throw new Error(`installing the CRDs failed: ${applied.stderr}`);
-    }
-    const established = await kubectl([
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "-f",
-      CRD_DIR,
-    ], { kubeconfig: plane.kubeconfigPath, binDir: plane.binDir });
-    if (established.code !== 0) {
-      throw new Error(`CRDs not established: ${established.stderr}`);
-    }
+    if (options.installCrds !== false) await installCrds(plane);
     const kube = new KubeClient(
       await loadConnection({ kubeconfig: plane.kubeconfigPath }),
     );

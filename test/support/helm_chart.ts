@@ -30,6 +30,31 @@ export const CHART_DIR =
 /** Our helm has no built-in cluster version (no ldflags), so offline commands are given one. */
 export const KUBE_VERSION = "1.33.0";
 
+/**
+ * Lets `release` in `namespace` adopt existing objects (`kind/name` each, e.g. CRDs applied with
+ * kubectl): Helm takes over objects that carry its ownership label and annotations.
+ */
+export async function handToRelease(
+  kubeconfig: string,
+  objects: readonly string[],
+  release: string,
+  namespace: string,
+): Promise<void> {
+  await runTool("kubectl", [
+    "annotate",
+    "--overwrite",
+    ...objects,
+    `meta.helm.sh/release-name=${release}`,
+    `meta.helm.sh/release-namespace=${namespace}`,
+  ], { kubeconfig });
+  await runTool("kubectl", [
+    "label",
+    "--overwrite",
+    ...objects,
+    "app.kubernetes.io/managed-by=Helm",
+  ], { kubeconfig });
+}
+
 /** Values passed to helm (written as a values file). */
 export type ChartValues = Record<string, unknown>;
 

@@ -177,6 +177,7 @@ Deno.test("desiredApi() describes the API the import sends, with its marker", ()
     protocols: ["https"],
     format: "openapi+json",
     shownName: "Orders",
+    digest: "sha256:aaaa",
     hash: api.hash,
     marker: ownerMarker(owner, api.hash),
   });

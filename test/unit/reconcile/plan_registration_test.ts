@@ -390,6 +390,108 @@ const rows: {
     step: "recordIntent",
     check: (s) => assert.equal(s.step === "recordIntent" && s.adopting, true),
   },
+  // Migration: an API the original operator imported, and its record of the document it imported.
+  {
+    what:
+      "an adopted API holding the document the original operator imported is claimed, not imported",
+    facts: {
+      desired,
+      observed: api(undefined),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v2",
+    },
+    step: "claimApi",
+    check: (s) =>
+      assert.deepEqual(s.step === "claimApi" && s, {
+        step: "claimApi",
+        changes: {},
+        marker: ownerMarker(owner, desired.hash, { adopted: true }),
+        ifMatch: '"e1"',
+      }),
+  },
+  {
+    what: "a claim sets the drifted fields too",
+    facts: {
+      desired,
+      observed: api(undefined, { serviceUrl: "https://old.example.com" }),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v2",
+    },
+    step: "claimApi",
+    check: (s) =>
+      assert.deepEqual(s.step === "claimApi" && s.changes, {
+        serviceUrl: "https://orders.example.com",
+      }),
+  },
+  {
+    what: "in new-revision mode the claim needs no new revision",
+    facts: {
+      desired,
+      observed: api(undefined),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v2",
+      mode: "NewRevision",
+    },
+    step: "claimApi",
+  },
+  {
+    what: "a claimed API is applied without an import",
+    facts: {
+      desired,
+      observed: api(undefined),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v2",
+      claimed: true,
+    },
+    step: "applied",
+    check: (s) =>
+      assert.equal(s.step === "applied" && s.applied.imported, false),
+  },
+  {
+    what:
+      "an adopted API whose document changed since the original operator imported it is imported",
+    facts: {
+      desired,
+      observed: api(undefined),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v1",
+    },
+    step: "recordIntent",
+    check: (s) => assert.equal(s.step === "recordIntent" && s.adopting, true),
+  },
+  {
+    what: "the original operator's record does not stand for adoption",
+    facts: {
+      desired,
+      observed: api(undefined),
+      knownDocumentDigest: "sha256:v2",
+    },
+    step: "fail",
+    check: (s) =>
+      assert.equal(s.step === "fail" && s.reason, "UnmanagedAPIExists"),
+  },
+  {
+    what:
+      "an API of ours with another hash is imported whatever the original operator recorded",
+    facts: {
+      desired,
+      observed: api(older.hash),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v2",
+    },
+    step: "recordIntent",
+  },
+  {
+    what:
+      "an API joining a version set is imported even with the same document",
+    facts: {
+      desired: inSet,
+      observed: api(undefined),
+      adoptionAllowed: true,
+      knownDocumentDigest: "sha256:v2",
+    },
+    step: "recordIntent",
+  },
   {
     what: "new-revision mode lists the revisions first",
     facts: { desired, observed: api(older.hash), mode: "NewRevision" },

@@ -208,6 +208,20 @@ for (const [workload, reason] of waiting) {
     );
   });
 
+  Deno.test(`planRollout() reports ${reason} when the workload is ${workload.state} and only the original operator's record exists`, () => {
+    // Its persistent record of the last import: no ReplicaSet of ours, no generation.
+    const original: ApimApiDeploymentSpec = {
+      apimApiName: "orders",
+      openApiDefinitionUrl: DOC_URL,
+      serviceUrl: SERVICE_URL,
+    };
+    const plan = planRollout(
+      inputs({ workload, deployment: { spec: original } }),
+    );
+    assert.equal(plan.deployment.action, "none");
+    assert.equal(plan.verdict?.reason, reason);
+  });
+
   Deno.test(`planRollout() keeps quiet when the workload is ${workload.state} but a deployment exists`, () => {
     assert.deepEqual(
       planRollout(inputs({ workload, deployment: { spec: expectedSpec } })),
