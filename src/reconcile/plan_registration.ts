@@ -225,6 +225,22 @@ function sameTrigger(
     (a.replicaSetUid ?? "") === (b.replicaSetUid ?? "");
 }
 
+/** How often an import past its budget is still polled. */
+export const STALLED_POLL_MS = 60_000;
+
+/** `90s`, `30m`, `1h30m`: a duration as people write it. */
+export function describeDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const parts: [number, string][] = [
+    [Math.floor(seconds / 3600), "h"],
+    [Math.floor((seconds % 3600) / 60), "m"],
+    [seconds % 60, "s"],
+  ];
+  const text = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`)
+    .join("");
+  return text === "" ? "0s" : text;
+}
+
 /** Whether `target` carries our marker with `hash` (the recorded write landed). */
 export function holdsImport(
   target: ObservedApi | undefined,
@@ -300,14 +316,22 @@ function operationStep(
   switch (f.poll.state) {
     case "running":
       if (f.now - op.startedAt > f.limits.importBudgetMs) {
+        // Stalled for a human to see, yet still watched (slowly): an import that ends late is
+        // registered then, instead of being forgotten while it runs on in API Management.
         return {
-          step: "fail",
-          decision: "terminal",
-          reason: "ImportTimedOut",
-          message: `API Management did not finish the import within ${
-            Math.round(f.limits.importBudgetMs / 60_000)
-          } minutes (started ${new Date(op.startedAt).toISOString()})`,
-          forgetOperation: true,
+          step: "wait",
+          delayMs: Math.max(f.poll.retryAfterMs, STALLED_POLL_MS),
+          afterPoll: true,
+          verdict: {
+            state: "stalled",
+            reason: "ImportTimedOut",
+            message:
+              `API Management has not finished importing API "${f.apiId}" within ${
+                describeDuration(f.limits.importBudgetMs)
+              } (started ${
+                new Date(op.startedAt).toISOString()
+              }); still watching it`,
+          },
         };
       }
       return progressing(

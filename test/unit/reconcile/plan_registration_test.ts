@@ -4,6 +4,7 @@ import { apimApiSpecSchema } from "../../../src/crd/apim_api.ts";
 import { desiredApi, ownerMarker } from "../../../src/reconcile/desired_api.ts";
 import type { ObservedApi } from "../../../src/reconcile/plan_import.ts";
 import {
+  describeDuration,
   nextRegistrationStep,
   type OperationFacts,
   type RegistrationFacts,
@@ -111,15 +112,21 @@ const rows: {
     check: (s) => assert.equal(s.step === "wait" && s.delayMs, 3_000),
   },
   {
-    what: "a running import past its budget is stalled and forgotten",
+    what:
+      "a running import past its budget is reported stalled and still watched, slowly",
     facts: {
       operation: op({ startedAt: NOW - 31 * 60_000 }),
       poll: { state: "running", retryAfterMs: 3_000 },
     },
-    step: "fail",
+    step: "wait",
     check: (s) => {
-      assert.equal(s.step === "fail" && s.reason, "ImportTimedOut");
-      assert.equal(s.step === "fail" && s.forgetOperation, true);
+      assert.equal(s.step === "wait" && s.verdict?.state, "stalled");
+      assert.equal(s.step === "wait" && s.verdict?.reason, "ImportTimedOut");
+      assert.match(
+        s.step === "wait" ? s.verdict?.message ?? "" : "",
+        / within 30m \(started /,
+      );
+      assert.equal(s.step === "wait" && s.delayMs, 60_000);
     },
   },
   {
@@ -521,3 +528,10 @@ for (const row of rows) {
     row.check?.(step);
   });
 }
+
+Deno.test("describeDuration() writes durations the way the flags take them", () => {
+  assert.equal(describeDuration(10_000), "10s");
+  assert.equal(describeDuration(30 * 60_000), "30m");
+  assert.equal(describeDuration(90 * 60_000 + 5_000), "1h30m5s");
+  assert.equal(describeDuration(0), "0s");
+});
