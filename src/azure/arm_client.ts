@@ -391,14 +391,20 @@ export class ArmClient {
       : "writes";
     const done = await this.#budget.acquire(subscription, cls, request.signal);
     let remaining: number | undefined;
+    let pauseMs: number | undefined;
     try {
       const attempt = await this.#send(url, request, token, line);
-      remaining = attempt.response.status === 429
-        ? 0
-        : tightestRemaining(attempt.remaining, cls);
+      if (attempt.response.status === 429) {
+        // The whole class is throttled for the subscription: nothing of it goes before Retry-After.
+        remaining = 0;
+        pauseMs = parseRetryAfterMs(
+          attempt.response.headers.get("retry-after"),
+          this.#clock.now(),
+        );
+      } else remaining = tightestRemaining(attempt.remaining, cls);
       return attempt;
     } finally {
-      done(remaining);
+      done(remaining, pauseMs);
     }
   }
 

@@ -37,10 +37,18 @@ interface Estimate {
   refillPerMs: number;
   /** The last waiter in line: requests get their turn in the order they asked. */
   line: Promise<void>;
+  /** ARM throttled the class: nothing goes before this time (a 429's Retry-After). */
+  pausedUntil: number;
 }
 
-/** Gives back a request's place with the remaining budget ARM reported in its answer, if any. */
-export type BudgetDone = (remaining: number | undefined) => void;
+/**
+ * Gives back a request's place with the remaining budget ARM reported in its answer, if any, and
+ * the Retry-After of a 429 (every request of the class waits it out).
+ */
+export type BudgetDone = (
+  remaining: number | undefined,
+  pauseMs?: number | undefined,
+) => void;
 
 /** Rejects with the signal's reason once it aborts (never resolves). */
 function aborted(signal: AbortSignal): Promise<never> {
@@ -102,6 +110,7 @@ export class RequestBudget {
       inFlight: 0,
       refillPerMs: this.#refillPerMs[cls],
       line: Promise.resolve(),
+      pausedUntil: 0,
     };
     this.#estimates.set(id, estimate);
     // First come, first served: wait for the ones ahead, then for a token (an aborted waiter
@@ -112,10 +121,16 @@ export class RequestBudget {
     await (signal ? Promise.race([turn, aborted(signal)]) : turn);
     estimate.inFlight++;
     let done = false;
-    return (remaining) => {
+    return (remaining, pauseMs) => {
       if (done) return;
       done = true;
       estimate.inFlight--;
+      if (pauseMs !== undefined) {
+        estimate.pausedUntil = Math.max(
+          estimate.pausedUntil,
+          this.#clock.now() + pauseMs,
+        );
+      }
       if (remaining !== undefined) {
         // Requests still in flight will spend from what ARM just reported.
         estimate.tokens = remaining - estimate.inFlight;
@@ -127,6 +142,11 @@ export class RequestBudget {
   async #waitForToken(estimate: Estimate, signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
+      const paused = estimate.pausedUntil - this.#clock.now();
+      if (paused > 0) {
+        await this.#clock.sleep(paused, signal);
+        continue;
+      }
       const tokens = this.#refill(estimate);
       if (tokens === undefined || tokens >= 1 + this.#reserve) break;
       const waitMs = Math.ceil(

@@ -149,3 +149,19 @@ Deno.test("RequestBudget serves waiters in the order they asked, and lets an abo
   await Promise.all([first, second]);
   assert.deepEqual(order, ["first", "second"]);
 });
+
+Deno.test("RequestBudget holds every request of a class until a 429's Retry-After has passed", async () => {
+  const clock = new FakeClock(0);
+  const b = budget(clock);
+  (await b.acquire("sub", "reads"))(0, 5_000); // throttled: Retry-After 5 s
+  const granted: number[] = [];
+  const next = b.acquire("sub", "reads").then((done) => {
+    granted.push(clock.now());
+    done(100);
+  });
+  await clock.advance(4_900);
+  assert.deepEqual(granted, [], "nothing before Retry-After");
+  await clock.advance(200);
+  await next;
+  assert.ok((granted[0] ?? 0) >= 5_000);
+});
