@@ -3,7 +3,9 @@
 #   docker build -t <registry>/azure-apim-operator:<tag> .
 #
 # The permission flags of the binary are the "operator" permission set in deno.json, the same set
-# `deno task start` and the tests run the operator with.
+# `deno task start` and the tests run the operator with; so are its V8 flags (baked in by
+# `deno compile`) and the malloc settings below (test/support/operator_runtime.ts has the values,
+# test/unit/operator_runtime_test.ts keeps this file equal to it; bench/README.md measures them).
 
 ARG DENO_VERSION=2.9.6
 
@@ -18,9 +20,11 @@ RUN case "${TARGETARCH}" in \
       arm64) target=aarch64-unknown-linux-gnu ;; \
       *) echo "unsupported TARGETARCH ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
- && deno compile --frozen -P=operator --target "${target}" --output /out/azure-apim-operator src/main.ts
+ && deno compile --frozen -P=operator --v8-flags=--max-heap-size=160 --target "${target}" \
+      --output /out/azure-apim-operator src/main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot
+ENV MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 COPY --from=builder /out/azure-apim-operator /azure-apim-operator
 USER 65532:65532
 EXPOSE 8081 8443

@@ -42,6 +42,8 @@ export interface Config {
   workers: number;
   maxConcurrentWritesPerService: number;
   importBudgetMs: number;
+  unconfirmedWriteWaitMs: number;
+  adoptUnmanaged: boolean;
   openApiTimeoutMs: number;
   openApiMaxBytes: number;
   instanceId: string;
@@ -107,6 +109,11 @@ const FLAGS = {
     env: "APIM_OPERATOR_MAX_CONCURRENT_WRITES",
   },
   "import-budget": { type: "string", env: "APIM_OPERATOR_IMPORT_BUDGET" },
+  "unconfirmed-write-wait": {
+    type: "string",
+    env: "APIM_OPERATOR_UNCONFIRMED_WRITE_WAIT",
+  },
+  "adopt-unmanaged": { type: "boolean", env: "APIM_OPERATOR_ADOPT_UNMANAGED" },
   "openapi-timeout": { type: "string", env: "APIM_OPERATOR_OPENAPI_TIMEOUT" },
   "openapi-max-bytes": {
     type: "string",
@@ -309,6 +316,8 @@ export function loadConfig(sources: ConfigSources): Config {
     metricsSecure: bool("metrics-secure", true),
     resyncPeriodMs: duration("resync-period", "1h"),
     importBudgetMs: duration("import-budget", "30m"),
+    unconfirmedWriteWaitMs: duration("unconfirmed-write-wait", "60s"),
+    adoptUnmanaged: bool("adopt-unmanaged", false),
     openApiTimeoutMs: duration("openapi-timeout", "15s"),
     instanceId: `${sources.hostname ?? "local"}_${
       crypto.randomUUID().slice(0, 8)

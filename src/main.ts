@@ -4,14 +4,18 @@ import { AZURE_CLOUDS, type AzureCloudName } from "./azure/azure_cloud.ts";
 import { CredentialConfigError } from "./azure/credential_config.ts";
 import { createTokenSource } from "./azure/credentials.ts";
 import { KeyedSemaphore } from "./azure/keyed_semaphore.ts";
-import { WriteBudget } from "./azure/write_budget.ts";
+import { RequestBudget } from "./azure/request_budget.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { apimApiController } from "./controllers/apim_api_controller.ts";
 import { apimApiDeploymentController } from "./controllers/apim_api_deployment_controller.ts";
+import { apimApiPolicyController } from "./controllers/apim_api_policy_controller.ts";
+import { apimApiVersionSetController } from "./controllers/apim_api_version_set_controller.ts";
+import { apimInboundPolicyController } from "./controllers/apim_inbound_policy_controller.ts";
 import { apimProductController } from "./controllers/apim_product_controller.ts";
 import { apimServiceController } from "./controllers/apim_service_controller.ts";
 import { apimTagController } from "./controllers/apim_tag_controller.ts";
 import type { Controller } from "./controllers/controller.ts";
+import { ControllerTerms } from "./controllers/controller_terms.ts";
 import type {
   Caches,
   KindApis,
@@ -25,12 +29,16 @@ import {
 } from "./controllers/workload_records.ts";
 import { apimApiSchema } from "./crd/apim_api.ts";
 import { apimApiDeploymentSchema } from "./crd/apim_api_deployment.ts";
+import { apimApiVersionSetSchema } from "./crd/apim_api_version_set.ts";
+import { apimInboundPolicySchema } from "./crd/apim_inbound_policy.ts";
 import { apimProductSchema } from "./crd/apim_product.ts";
 import { apimServiceSchema } from "./crd/apim_service.ts";
 import { apimTagSchema } from "./crd/apim_tag.ts";
 import {
   apimApiDeployments,
   apimApis,
+  apimApiVersionSets,
+  apimInboundPolicies,
   apimProducts,
   apimServices,
   apimTags,
@@ -45,11 +53,12 @@ import { Cache } from "./kube/cache.ts";
 import { EventRecorder } from "./kube/event_recorder.ts";
 import { KubeClient } from "./kube/kube_client.ts";
 import { LeaderElector } from "./kube/leader_election.ts";
+import { livenessProblem } from "./kube/liveness.ts";
 import { loadConnection } from "./kube/load_connection.ts";
 import { ResourceApi } from "./kube/resource_api.ts";
 import { errorFields, Logger } from "./log.ts";
-import { collectGarbage } from "./util/collect_garbage.ts";
 import { systemClock } from "./util/clock.ts";
+import { KeyedLock } from "./util/keyed_lock.ts";
 
 const CLOUD_NAMES: Record<Config["azureCloud"], AzureCloudName> = {
   AzureCloud: "public",
@@ -92,6 +101,15 @@ function buildCaches(
     apimApiDeployments: new Cache({ ...common, api: kinds.apimApiDeployments }),
     apimProducts: new Cache({ ...common, api: kinds.apimProducts }),
     apimTags: new Cache({ ...common, api: kinds.apimTags }),
+    apimApiVersionSets: new Cache({
+      ...common,
+      api: kinds.apimApiVersionSets,
+      namespaces: serviceNamespaces,
+    }),
+    apimInboundPolicies: new Cache({
+      ...common,
+      api: kinds.apimInboundPolicies,
+    }),
     replicaSets: new Cache({
       ...common,
       api: new ResourceApi(kube, replicaSets, decodeReplicaSetRecord),
@@ -108,9 +126,12 @@ function buildControllers(ctx: OperatorContext, workers: number): Controller[] {
     apimServiceController(ctx, 1),
     apimProductController(ctx, workers),
     apimTagController(ctx, workers),
+    apimApiVersionSetController(ctx, workers),
     replicaSetWatcher(ctx, workers),
     apimApiDeploymentController(ctx, workers),
     apimApiController(ctx, workers),
+    apimInboundPolicyController(ctx, workers),
+    apimApiPolicyController(ctx, workers),
   ];
 }
 
@@ -135,12 +156,13 @@ export async function runOperator(
   const registry = new MetricsRegistry();
   const metrics = new OperatorMetrics(registry);
   metrics.tokenRequests.collectWith(() => [[{}, tokenSource.tokenRequests]]);
+  metrics.tokenFailures.collectWith(() => [[{}, tokenSource.tokenFailures]]);
   const arm = new ArmClient({
     tokenSource,
     baseUrl: config.armEndpoint ?? cloud.armEndpoint,
     apiVersion: config.apiVersion,
     writeLimit: new KeyedSemaphore(config.maxConcurrentWritesPerService),
-    writeBudget: new WriteBudget(),
+    budget: new RequestBudget(),
     onRequest: (event) => metrics.observeArmRequest(event),
     logger,
   });
@@ -162,8 +184,19 @@ export async function runOperator(
       (v) => apimProductSchema.parse(v),
     ),
     apimTags: new ResourceApi(kube, apimTags, (v) => apimTagSchema.parse(v)),
+    apimApiVersionSets: new ResourceApi(
+      kube,
+      apimApiVersionSets,
+      (v) => apimApiVersionSetSchema.parse(v),
+    ),
+    apimInboundPolicies: new ResourceApi(
+      kube,
+      apimInboundPolicies,
+      (v) => apimInboundPolicySchema.parse(v),
+    ),
   };
   const caches = buildCaches(kinds, kube, config, logger);
+  metrics.countApis(() => caches.apimApis.list());
   const ctx: OperatorContext = {
     logger,
     clock: systemClock,
@@ -172,6 +205,8 @@ export async function runOperator(
       operatorNamespace: config.operatorNamespace,
       resyncPeriodMs: config.resyncPeriodMs,
       importBudgetMs: config.importBudgetMs,
+      unconfirmedWriteWaitMs: config.unconfirmedWriteWaitMs,
+      adoptUnmanaged: config.adoptUnmanaged,
       openApi: {
         timeoutMs: config.openApiTimeoutMs,
         maxBytes: config.openApiMaxBytes,
@@ -188,8 +223,26 @@ export async function runOperator(
       logger,
     }),
     metrics,
+    apiLocks: new KeyedLock(),
   };
   const allCaches = Object.entries(caches);
+  const elector = config.leaderElect
+    ? new LeaderElector({
+      client: kube,
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity: config.instanceId,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      logger,
+    })
+    : undefined;
+  const terms = new ControllerTerms(
+    ctx,
+    (termCtx) => buildControllers(termCtx, config.workers),
+    () => elector?.holdsLease() ?? true,
+  );
   const servers: Promise<void>[] = [];
   if (config.metricsAddress) {
     // Awaited: a broken certificate directory stops the start instead of running without metrics.
@@ -209,7 +262,15 @@ export async function runOperator(
       serveHttp({
         ...config.healthProbeAddress,
         name: "probes",
-        handler: probeHandler([{ name: "ping", check: () => undefined }], [{
+        handler: probeHandler([{ name: "ping", check: () => undefined }, {
+          name: "controllers",
+          check: () =>
+            livenessProblem({
+              now: ctx.clock.now(),
+              electionHeartbeatAt: elector?.heartbeatAt,
+              ...terms.livenessFacts(),
+            }),
+        }], [{
           name: "caches",
           check: () => {
             const pending = allCaches.filter(([, cache]) => !cache.synced).map((
@@ -226,28 +287,13 @@ export async function runOperator(
     );
   }
   const cacheRuns = allCaches.map(([, cache]) => cache.run(signal));
-  const controllers = buildControllers(ctx, config.workers);
-  const runControllers = async (leading: AbortSignal) => {
-    await Promise.all(
-      allCaches.map(([, cache]) => cache.waitUntilSynced(leading)),
-    );
-    logger.info("Caches synced; starting controllers");
-    // The listed pages are garbage now; without this, RSS keeps their high-water mark for long.
-    collectGarbage();
-    await Promise.all(controllers.map((c) => c.run(leading)));
-  };
-  const work = config.leaderElect
-    ? new LeaderElector({
-      client: kube,
-      namespace: config.leaderElectionNamespace,
-      name: config.leaderElectionId,
-      identity: config.instanceId,
-      leaseDurationMs: config.leaseDurationMs,
-      renewDeadlineMs: config.renewDeadlineMs,
-      retryPeriodMs: config.retryPeriodMs,
-      logger,
-    }).run(runControllers, signal)
-    : runControllers(signal);
+  metrics.reportLeadership(
+    config.leaderElectionId,
+    () => elector?.isLeader ?? true,
+  );
+  const work = elector
+    ? elector.run((t) => terms.run(t), signal)
+    : terms.run(signal);
   await Promise.allSettled([work, ...cacheRuns, ...servers]).then((results) => {
     for (const result of results) {
       if (result.status === "rejected" && !signal.aborted) {

@@ -68,7 +68,13 @@ export function formatTally(tally: TestTally): string {
   return `${tally.passed} passed, ${tally.failed} failed`;
 }
 
-/** `deno test` arguments: sanitizers on, the caller's arguments, and `test/` unless a path was given. */
+/**
+ * Test files run side by side (`DENO_JOBS` of them, 3 unless set): the end-to-end tests mostly wait
+ * on the operator, the simulators and the API server, and each uses its own namespaces and simulators.
+ */
+export const DEFAULT_TEST_JOBS = "3";
+
+/** `deno test` arguments: sanitizers on, files in parallel, the caller's arguments, and `test/` unless a path was given. */
 export function denoTestArgs(cliArgs: readonly string[]): string[] {
   const hasPath = cliArgs.some((arg, i) =>
     !arg.startsWith("-") && !FLAGS_WITH_VALUE.has(cliArgs[i - 1] ?? "")
@@ -76,6 +82,7 @@ export function denoTestArgs(cliArgs: readonly string[]): string[] {
   return [
     "test",
     "-A",
+    "--parallel",
     "--sanitize-ops",
     "--sanitize-resources",
     ...cliArgs,
@@ -169,6 +176,7 @@ async function main(cliArgs: readonly string[]): Promise<number> {
     const args = denoTestArgs(cliArgs);
     note(`deno ${args.join(" ")}`);
     tally = await runDenoTest(args, {
+      DENO_JOBS: Deno.env.get("DENO_JOBS") ?? DEFAULT_TEST_JOBS,
       // fetch trusts DENO_CERT; node:https (used by @azure/identity) trusts NODE_EXTRA_CA_CERTS.
       DENO_CERT: tls.caPath,
       NODE_EXTRA_CA_CERTS: tls.caPath,

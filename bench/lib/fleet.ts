@@ -32,6 +32,9 @@ import { REPO_ROOT } from "./world.ts";
 /** The instance name every fleet registers into. */
 export const FLEET_SERVICE = "apim-fleet";
 
+// The simulators a registration kept running, by its (serialisable) result.
+const keptSims = new WeakMap<FleetRun, Simulators>();
+
 /** Options of {@linkcode registerFleet}. */
 export interface FleetOptions {
   namespace: string;
@@ -45,6 +48,11 @@ export interface FleetOptions {
   timeoutMs: number;
   /** Extra operator flags (what-if runs, e.g. `--workers=16`). */
   extraArgs?: string[];
+  /**
+   * Keep the simulators (which now hold the fleet's APIs) and the document host running until the
+   * world stops, for the scenarios that run against the registered fleet ({@linkcode rememberFleet}).
+   */
+  keepServers?: boolean;
 }
 
 /** What registering a fleet measured. */
@@ -131,9 +139,10 @@ export async function registerFleet(
   const { namespace, operatorNamespace: opns, count } = options;
   await writer.namespace(namespace);
   await writer.namespace(opns);
-  await using sims = await Simulators.start(world.tls, options.knobs);
+  await using servers = new AsyncDisposableStack();
+  const sims = servers.use(await Simulators.start(world.tls, options.knobs));
   sims.addService(FLEET_SERVICE, options.products, options.tags);
-  await using docs = new DocumentHost();
+  const docs = servers.use(new DocumentHost());
   const apps = fleetApps(namespace, count);
   note(`fleet ${namespace}: creating ${count} ready workloads`);
   await forEachLimit(apps, 32, async (a) => {
@@ -283,6 +292,10 @@ export async function registerFleet(
         notReady,
         ...(profile ? { profile: hotSpots(profile, REPO_ROOT) } : {}),
       };
+      if (options.keepServers) {
+        world.held.use(servers.move());
+        keptSims.set(run, sims);
+      }
       return run;
     } finally {
       clearInterval(sampler);
@@ -315,18 +328,25 @@ export interface FleetRecord {
   count: number;
   products: string[];
   tags: string[];
+  /**
+   * The simulators the fleet registered into (they hold its APIs, so an operator started later
+   * finds every API in place instead of recreating them), when the registration kept them.
+   */
+  sims?: Simulators;
 }
 
 const FLEET_KEY = "fleet";
 
 /** Remembers the fleet for later scenarios. */
 export function rememberFleet(ctx: ScenarioContext, run: FleetRun): void {
+  const sims = keptSims.get(run);
   const record: FleetRecord = {
     namespace: run.namespace,
     operatorNamespace: run.operatorNamespace,
     count: run.count,
     products: run.products,
     tags: run.tags,
+    ...(sims ? { sims } : {}),
   };
   ctx.world.shared.set(FLEET_KEY, record);
 }
@@ -354,6 +374,7 @@ export async function ensureFleet(ctx: ScenarioContext): Promise<FleetRecord> {
     products: ["starter"],
     tags: ["backend"],
     timeoutMs: 600_000,
+    keepServers: true,
   });
   if (run.notReady.length > 0) {
     throw new Error(`${run.notReady.length} fleet APIs did not become Ready`);

@@ -1,5 +1,10 @@
-// The operator process as shipped (`deno run -P=operator src/main.ts`), spawned with its pid, probes and inspector.
+// The operator process as shipped (`deno run -P=operator --v8-flags=… src/main.ts`), spawned with its pid, probes and inspector.
 import { OperatorProcess } from "../../test/support/operator_process.ts";
+import {
+  OPERATOR_MALLOC_ENV,
+  OPERATOR_V8_FLAGS,
+  operatorRunFlags,
+} from "../../test/support/operator_runtime.ts";
 import { Inspector } from "./inspector.ts";
 import { processCpuSeconds, processMemory } from "./machine.ts";
 import { nowMs, sleep } from "./pool.ts";
@@ -17,6 +22,10 @@ export interface BenchOperatorOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Extra environment variables (e.g. `MALLOC_ARENA_MAX`). */
   extraEnv?: Record<string, string>;
+  /** V8 flags instead of the shipped ones (what-ifs; "" = V8's defaults). */
+  v8Flags?: string;
+  /** Allocator settings instead of the shipped ones (what-ifs; {} = glibc's defaults). */
+  mallocEnv?: Record<string, string>;
 }
 
 function freePort(): number {
@@ -60,7 +69,7 @@ export class BenchOperator implements AsyncDisposable {
     }
     const args = [
       "run",
-      "-P=operator",
+      ...operatorRunFlags(options.v8Flags ?? OPERATOR_V8_FLAGS),
       "--quiet",
       ...(inspectPort === undefined
         ? []
@@ -86,6 +95,7 @@ export class BenchOperator implements AsyncDisposable {
       clearEnv: true,
       env: {
         ...inherited,
+        ...(options.mallocEnv ?? OPERATOR_MALLOC_ENV),
         ...sims.operatorEnv(world.tls.caPath),
         ...options.extraEnv,
       },

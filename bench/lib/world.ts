@@ -37,6 +37,8 @@ const versionSchema = z.object({ gitVersion: z.string() }).loose();
 export class BenchWorld implements AsyncDisposable {
   /** Objects the scenarios left for the next ones (the registered fleet). */
   readonly shared = new Map<string, unknown>();
+  /** Servers the scenarios left running for the next ones (the fleet's simulators); stopped last. */
+  readonly held = new AsyncDisposableStack();
 
   private constructor(
     readonly workDir: string,
@@ -128,6 +130,7 @@ export class BenchWorld implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.held.disposeAsync();
     this.kube.close();
     await this.plane.stop();
     await Deno.remove(this.workDir, { recursive: true }).catch(() => {});

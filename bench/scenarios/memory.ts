@@ -1,6 +1,7 @@
-// Memory: operator RSS with 10 000 ReplicaSets and 20 000 Pods in the cluster and the 500-API fleet,
-// and the growth per 1 000 extra unrelated ReplicaSets.
+// Memory: operator RSS idle and with 10 000 ReplicaSets, 20 000 Pods and the 500-API fleet, the peak
+// while listing, what the shipped runtime settings are worth, and the growth per 1 000 ReplicaSets.
 import { ensureFleet, FLEET_SERVICE } from "../lib/fleet.ts";
+import { OPERATOR_V8_FLAGS } from "../../test/support/operator_runtime.ts";
 import {
   heapHotSpots,
   heapSamplingProfile,
@@ -140,12 +141,16 @@ export async function memoryScenario(
   out.data["method"] =
     "ReplicaSets (with ready status) and Pods are created directly in the API server (no " +
     "controller-manager) in namespaces of 200 each until the cluster holds the target counts; the " +
-    "operator watches all namespaces with default flags. RSS = median of VmRSS sampled every second " +
-    "(10 s for the headline, 5 s per growth step) once a freshly started operator is ready and idle " +
-    "(< 5 % of a core over 2 s); no inspector is attached to these processes (an attached inspector " +
-    "inflates RSS by ~100 MiB). Growth: +1 000 unrelated ReplicaSets (no Pods) per step, a fresh " +
-    "operator per size, least-squares slope. V8 heap numbers come from a separate operator with the " +
-    "inspector that keeps running while the ReplicaSets are added, read after a forced full GC.";
+    "operator watches all namespaces with default flags and the shipped runtime settings " +
+    "(test/support/operator_runtime.ts), against the simulators the fleet registered into (its APIs " +
+    "exist). RSS = median of VmRSS sampled every second (10 s for the headline, 5 s otherwise) once a " +
+    "freshly started operator is ready and idle (< 5 % of a core over 2 s); peak = VmHWM of that " +
+    "process. No inspector is attached to these processes (an attached inspector inflates RSS by " +
+    "~100 MiB). Idle, empty cluster: operator namespace without an APIMService, one empty namespace " +
+    "watched. What-ifs: the same steady run without the V8 flags, then without the malloc settings. " +
+    "Growth: +1 000 unrelated ReplicaSets (no Pods) per step, a fresh operator per size, least-squares " +
+    "slope. V8 heap numbers come from a separate operator with the inspector that keeps running while " +
+    "the ReplicaSets are added, read after a forced full GC.";
   const count = async () => ({
     replicaSets: await writer.count("/apis/apps/v1/replicasets"),
     pods: await writer.count("/api/v1/pods"),
@@ -166,12 +171,26 @@ export async function memoryScenario(
   const cluster = await count();
   out.data["cluster"] = cluster;
 
-  await using sims = await Simulators.start(world.tls, ZERO_KNOBS);
-  sims.addService(FLEET_SERVICE, fleet.products, fleet.tags);
+  // The fleet's own simulators hold its APIs: the operator finds them in place (one GET per API)
+  // instead of recreating 500 APIs whose documents are gone. Fresh ones if the fleet did not keep them.
+  await using fresh = fleet.sims
+    ? undefined
+    : await Simulators.start(world.tls, ZERO_KNOBS);
+  const sims = fleet.sims ?? fresh;
+  if (sims === undefined) throw new Error("no simulators");
+  if (fresh) sims.addService(FLEET_SERVICE, fleet.products, fleet.tags);
+  Object.assign(sims.apim.knobs, ZERO_KNOBS);
   const options = { operatorNamespace: fleet.operatorNamespace };
 
-  // Baseline: the same process watching one empty namespace.
+  // Idle in an empty cluster: no APIMService (so no Azure credential is ever loaded), one empty
+  // namespace watched; then the same with the fleet's APIMService in the operator namespace.
   await writer.namespace("bench-memory-empty");
+  await writer.namespace("bench-memory-empty-op");
+  const emptyCluster = await naturalRss(world, sims, {
+    operatorNamespace: "bench-memory-empty-op",
+    watchNamespaces: ["bench-memory-empty"],
+  }, 5);
+  out.data["idleEmptyCluster"] = emptyCluster;
   const empty = { ...options, watchNamespaces: ["bench-memory-empty"] };
   const baseline = {
     rssMiB: (await naturalRss(world, sims, empty, 5)).rssMiB.p50,
@@ -182,18 +201,34 @@ export async function memoryScenario(
   // Run 1: the operator as shipped, in the big cluster.
   const steady = await naturalRss(world, sims, options, 10);
   out.data["steady"] = steady;
+  const peakRatio = Math.round((steady.peakRssMiB / steady.rssMiB.p50) * 100) /
+    100;
   out.rows.push(
+    targetRow(
+      "operator RSS idle, empty cluster (no APIMService; one empty namespace watched)",
+      emptyCluster.rssMiB.p50,
+      "MiB",
+      "≤ 50 MiB",
+      (v) => v <= 50,
+    ),
+    infoRow(
+      "operator RSS idle with an APIMService (token fetched; one empty namespace watched)",
+      baseline.rssMiB,
+      "MiB",
+    ),
     targetRow(
       `operator RSS, steady (${cluster.replicaSets} ReplicaSets, ${cluster.pods} Pods, ${cluster.apimApis} APIMAPIs)`,
       steady.rssMiB.p50,
       "MiB",
-      "< 120 MiB",
-      (v) => v < 120,
+      "≤ 80 MiB",
+      (v) => v <= 80,
     ),
-    infoRow(
-      "operator peak RSS (VmHWM) while syncing",
-      steady.peakRssMiB,
-      "MiB",
+    targetRow(
+      `operator peak RSS (VmHWM) while listing ÷ steady RSS (peak ${steady.peakRssMiB} MiB = ${peakRatio} × steady)`,
+      peakRatio,
+      "×",
+      "≤ 1.3 ×",
+      (v) => v <= 1.3,
     ),
     infoRow(
       `process start → /readyz OK with ${cluster.replicaSets} ReplicaSets`,
@@ -202,9 +237,30 @@ export async function memoryScenario(
     ),
   );
 
+  // What the shipped runtime settings are worth: the same run with V8's defaults, then with glibc's.
+  const whatIfs = {
+    v8Defaults: await naturalRss(world, sims, { ...options, v8Flags: "" }, 5),
+    glibcDefaults: await naturalRss(
+      world,
+      sims,
+      { ...options, mallocEnv: {} },
+      5,
+    ),
+  };
+  out.data["whatIfs"] = whatIfs;
+  out.rows.push(
+    infoRow(
+      `what-if V8 defaults (without ${OPERATOR_V8_FLAGS}): steady / peak RSS, CPU to idle (shipped: ${steady.cpuSecondsToIdle} s)`,
+      `${whatIfs.v8Defaults.rssMiB.p50} / ${whatIfs.v8Defaults.peakRssMiB} MiB, ${whatIfs.v8Defaults.cpuSecondsToIdle} s`,
+    ),
+    infoRow(
+      "what-if glibc malloc defaults (no MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_): steady / peak RSS",
+      `${whatIfs.glibcDefaults.rssMiB.p50} / ${whatIfs.glibcDefaults.peakRssMiB} MiB`,
+    ),
+  );
+
   // Run 2: per cluster size, a fresh process (what a restarted pod needs), and one process with
   // the inspector that keeps running while the ReplicaSets are added (V8 heap after a forced GC).
-  const arenas = { ...options, extraEnv: { MALLOC_ARENA_MAX: "2" } };
   await using running = BenchOperator.start(world, sims, {
     ...options,
     inspect: true,
@@ -228,9 +284,6 @@ export async function memoryScenario(
       rssMiB: fresh.rssMiB.p50,
       ...heap,
     });
-    if (step === 0) {
-      out.data["mallocArenaMax2"] = await naturalRss(world, sims, arenas, 5);
-    }
     if (ctx.profile && step === 0) {
       const profile = await heapSamplingProfile(inspector);
       await Deno.mkdir(ctx.profileDir, { recursive: true });
@@ -272,16 +325,6 @@ export async function memoryScenario(
     infoRow(
       `V8 heap used: empty namespace → ${cluster.replicaSets} ReplicaSets (after GC)`,
       `${baseline.heapUsedMiB} → ${first?.heapUsedMiB ?? "?"}`,
-      "MiB",
-    ),
-    infoRow(
-      "RSS of the same process watching one empty namespace",
-      baseline.rssMiB,
-      "MiB",
-    ),
-    infoRow(
-      `with MALLOC_ARENA_MAX=2: RSS at ${cluster.replicaSets} ReplicaSets`,
-      (out.data["mallocArenaMax2"] as { rssMiB: { p50: number } }).rssMiB.p50,
       "MiB",
     ),
   );

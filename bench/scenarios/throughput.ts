@@ -132,6 +132,7 @@ export async function throughputScenario(
     tags: ["backend"],
     timeoutMs,
     ...(ctx.profile ? { profileName: "throughput-links" } : {}),
+    keepServers: true,
   });
   out.data["links"] = linked;
   out.rows.push(...rows("1 product + 1 tag", linked));

@@ -1,6 +1,12 @@
 // Typed calls for APIs, revisions and releases (Api_*, ApiRevision_ListByService, ApiRelease_CreateOrUpdate).
 
-import { type ArmClient, parseArmBody } from "./arm_client.ts";
+import {
+  type ArmClient,
+  type ArmResponse,
+  parseArmBody,
+} from "./arm_client.ts";
+import { ArmError } from "./arm_error.ts";
+import { isInstanceGone } from "./classify_arm_error.ts";
 import {
   type DeletePrecondition,
   getResource,
@@ -37,6 +43,7 @@ import {
 import {
   type OperationStart,
   type PendingOperation,
+  pollDelayMs,
   startOperationFromResponse,
 } from "./operation.ts";
 
@@ -48,6 +55,36 @@ export function getApi(
   return getResource(client, apiPath(api), apiContractSchema);
 }
 
+/** An API looked up for a deletion: found, absent, or its whole instance (or resource group) gone. */
+export type ApiLookup =
+  | { state: "found"; api: Versioned<ApiContract> }
+  | { state: "absent" }
+  | { state: "instanceGone" };
+
+/** `GET .../apis/{apiId}`, telling a missing API from a missing instance. */
+export async function lookupApi(
+  client: ArmClient,
+  api: ApiRef,
+): Promise<ApiLookup> {
+  let response: ArmResponse;
+  try {
+    response = await client.request({ method: "GET", path: apiPath(api) });
+  } catch (error) {
+    if (isInstanceGone(error)) return { state: "instanceGone" };
+    if (error instanceof ArmError && error.status === 404) {
+      return { state: "absent" };
+    }
+    throw error;
+  }
+  return {
+    state: "found",
+    api: {
+      entity: parseArmBody(response, apiContractSchema),
+      etag: response.etag,
+    },
+  };
+}
+
 /** Input of {@linkcode createOrUpdateApi}. */
 export interface CreateOrUpdateApiRequest
   extends PutRequest<ApiCreateOrUpdateProperties> {
@@ -55,6 +92,8 @@ export interface CreateOrUpdateApiRequest
   api: ApiRef;
   /** Stored in the pending operation, so a restart knows what is being applied. */
   desiredHash?: string | undefined;
+  /** `"rejected"`: never re-send after an answer that may hide an applied write (imports). */
+  retry?: boolean | "rejected";
 }
 
 /** An API write that finished at once, or a long-running one to poll. */
@@ -75,9 +114,11 @@ export async function createOrUpdateApi(
     path: apiPath(request.api),
     body: requestBody(apiCreateOrUpdatePropertiesSchema, request.properties),
     ifMatch: request.ifMatch,
+    ...(request.retry === undefined ? {} : { retry: request.retry }),
   });
   const start = startOperationFromResponse(response, {
     kind: request.properties.format ? "import" : "create-or-update",
+    defaultRetryAfterMs: pollDelayMs(0),
     ...(request.desiredHash ? { desiredHash: request.desiredHash } : {}),
   });
   if (start.state === "pending") return start;
@@ -126,7 +167,10 @@ export async function deleteApi(
     ifMatch: request.ifMatch,
     query: { deleteRevisions: request.deleteRevisions },
   });
-  return startOperationFromResponse(response, { kind: "delete" });
+  return startOperationFromResponse(response, {
+    kind: "delete",
+    defaultRetryAfterMs: pollDelayMs(0),
+  });
 }
 
 /** Options of {@linkcode listApis}. */

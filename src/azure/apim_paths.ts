@@ -19,7 +19,9 @@ export type ApimIdKind =
   | "apiIdWithoutRevision"
   | "releaseId"
   | "productId"
-  | "tagId";
+  | "tagId"
+  | "operationId"
+  | "versionSetId";
 
 interface IdRule {
   label: string;
@@ -72,6 +74,18 @@ const ID_RULES: Readonly<Record<ApimIdKind, IdRule>> = {
     pattern: NO_SPECIAL,
     hint: NO_SPECIAL_HINT,
   },
+  operationId: {
+    label: "operation id",
+    max: 80,
+    pattern: NO_SPECIAL,
+    hint: NO_SPECIAL_HINT,
+  },
+  versionSetId: {
+    label: "version set id",
+    max: 80,
+    pattern: NO_SPECIAL,
+    hint: NO_SPECIAL_HINT,
+  },
 };
 
 /**
@@ -110,6 +124,19 @@ export interface ProductRef {
 export interface TagRef {
   service: ApimServiceRef;
   tagId: string;
+}
+
+/** An API version set in an APIM instance. */
+export interface VersionSetRef {
+  service: ApimServiceRef;
+  versionSetId: string;
+}
+
+/** Where a policy lives: an API (or revision), or one operation of it. */
+export interface PolicyScope {
+  api: ApiRef;
+  /** The operation's resource name; absent for the API-scope policy. */
+  operationId?: string | undefined;
 }
 
 /** The ARM id of the APIM instance (not encoded; also the key of the per-instance write limit). */
@@ -157,9 +184,40 @@ export function apiReleasePath(api: ApiRef, releaseId: string): ArmPath {
   }/releases/${validateApimId("releaseId", releaseId)}`;
 }
 
+/** The ARM id of a version set, as an API's `apiVersionSetId` names it. */
+export function versionSetResourceId(set: VersionSetRef): string {
+  return `${serviceResourceId(set.service)}/apiVersionSets/${set.versionSetId}`;
+}
+
 /** `{service}/apis/{apiId}/policies/policy` (the only policy id APIM has) */
 export function apiPolicyPath(api: ApiRef): ArmPath {
   return apiPath(api).append`/policies/policy`;
+}
+
+/** `{service}/apis/{apiId}/operations` */
+export function apiOperationsPath(api: ApiRef): ArmPath {
+  return apiPath(api).append`/operations`;
+}
+
+/** `{service}/apis/{apiId}/operations/{operationId}` */
+export function apiOperationPath(api: ApiRef, operationId: string): ArmPath {
+  return apiOperationsPath(api).append`/${
+    validateApimId("operationId", operationId)
+  }`;
+}
+
+/** The policy of an API or of one of its operations (`.../policies/policy`). */
+export function policyPath(scope: PolicyScope): ArmPath {
+  return scope.operationId === undefined
+    ? apiPolicyPath(scope.api)
+    : apiOperationPath(scope.api, scope.operationId).append`/policies/policy`;
+}
+
+/** `{service}/apiVersionSets/{versionSetId}` */
+export function versionSetPath(set: VersionSetRef): ArmPath {
+  return servicePath(set.service).append`/apiVersionSets/${
+    validateApimId("versionSetId", set.versionSetId)
+  }`;
 }
 
 /** `{service}/apis/{apiId}/tags` */

@@ -114,6 +114,29 @@ export const policyContractSchema = armResource(z.looseObject({
 /** A policy as APIM returns it. */
 export type PolicyContract = z.infer<typeof policyContractSchema>;
 
+/** `OperationContract`: one operation of an API (only its name is read). */
+export const operationContractSchema = armResource(z.looseObject({
+  displayName: z.string().nullish(),
+  method: z.string().nullish(),
+  urlTemplate: z.string().nullish(),
+}));
+/** An operation as APIM returns it. */
+export type OperationContract = z.infer<typeof operationContractSchema>;
+
+/** How a version set tells versions apart. */
+export type VersioningScheme = "Segment" | "Query" | "Header";
+
+/** `ApiVersionSetContract`. */
+export const versionSetContractSchema = armResource(z.looseObject({
+  displayName: z.string(),
+  description: z.string().nullish(),
+  versioningScheme: z.string(),
+  versionQueryName: z.string().nullish(),
+  versionHeaderName: z.string().nullish(),
+}));
+/** A version set as APIM returns it. */
+export type VersionSetContract = z.infer<typeof versionSetContractSchema>;
+
 const hostnameConfigurationSchema = z.looseObject({
   type: z.string(),
   hostName: z.string(),
@@ -165,6 +188,8 @@ export const apiCreateOrUpdatePropertiesSchema = z.strictObject({
   apiRevisionDescription: z.string().max(256).optional(),
   sourceApiId: z.string().optional(),
   isCurrent: z.boolean().optional(),
+  apiVersion: z.string().max(100).optional(),
+  apiVersionSetId: z.string().optional(),
 }).refine((p) => (p.format === undefined) === (p.value === undefined), {
   message: "format and value go together",
   path: ["format"],
@@ -184,6 +209,7 @@ export const apiUpdatePropertiesSchema = z.strictObject({
   subscriptionRequired: z.boolean().optional(),
   apiRevisionDescription: z.string().max(256).optional(),
   isCurrent: z.boolean().optional(),
+  apiVersion: z.string().max(100).optional(),
 });
 /** The fields of an API patch. */
 export type ApiUpdateProperties = z.input<typeof apiUpdatePropertiesSchema>;
@@ -227,10 +253,27 @@ export const tagPropertiesSchema = z.strictObject({
 /** What to send to create or update a tag. */
 export type TagProperties = z.input<typeof tagPropertiesSchema>;
 
-/** Properties of `PUT .../apis/{apiId}/policies/policy`. */
+/** Properties of `PUT .../apis/{apiId}[/operations/{operationId}]/policies/policy`. */
 export const policyPropertiesSchema = z.strictObject({
   value: z.string(),
   format: z.enum(["xml", "xml-link", "rawxml", "rawxml-link"]).optional(),
 });
-/** What to send to set an API policy. */
+/** What to send to set an API or operation policy. */
 export type PolicyProperties = z.input<typeof policyPropertiesSchema>;
+
+/** Properties of `PUT .../apiVersionSets/{versionSetId}` (reference: apimapiversionsets.json). */
+export const versionSetPropertiesSchema = z.strictObject({
+  displayName: z.string().min(1).max(100),
+  description: z.string().optional(),
+  versioningScheme: z.enum(
+    [
+      "Segment",
+      "Query",
+      "Header",
+    ] as const satisfies readonly VersioningScheme[],
+  ),
+  versionQueryName: z.string().min(1).max(100).optional(),
+  versionHeaderName: z.string().min(1).max(100).optional(),
+});
+/** What to send to create or replace a version set. */
+export type VersionSetProperties = z.input<typeof versionSetPropertiesSchema>;

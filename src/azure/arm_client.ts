@@ -9,6 +9,7 @@ import {
   type ArmRequestLine,
   ArmResponseError,
   ArmTransportError,
+  FencedRequestError,
   parseArmError,
   UntrustedUrlError,
 } from "./arm_error.ts";
@@ -17,6 +18,7 @@ import {
   type RateLimitRemaining,
   readRateLimitRemaining,
   readRequestId,
+  tightestRemaining,
 } from "./arm_headers.ts";
 import {
   type ArmPath,
@@ -26,7 +28,7 @@ import {
 import { BodyTooLargeError, readBoundedText } from "./bounded_body.ts";
 import type { KeyedSemaphore } from "./keyed_semaphore.ts";
 import type { TokenSource } from "./token_source.ts";
-import type { WriteBudget } from "./write_budget.ts";
+import type { BudgetClass, RequestBudget } from "./request_budget.ts";
 
 /** HTTP methods ARM calls use. */
 export type ArmMethod = "GET" | "HEAD" | "PUT" | "PATCH" | "DELETE";
@@ -42,8 +44,12 @@ interface ArmRequestBase {
   headers?: Readonly<Record<string, string>>;
   /** JSON body. */
   body?: unknown;
-  /** False for exactly one attempt (LRO polls). A 401 still gets one retry with a fresh token. */
-  retry?: boolean;
+  /**
+   * True (default): retry throttling, 5xx and transport failures. `"rejected"`: retry only answers
+   * that prove the request was not applied (429), for writes that must never be sent twice
+   * (imports). False: exactly one attempt (LRO polls). A 401 still gets one retry with a fresh token.
+   */
+  retry?: boolean | "rejected";
   signal?: AbortSignal;
 }
 
@@ -112,8 +118,8 @@ export interface ArmClientOptions {
   maxRetryAfterMs?: number;
   /** Limits concurrent writes per top-level resource (per APIM instance). */
   writeLimit?: KeyedSemaphore;
-  /** Paces writes per subscription to the budget ARM reports, instead of drawing 429s. */
-  writeBudget?: WriteBudget;
+  /** Paces writes (and, apart, deletes) per subscription to the budget ARM reports, instead of drawing 429s. */
+  budget?: RequestBudget;
   /** Called after every attempt. */
   onRequest?: (event: ArmRequestEvent) => void;
   logger?: Logger;
@@ -152,12 +158,23 @@ export class ArmClient {
   readonly #backoff: BackoffPolicy;
   readonly #maxRetryAfterMs: number;
   readonly #writeLimit: KeyedSemaphore | undefined;
-  readonly #writeBudget: WriteBudget | undefined;
+  readonly #budget: RequestBudget | undefined;
   readonly #onRequest: ((event: ArmRequestEvent) => void) | undefined;
   readonly #log: Logger;
-  #rateLimit: RateLimitRemaining = {};
+  readonly #options: ArmClientOptions;
+  /** Shared by this client and the clients {@linkcode withSignal} derives from it. */
+  readonly #seen: { rateLimit: RateLimitRemaining };
+  readonly #signal: AbortSignal | undefined;
+  readonly #fence: (() => boolean) | undefined;
 
-  constructor(options: ArmClientOptions) {
+  constructor(
+    options: ArmClientOptions,
+    derived?: {
+      seen: { rateLimit: RateLimitRemaining };
+      signal: AbortSignal;
+      fence?: (() => boolean) | undefined;
+    },
+  ) {
     const base = new URL(options.baseUrl ?? "https://management.azure.com");
     if (base.protocol !== "https:" || base.pathname !== "/" || base.search) {
       throw new TypeError(
@@ -176,9 +193,30 @@ export class ArmClient {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
     this.#writeLimit = options.writeLimit;
-    this.#writeBudget = options.writeBudget;
+    this.#budget = options.budget;
     this.#onRequest = options.onRequest;
     this.#log = options.logger ?? silentLogger;
+    this.#options = options;
+    this.#seen = derived?.seen ?? { rateLimit: {} };
+    this.#signal = derived?.signal;
+    this.#fence = derived?.fence;
+  }
+
+  /**
+   * The same client (tokens, write limits, budgets) whose every request also carries `signal`:
+   * once it aborts, nothing more is sent and requests in flight are cut off (a deposed leader's
+   * fence). Requests already carrying a signal stop on either. `fence`, checked right before each
+   * request leaves, refuses it when false (a leader frozen past its renew deadline, not yet told).
+   */
+  withSignal(signal: AbortSignal, fence?: () => boolean): ArmClient {
+    const combined = this.#signal
+      ? AbortSignal.any([this.#signal, signal])
+      : signal;
+    return new ArmClient(this.#options, {
+      seen: this.#seen,
+      signal: combined,
+      fence: fence ?? this.#fence,
+    });
   }
 
   /** The ARM origin, the only one that receives the bearer token. */
@@ -193,7 +231,7 @@ export class ArmClient {
 
   /** The latest `x-ms-ratelimit-remaining-*` value seen for each header (the remaining budget). */
   get rateLimitRemaining(): Readonly<RateLimitRemaining> {
-    return { ...this.#rateLimit };
+    return { ...this.#seen.rateLimit };
   }
 
   /**
@@ -202,7 +240,9 @@ export class ArmClient {
    * backoff, up to `maxAttempts`. A 401 gets one retry with a fresh token. Resolves with
    * 2xx answers; throws {@linkcode ArmError} for the others (with `retryAfterMs`).
    */
-  async request(request: ArmRequest): Promise<ArmResponse> {
+  async request(original: ArmRequest): Promise<ArmResponse> {
+    const request = this.#fenced(original);
+    request.signal?.throwIfAborted();
     const url = this.#resolve(request);
     const line: Line = { method: request.method, path: url.pathname };
     const retry = request.retry ?? true;
@@ -218,7 +258,7 @@ export class ArmClient {
       } catch (error) {
         if (
           !(error instanceof ArmTransportError) ||
-          !this.#canRetry(retry, attempt)
+          !this.#canRetry(retry === true, attempt)
         ) {
           throw error;
         }
@@ -245,12 +285,21 @@ export class ArmClient {
         ),
         requestId: readRequestId(response.headers),
       });
-      const delay = this.#canRetry(retry, attempt)
+      const rejected = retry !== "rejected" || error.status === 429;
+      const delay = this.#canRetry(retry !== false && rejected, attempt)
         ? this.#retryDelay(error, attempt++)
         : undefined;
       if (delay === undefined) throw error;
       await this.#pause(line, error.status, delay, request.signal);
     }
+  }
+
+  #fenced(request: ArmRequest): ArmRequest {
+    if (!this.#signal) return request;
+    const signal = request.signal
+      ? AbortSignal.any([request.signal, this.#signal])
+      : this.#signal;
+    return { ...request, signal };
   }
 
   #canRetry(retry: boolean, attempt: number): boolean {
@@ -309,7 +358,7 @@ export class ArmClient {
     line: Line,
   ): Promise<Attempt> {
     if (request.method === "GET" || request.method === "HEAD") {
-      return await this.#send(url, request, token, line);
+      return await this.#sendWithinBudget(url, request, token, line);
     }
     const key = topLevelResourceId(url.pathname);
     const release = key && this.#writeLimit
@@ -322,7 +371,9 @@ export class ArmClient {
     }
   }
 
-  // A write waits for room in the subscription's write budget and reports what ARM says is left.
+  // A request waits for room in the subscription's budget for its class (ARM counts reads,
+  // writes and deletes apart) and reports what ARM says is left: the tighter of the caller's and
+  // the subscription-wide (global) budget.
   async #sendWithinBudget(
     url: URL,
     request: ArmRequest,
@@ -330,19 +381,30 @@ export class ArmClient {
     line: Line,
   ): Promise<Attempt> {
     const subscription = subscriptionOf(url.pathname);
-    if (!this.#writeBudget || !subscription) {
+    if (!this.#budget || !subscription) {
       return await this.#send(url, request, token, line);
     }
-    const done = await this.#writeBudget.acquire(subscription, request.signal);
+    const cls: BudgetClass = request.method === "DELETE"
+      ? "deletes"
+      : request.method === "GET" || request.method === "HEAD"
+      ? "reads"
+      : "writes";
+    const done = await this.#budget.acquire(subscription, cls, request.signal);
     let remaining: number | undefined;
+    let pauseMs: number | undefined;
     try {
       const attempt = await this.#send(url, request, token, line);
-      remaining = attempt.response.status === 429
-        ? 0
-        : attempt.remaining["subscription-writes"];
+      if (attempt.response.status === 429) {
+        // The whole class is throttled for the subscription: nothing of it goes before Retry-After.
+        remaining = 0;
+        pauseMs = parseRetryAfterMs(
+          attempt.response.headers.get("retry-after"),
+          this.#clock.now(),
+        );
+      } else remaining = tightestRemaining(attempt.remaining, cls);
       return attempt;
     } finally {
-      done(remaining);
+      done(remaining, pauseMs);
     }
   }
 
@@ -352,6 +414,7 @@ export class ArmClient {
     token: string,
     line: Line,
   ): Promise<Attempt> {
+    if (this.#fence && !this.#fence()) throw new FencedRequestError(line);
     // A real timer: the timeout guards the real network, whatever clock the retries use.
     const timeout = new AbortController();
     const timer = setTimeout(
@@ -412,7 +475,7 @@ export class ArmClient {
     started: number,
   ): RateLimitRemaining {
     const remaining = readRateLimitRemaining(response.headers);
-    this.#rateLimit = { ...this.#rateLimit, ...remaining };
+    this.#seen.rateLimit = { ...this.#seen.rateLimit, ...remaining };
     this.#emit(line, response.status, started, remaining);
     if (response.status === 429) {
       this.#log.info("ARM throttled a request", {

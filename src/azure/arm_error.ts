@@ -141,9 +141,20 @@ const errorBodySchema = z.object({
   details: z.array(detailSchema).nullish(),
 });
 
-// common-types v5 `{error:{...}}`, APIM's ErrorResponse (same envelope), or a bare `{code, message}`.
+// ASP.NET's own answer, e.g. APIM's 405 `{"Message": "The requested resource does not support
+// http method 'GET'."}` (test/fixtures/azure-recordings/aso-…20240501#89).
+const aspNetErrorSchema = z.object({ Message: z.string() }).transform((e) => ({
+  code: undefined,
+  message: e.Message,
+  target: undefined,
+  details: undefined,
+}));
+
+// common-types v5 `{error:{...}}`, APIM's ErrorResponse (same envelope), a bare `{code, message}`,
+// or ASP.NET's `{Message}`.
 const errorEnvelopeSchema = z.union([
   z.object({ error: errorBodySchema }).transform((e) => e.error),
+  aspNetErrorSchema,
   errorBodySchema,
 ]);
 
@@ -202,4 +213,15 @@ export function parseArmError(
     retryAfterMs: context.retryAfterMs,
     requestId: context.requestId,
   });
+}
+
+/** A request this client refused to send: its holder no longer holds the right to write (a lost lease). */
+export class FencedRequestError extends ArmRequestFailure {
+  override name = "FencedRequestError";
+  constructor(request: ArmRequestLine) {
+    super(
+      request,
+      `ARM request "${request.method} ${request.path}" not sent: this replica no longer holds the leader lease`,
+    );
+  }
 }

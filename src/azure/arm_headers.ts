@@ -34,6 +34,27 @@ export function readRateLimitRemaining(headers: Headers): RateLimitRemaining {
   return remaining;
 }
 
+/** Request classes ARM budgets apart. */
+export type RateLimitClass = "reads" | "writes" | "deletes";
+
+/**
+ * What ARM will still accept for a class of requests: the tighter of the caller's budget
+ * (`x-ms-ratelimit-remaining-subscription-{class}`) and the subscription's budget shared by all
+ * callers (`…-subscription-global-{class}`). ARM sends both (2026 traffic:
+ * test/fixtures/azure-recordings/py-service_list.json, 1099 and 16499) or only one of them;
+ * undefined when it sent neither.
+ */
+export function tightestRemaining(
+  remaining: RateLimitRemaining,
+  cls: RateLimitClass,
+): number | undefined {
+  const reported = [
+    remaining[`subscription-${cls}`],
+    remaining[`subscription-global-${cls}`],
+  ].filter((n): n is number => n !== undefined);
+  return reported.length === 0 ? undefined : Math.min(...reported);
+}
+
 /** The id ARM support asks for: `x-ms-request-id`, else the correlation id. */
 export function readRequestId(headers: Headers): string | undefined {
   return headers.get("x-ms-request-id") ??

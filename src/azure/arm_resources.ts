@@ -49,6 +49,8 @@ export interface ResourceWrite {
   body?: unknown;
   ifMatch?: string | undefined;
   query?: ArmQuery;
+  /** See `ArmRequest.retry`; `"rejected"` for writes that must never be sent twice. */
+  retry?: boolean | "rejected";
 }
 
 const MAX_PAGES = 1000;
@@ -112,6 +114,7 @@ export function writeResource(
     path: write.path,
     ...(write.query ? { query: write.query } : {}),
     ...(write.body !== undefined ? { body: write.body } : {}),
+    ...(write.retry !== undefined ? { retry: write.retry } : {}),
     ...(write.ifMatch !== undefined
       ? { headers: { "If-Match": write.ifMatch } }
       : {}),

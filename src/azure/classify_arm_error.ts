@@ -4,6 +4,7 @@ import {
   ArmError,
   ArmResponseError,
   ArmTransportError,
+  FencedRequestError,
   InvalidArmRequestError,
   UntrustedUrlError,
 } from "./arm_error.ts";
@@ -79,6 +80,9 @@ export function classifyArmError(error: unknown): RetryDecision {
     // Entra outages pass; a wrong secret or federation is fixed outside the object: keep trying slowly.
     return { kind: "backoff", code: error.code, message: error.message };
   }
+  if (error instanceof FencedRequestError) {
+    return { kind: "backoff", code: "NotLeader", message: error.message };
+  }
   if (error instanceof UntrustedUrlError) {
     return { kind: "terminal", code: "UntrustedUrl", message: error.message };
   }
@@ -94,4 +98,34 @@ export function classifyArmError(error: unknown): RetryDecision {
   }
   const message = error instanceof Error ? error.message : String(error);
   return { kind: "backoff", code: "InternalError", message };
+}
+
+/**
+ * Whether a failed write may still have been applied, so it must not be sent again blindly: its
+ * answer never arrived (timeout, transport), the answer is ambiguous (408, 5xx: the gateway may
+ * time out while API Management works on; 422 ManagementApiRequestFailed, which a large import can
+ * answer while APIM keeps importing — Azure/apiops#689, #497), or a 2xx answer was unreadable.
+ * Throttling (429) and other 4xx answers say the write was refused.
+ */
+export function writeOutcomeUnknown(error: unknown): boolean {
+  if (error instanceof ArmTransportError) return true;
+  if (error instanceof ArmResponseError) return true;
+  if (!(error instanceof ArmError)) return false;
+  return error.status === 408 || error.status >= 500 ||
+    (error.status === 422 && error.code === "ManagementApiRequestFailed");
+}
+
+// ARM's answers when the instance or its resource group is gone (recorded: aso-*#57-60, #65-68,
+// #130-133 in test/fixtures/azure-recordings): ResourceGroupNotFound, or ResourceNotFound naming
+// the service itself rather than the child ("Api not found." is a missing API); and ARM's
+// SubscriptionNotFound when the whole subscription is gone.
+const INSTANCE_GONE =
+  /^The Resource 'Microsoft\.ApiManagement\/service\/[^']+' under resource group '[^']+' was not found/;
+
+/** Whether a 404 says the API Management instance (or its resource group) no longer exists. */
+export function isInstanceGone(error: unknown): boolean {
+  if (!(error instanceof ArmError) || error.status !== 404) return false;
+  return error.code === "ResourceGroupNotFound" ||
+    error.code === "SubscriptionNotFound" ||
+    (error.code === "ResourceNotFound" && INSTANCE_GONE.test(error.message));
 }

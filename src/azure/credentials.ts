@@ -1,13 +1,6 @@
-// Builds the process's @azure/identity credential and its TokenSource; turns token failures into TokenRequestError.
+// Builds the process's @azure/identity credential (loaded on the first token request) and its TokenSource; turns token failures into TokenRequestError.
 
-import {
-  AzureCliCredential,
-  ChainedTokenCredential,
-  ClientSecretCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-  WorkloadIdentityCredential,
-} from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import { z } from "zod";
 import type { Clock } from "../util/clock.ts";
 import {
@@ -30,7 +23,19 @@ export interface CreateTokenSourceOptions extends ResolveCredentialOptions {
   clock?: Clock;
 }
 
-function createIdentityCredential(config: CredentialConfig): TokenCredential {
+/** The `@azure/identity` module (its package exports only the whole library: no deep imports). */
+type Identity = typeof import("@azure/identity");
+
+function createIdentityCredential(
+  identity: Identity,
+  config: CredentialConfig,
+): TokenCredential {
+  const {
+    AzureCliCredential,
+    ClientSecretCredential,
+    ManagedIdentityCredential,
+    WorkloadIdentityCredential,
+  } = identity;
   switch (config.kind) {
     case "workload-identity":
       return new WorkloadIdentityCredential({
@@ -127,21 +132,35 @@ export function toTokenRequestError(
   );
 }
 
-/** Builds the credential for a chain of configs (one credential, or a fallback chain). */
+// Loaded once, on the first token request: an operator that never talks to ARM (no APIMService yet)
+// does not carry the library and MSAL (about 14 MiB of RSS, see bench/README.md).
+let identityModule: Promise<Identity> | undefined;
+
+/**
+ * Builds the credential for a chain of configs (one credential, or a fallback chain). The
+ * `@azure/identity` credential is constructed on the first `getToken`, after the library loaded.
+ */
 export function createCredential(
   configs: readonly CredentialConfig[],
 ): TokenCredentialLike {
-  const credentials = configs.map(createIdentityCredential);
-  const credential = credentials.length === 1 && credentials[0]
-    ? credentials[0]
-    : new ChainedTokenCredential(...credentials);
+  let credential: Promise<TokenCredential> | undefined;
+  const build = async (): Promise<TokenCredential> => {
+    const identity = await (identityModule ??= import("@azure/identity"));
+    const credentials = configs.map((config) =>
+      createIdentityCredential(identity, config)
+    );
+    return credentials.length === 1 && credentials[0]
+      ? credentials[0]
+      : new identity.ChainedTokenCredential(...credentials);
+  };
   const secrets = configs.flatMap((c) =>
     c.kind === "client-secret" ? [c.clientSecret] : []
   );
   return {
     async getToken(scopes: string | string[]): Promise<AccessToken | null> {
       try {
-        return await credential.getToken(scopes);
+        credential ??= build();
+        return await (await credential).getToken(scopes);
       } catch (error) {
         throw toTokenRequestError(error, secrets);
       }

@@ -5,8 +5,14 @@
 //   pending --pollOperation (one GET)--> running (retryAfterMs, maybe a new URL) -> requeue, poll again
 //                                    \-> succeeded (final body) | failed (ARM's error, verbatim)
 //
-// Poll URL preference (reference A.11): Location, else Azure-AsyncOperation while it yields a
-// `status`, else the resource itself until its provisioningState is terminal.
+// Poll URL preference: Azure-AsyncOperation while it yields a `status`, else Location, else the
+// resource itself until its provisioningState is terminal. Recorded APIM traffic at 2024-05-01
+// answers the Azure-AsyncOperation URL with `{"status": "Succeeded"}` (API DELETE and other
+// APIM writes: test/fixtures/azure-recordings/aso-…20240501#82, #26, #30), and that is the URL
+// clients poll (the Azure SDKs, as recorded); its Location poll is not recorded. Older
+// api-versions send Location only (net-ApiRevisionTests#2). An Azure-AsyncOperation answer
+// without `status` (`200 {"value":[]}` at 2021-08-01, terraform-provider-azurerm#22771) makes
+// the poller watch the resource instead.
 
 import { z } from "zod";
 import { type ArmClient, type ArmResponse } from "./arm_client.ts";
@@ -48,11 +54,16 @@ export type OperationStart =
   | { state: "finished"; response: ArmResponse }
   | { state: "pending"; operation: PendingOperation; retryAfterMs: number };
 
-/** One poll's verdict. `running` carries the operation to store (its URL may have moved). */
+/**
+ * One poll's verdict. `running` carries the operation to store (its URL may have moved); `gone`
+ * means the poll URL answered 404 (expired, or unknown to ARM): only a read of the resource tells
+ * what happened.
+ */
 export type PollResult =
   | { state: "running"; retryAfterMs: number; operation: PendingOperation }
   | { state: "succeeded"; body: unknown; etag: string | undefined }
-  | { state: "failed"; error: ArmError };
+  | { state: "failed"; error: ArmError }
+  | { state: "gone"; error: ArmError };
 
 /** Options for {@linkcode startOperationFromResponse}. */
 export interface StartOperationOptions {
@@ -71,6 +82,16 @@ export interface PollOperationOptions {
 
 const DEFAULT_RETRY_AFTER_MS = 5_000;
 
+/**
+ * How long to wait before polling an operation that has run for `ageMs` when ARM sends no
+ * Retry-After (APIM sends none on API operations; see test/sim/apim/DEVIATIONS.md): a quarter of
+ * its age, between 1 s and 15 s, so a quick import is seen done quickly and a long one is not
+ * polled more than about four times a minute.
+ */
+export function pollDelayMs(ageMs: number): number {
+  return Math.round(Math.min(15_000, Math.max(1_000, ageMs / 4)));
+}
+
 const TERMINAL_STATES = new Set(["succeeded", "failed", "canceled"]);
 
 // APIM has sent both `provisioningState` and `ProvisioningState` (reference A.2).
@@ -86,6 +107,11 @@ const asyncOperationSchema = z.looseObject({
   error: z.looseObject({
     code: z.string().nullish(),
     message: z.string().nullish(),
+    details: z.array(z.looseObject({
+      code: z.string().nullish(),
+      message: z.string().nullish(),
+      target: z.string().nullish(),
+    })).nullish(),
   }).nullish(),
 });
 
@@ -130,7 +156,8 @@ function failedState(response: ArmResponse, state: string): ArmError {
 /**
  * Decides whether a write finished or is still running (reference A.2): finished only when the
  * answer is not 202, carries neither `Location` nor `Azure-AsyncOperation`, and its
- * `provisioningState` is absent or terminal.
+ * `provisioningState` is absent or terminal. A running one is polled at its
+ * Azure-AsyncOperation URL when it has one (see the module header).
  *
  * @throws {ArmError} when the answer says the provisioning already failed or was cancelled
  */
@@ -149,10 +176,10 @@ export function startOperationFromResponse(
     }
     return { state: "finished", response };
   }
-  const [url, pollKind]: [string, PollKind] = location
-    ? [location, "location"]
-    : asyncOperation
+  const [url, pollKind]: [string, PollKind] = asyncOperation
     ? [asyncOperation, "async-operation"]
+    : location
+    ? [location, "location"]
     : [withoutExtraQuery(response.url), "resource"];
   return {
     state: "pending",
@@ -193,8 +220,8 @@ function isTransientPollFailure(error: unknown): boolean {
 
 /**
  * Polls `operation` with exactly one GET (no retries inside; a 401 still gets one fresh token).
- * A 4xx answer of a `Location` poll is the operation's failure, ARM's error verbatim (a 404
- * ends a delete successfully); transient failures (408, 429, 5xx, 401 after the refresh,
+ * A 4xx answer of a `Location` poll is the operation's failure, ARM's error verbatim, except 404
+ * (`gone`: the caller reads the resource); transient failures (408, 429, 5xx, 401 after the refresh,
  * transport, unreadable bodies) are `running` with a delay, never a failure, so a caller never
  * starts the operation a second time.
  *
@@ -253,13 +280,12 @@ function pollFailure(
   retryAfterMs: number,
 ): PollResult {
   const gone = error.status === 404;
-  if (gone && operation.kind === "delete") {
-    return { state: "succeeded", body: undefined, etag: undefined };
-  }
   switch (operation.pollKind) {
     case "location":
-      return { state: "failed", error };
+      return gone ? { state: "gone", error } : { state: "failed", error };
     case "async-operation":
+      // Unknown (expired) operation id: like an expired Location, only a read can tell.
+      if (gone) return { state: "gone", error };
       // The status read failed, not the operation: watch the resource instead.
       return {
         state: "running",
@@ -267,10 +293,11 @@ function pollFailure(
         operation: resourcePolling(client, operation),
       };
     case "resource":
-      // A resource being created stays invisible (404) until the operation completes.
-      return gone
-        ? { state: "running", retryAfterMs, operation }
-        : { state: "failed", error };
+      if (!gone) return { state: "failed", error };
+      // A deleted resource is gone; one being created stays invisible (404) until it completes.
+      return operation.kind === "delete"
+        ? { state: "gone", error }
+        : { state: "running", retryAfterMs, operation };
   }
 }
 
@@ -314,6 +341,11 @@ function asyncOperationStatus(
       status: response.status,
       code: detail?.code || `Operation${status}`,
       message: detail?.message || `The operation ended with status "${status}"`,
+      details: (detail?.details ?? []).map((d) => ({
+        code: d.code ?? "",
+        message: d.message ?? "",
+        ...(typeof d.target === "string" ? { target: d.target } : {}),
+      })),
     }),
   };
 }

@@ -86,6 +86,7 @@ export class CachedTokenSource implements TokenSource {
   #cached: CachedToken | undefined;
   #inflight: Promise<AccessToken> | undefined;
   #requests = 0;
+  #failures = 0;
 
   constructor(options: CachedTokenSourceOptions) {
     this.#options = options;
@@ -96,6 +97,11 @@ export class CachedTokenSource implements TokenSource {
   /** How many tokens were requested from the credential (first one included). */
   get tokenRequests(): number {
     return this.#requests;
+  }
+
+  /** How many of those requests failed (a failed refresh that fell back to the old token included). */
+  get tokenFailures(): number {
+    return this.#failures;
   }
 
   /** A valid token: the cached one, or a new one when it is due for refresh or `forceRefresh` is set. */
@@ -132,6 +138,7 @@ export class CachedTokenSource implements TokenSource {
       this.#cached = { ...token, refreshAt: this.#refreshAt(token) };
       return this.#cached;
     } catch (error) {
+      this.#failures++;
       const now = this.#clock.now();
       if (fallback && now < fallback.expiresOnTimestamp) {
         // A proactive refresh failed but the old token still works: use it, try again later.

@@ -1,5 +1,5 @@
-// APIMAPI controller: owns the finalizer and the deletion in API Management, and corrects drift periodically.
-import { deleteApi, getApi, updateApi } from "../azure/apim_apis.ts";
+// APIMAPI controller: owns the finalizer (deletion: ApiDeletion) and corrects drift periodically.
+import { getApi, updateApi } from "../azure/apim_apis.ts";
 import type { ApiRef } from "../azure/apim_paths.ts";
 import { addApiToProduct, listProductApis } from "../azure/apim_products.ts";
 import {
@@ -7,26 +7,29 @@ import {
   listApiTags,
   listTagApis,
 } from "../azure/apim_tags.ts";
-import { ArmError } from "../azure/arm_error.ts";
-import { pendingOperationSchema, pollOperation } from "../azure/operation.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
+import type { ApimService } from "../crd/apim_service.ts";
 import { apimApis } from "../crd/resources.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import {
-  markerOwnedBy,
-  type OwnerRef,
-  parseOwnerMarker,
-} from "../reconcile/desired_api.ts";
+  CONDITION_LIMITS,
+  findCondition,
+  truncated,
+} from "../reconcile/conditions.ts";
+import type { OwnerRef } from "../reconcile/desired_api.ts";
 import { decideDrift } from "../reconcile/plan_drift.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import {
   type Controller,
   involvedObject,
   jittered,
+  LOCKED_RETRY_MS,
   makeController,
 } from "./controller.ts";
-import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizers.ts";
+import { ApiDeletion } from "./api_deletion.ts";
+import { describeFailure } from "./failure.ts";
+import { addFinalizer, hasFinalizer } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import { observedApi } from "./observed_api.ts";
 import {
@@ -35,7 +38,10 @@ import {
   serviceRef,
 } from "./service_lookup.ts";
 import { MembershipSnapshots } from "./membership_snapshots.ts";
-import { patchStatus } from "./status_patch.ts";
+import { patchStatusRetrying } from "./status_patch.ts";
+
+/** How a Ready message starts while the last drift check failed. */
+const DRIFT_FAILED = "The drift check failed";
 
 /** The api-version that lists a tag's APIs (`tags/{tagId}/apiLinks`). */
 const TAG_API_LINKS_SINCE = "2024-05-01";
@@ -83,100 +89,16 @@ export function apimApiController(
     });
   }
 
-  /** Logs and records why the deletion may finish, then removes the finalizer. */
-  async function release(
-    api: ApimApi,
-    outcome: { type: "Normal" | "Warning"; reason: string; note: string },
-    signal: AbortSignal,
-  ): Promise<Outcome> {
-    const fields = {
-      controller: "apimapi",
-      namespace: api.metadata.namespace,
-      name: api.metadata.name,
-      apiId: api.spec.APIID,
-      reason: outcome.reason,
-    };
-    if (outcome.type === "Warning") ctx.logger.warn(outcome.note, fields);
-    else ctx.logger.info(outcome.note, fields);
-    await event(api, outcome.type, outcome.reason, outcome.note);
-    await removeFinalizer(kinds.apimApis, api, signal);
-    nextCheck.delete(objectKey(api));
-    return DONE;
-  }
-
+  /** The deletion, on the APIMAPI as the API server has it now (a pass may have just recorded an operation). */
   async function finalize(api: ApimApi, signal: AbortSignal): Promise<Outcome> {
-    const apiId = api.spec.APIID;
-    const deleted = {
-      type: "Normal" as const,
-      reason: "Deleted",
-      note: `Deleted API "${apiId}" and its revisions from API Management`,
-    };
-    if (api.spec.deletionPolicy === "Retain") {
-      return await release(api, {
-        type: "Normal",
-        reason: "Retained",
-        note: `Left API "${apiId}" in API Management (deletionPolicy Retain)`,
-      }, signal);
-    }
-    const service = lookupService(
-      ctx,
-      api.metadata.namespace,
-      api.spec.apimService,
-    );
-    if (!service) {
-      return await release(api, {
-        type: "Warning",
-        reason: "APIMServiceNotFound",
-        note:
-          `APIMService "${api.spec.apimService}" is gone; released the finalizer without deleting API "${apiId}"`,
-      }, signal);
-    }
-    const ref = { service: serviceRef(service), apiId };
-    const pending = api.status?.pendingOperation;
-    if (pending?.kind === "delete") {
-      const op = pendingOperationSchema.parse(pending);
-      const result = await pollOperation(ctx.arm, op, { signal });
-      if (result.state === "running") return requeueAfter(result.retryAfterMs);
-      if (result.state === "failed") throw result.error;
-      return await release(api, deleted, signal);
-    }
-    let current;
-    try {
-      current = await getApi(ctx.arm, ref);
-    } catch (error) {
-      // The instance or its resource group is gone: nothing is left to delete.
-      if (!(error instanceof ArmError && error.status === 404)) throw error;
-    }
-    if (!current) {
-      return await release(api, {
-        type: "Normal",
-        reason: "AlreadyGone",
-        note: `API "${apiId}" no longer exists in API Management`,
-      }, signal);
-    }
-    const marker = parseOwnerMarker(
-      current.entity.properties.apiRevisionDescription ?? undefined,
-    );
-    if (!marker || !markerOwnedBy(marker, ownerOf(api))) {
-      return await release(api, {
-        type: "Warning",
-        reason: "NotOwned",
-        note:
-          `API "${apiId}" in API Management is not owned by this APIMAPI; left it in place`,
-      }, signal);
-    }
-    const start = await deleteApi(ctx.arm, {
-      api: ref,
-      ifMatch: "*",
-      deleteRevisions: true,
+    const fresh = await kinds.apimApis.find(api.metadata.name, {
+      namespace: api.metadata.namespace,
+      signal,
     });
-    if (start.state === "pending") {
-      await patchStatus(kinds.apimApis, api, {
-        pendingOperation: { ...start.operation },
-      }, signal);
-      return requeueAfter(start.retryAfterMs);
-    }
-    return await release(api, deleted, signal);
+    if (!fresh || !hasFinalizer(fresh)) return DONE;
+    const outcome = await new ApiDeletion(ctx, fresh, signal).run();
+    if (outcome.kind === "done") nextCheck.delete(objectKey(api));
+    return outcome;
   }
 
   /**
@@ -266,11 +188,50 @@ export function apimApiController(
     if (!isRegistered(ctx, api) || !service || !status?.appliedHash) {
       return requeueAfter((nextCheck.get(key) ?? now) - now);
     }
+    const next = (nextCheck.get(key) ?? now) - now;
+    try {
+      await correctDrift(api, service, status.appliedHash, signal);
+    } catch (error) {
+      // The schedule survives: the error is shown, and the next check comes at its time.
+      const failed = describeFailure(error);
+      ctx.logger.warn("Drift check failed", {
+        controller: "apimapi",
+        namespace: api.metadata.namespace,
+        name: api.metadata.name,
+        reason: failed.reason,
+        message: failed.message,
+      });
+      await event(api, "Warning", "DriftCheckFailed", failed.message);
+      await reportApiVerdict(ctx, api, {
+        state: "progressing",
+        reason: failed.reason,
+        message: `${DRIFT_FAILED}: ${failed.message}`,
+        problem: true,
+      }, {
+        lastError: {
+          code: failed.reason,
+          message: truncated(failed.message, CONDITION_LIMITS.message),
+          at: new Date(now).toISOString(),
+        },
+      }, signal).catch(() => {});
+      if (failed.decision.kind === "retryAfter") {
+        return requeueAfter(Math.min(next, failed.decision.delayMs));
+      }
+    }
+    return requeueAfter(next);
+  }
+
+  async function correctDrift(
+    api: ApimApi,
+    service: ApimService,
+    appliedHash: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     const ref = { service: serviceRef(service), apiId: api.spec.APIID };
     const current = await getApi(ctx.arm, ref);
     const decision = decideDrift(
       api.spec,
-      status.appliedHash,
+      appliedHash,
       observedApi(current?.entity, current?.etag),
       ownerOf(api),
     );
@@ -334,7 +295,36 @@ export function apimApiController(
       apiId: api.spec.APIID,
       drift: decision.action,
     });
-    return requeueAfter((nextCheck.get(key) ?? now) - now);
+    if (decision.action !== "none" && decision.action !== "patch") return;
+    // API Management holds the applied state now: an unchanged rollout may rely on that for a
+    // period. A check that found nothing wrong also clears an earlier check's failure.
+    const verified = { verifiedAt: new Date(ctx.clock.now()).toISOString() };
+    const accept = (fresh: ApimApi) =>
+      fresh.metadata.generation === api.metadata.generation &&
+      fresh.status?.appliedHash === appliedHash;
+    const ready = findCondition(api.status?.conditions, "Ready");
+    if (ready?.message.startsWith(DRIFT_FAILED) === true) {
+      await reportApiVerdict(
+        ctx,
+        api,
+        {
+          state: "ready",
+          reason: "Registered",
+          message:
+            `API "${api.spec.APIID}" is registered in API Management at ${
+              api.status?.apiHost ?? ""
+            }`,
+        },
+        { ...verified, lastError: null },
+        signal,
+        accept,
+      );
+    } else {
+      await patchStatusRetrying(kinds.apimApis, api, () => verified, {
+        signal,
+        accept,
+      });
+    }
   }
 
   async function reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
@@ -344,14 +334,20 @@ export function apimApiController(
       nextCheck.delete(key);
       return DONE;
     }
-    if (api.metadata.deletionTimestamp) {
-      return hasFinalizer(api) ? await finalize(api, signal) : DONE;
-    }
-    if (!hasFinalizer(api)) {
+    if (api.metadata.deletionTimestamp && !hasFinalizer(api)) return DONE;
+    if (!api.metadata.deletionTimestamp && !hasFinalizer(api)) {
       await addFinalizer(kinds.apimApis, api, signal);
       return DONE;
     }
-    return await checkDrift(api, signal);
+    // One pass at a time per API: a registration in flight finishes (and records its write) first.
+    return await ctx.apiLocks.tryRun(
+      key,
+      requeueAfter(LOCKED_RETRY_MS),
+      () =>
+        api.metadata.deletionTimestamp
+          ? finalize(api, signal)
+          : checkDrift(api, signal),
+    );
   }
 
   return makeController(ctx, {

@@ -1,13 +1,22 @@
 // APIMAPIDeployment controller: registers one rollout in API Management, then deletes the record.
 import type { ApimApi } from "../crd/apim_api.ts";
-import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import {
+  type ApimApiDeployment,
+  apimApiNameOf,
+  isOriginalRecord,
+} from "../crd/apim_api_deployment.ts";
 import type { Condition } from "../crd/meta.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
 import { findCondition } from "../reconcile/conditions.ts";
-import { DONE, type Outcome } from "../kube/run_controller.ts";
-import { type Controller, makeController } from "./controller.ts";
+import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
+import {
+  type Controller,
+  LOCKED_RETRY_MS,
+  makeController,
+} from "./controller.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { Registration, RETRY_ANNOTATION } from "./registration.ts";
+import { Registration } from "./registration.ts";
+import { retryToken } from "./registration_rules.ts";
 
 /**
  * A rollout that failed permanently stays failed until its spec changes (a new rollout or APIMAPI
@@ -20,8 +29,7 @@ export function settledFailure(
   const status = deployment.status;
   return status?.phase === "Failed" &&
     status.observedGeneration === deployment.metadata.generation &&
-    (status.retryToken ?? "") ===
-      (api.metadata.annotations?.[RETRY_ANNOTATION] ?? "");
+    (status.retryToken ?? "") === retryToken(api);
 }
 
 function isReady(
@@ -48,15 +56,23 @@ export function apimApiDeploymentController(
     const { namespace, name } = parseObjectKey(key);
     const deployment = caches.apimApiDeployments.get(namespace, name);
     if (!deployment || deployment.metadata.deletionTimestamp) return DONE;
+    // The original operator's record waits for the ReplicaSetWatcher to make it a rollout of ours
+    // (its status, with the original's last import, stays for the registration to read).
+    if (isOriginalRecord(deployment)) return DONE;
     // Read the APIMAPI from the API server: its status holds the pending operation, and a stale
     // cached copy could start a second import.
-    const api = await kinds.apimApis.find(deployment.spec.apimApiName, {
+    const api = await kinds.apimApis.find(apimApiNameOf(deployment), {
       namespace,
       signal,
     });
     if (!api || api.metadata.deletionTimestamp) return DONE;
     if (settledFailure(deployment, api)) return DONE;
-    return await new Registration(ctx, deployment, api, signal).run();
+    // One pass at a time per API: a deletion or drift check in flight finishes first.
+    return await ctx.apiLocks.tryRun(
+      `${namespace}/${api.metadata.name}`,
+      requeueAfter(LOCKED_RETRY_MS),
+      () => new Registration(ctx, deployment, api, signal).run(),
+    );
   }
 
   function deploymentsOf(
@@ -64,7 +80,7 @@ export function apimApiDeploymentController(
     apiName: string,
   ): string[] {
     return caches.apimApiDeployments.list(namespace)
-      .filter((d) => d.spec.apimApiName === apiName)
+      .filter((d) => apimApiNameOf(d) === apiName)
       .map((d) => objectKey(d));
   }
 
@@ -82,12 +98,10 @@ export function apimApiDeploymentController(
         ) return;
         enqueue(objectKey(current));
       }),
-      // A retry annotation, or an APIMAPI spec change, concerns its deployment.
+      // A retry or adopt annotation concerns its deployment.
       caches.apimApis.subscribe(({ previous, current }) => {
         if (!current || !previous) return;
-        const retry = (a: ApimApi) =>
-          a.metadata.annotations?.[RETRY_ANNOTATION];
-        if (retry(previous) === retry(current)) return;
+        if (retryToken(previous) === retryToken(current)) return;
         for (
           const key of deploymentsOf(
             current.metadata.namespace,

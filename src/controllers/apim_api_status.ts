@@ -20,6 +20,7 @@ export async function reportApiVerdict(
   verdict: StatusVerdict,
   fields: StatusPatch,
   signal: AbortSignal,
+  accept?: (fresh: ApimApi) => boolean,
 ): Promise<ApimApi> {
   return await reportVerdict(
     ctx,
@@ -28,5 +29,6 @@ export async function reportApiVerdict(
     verdict,
     { ...fields, ...seedStatus(verdict) },
     signal,
+    accept,
   );
 }

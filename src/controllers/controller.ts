@@ -2,10 +2,17 @@
 import type { InvolvedObject } from "../kube/event_recorder.ts";
 import { type KubeObject, objectKey } from "../kube/kube_object.ts";
 import { apiVersionOf, type ResourceDescriptor } from "../kube/resource.ts";
-import { type Outcome, runController } from "../kube/run_controller.ts";
+import {
+  type Outcome,
+  ReconcileTracker,
+  runController,
+} from "../kube/run_controller.ts";
 import { WorkQueue } from "../kube/work_queue.ts";
 import { classifyReconcileError } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
+
+/** How soon a pass finds out whether another pass on its API has ended. */
+export const LOCKED_RETRY_MS = 500;
 
 /** Adds a `namespace/name` key to the controller's queue. */
 export type Enqueue = (key: string) => void;
@@ -23,11 +30,13 @@ export interface ControllerSpec {
   watch(enqueue: Enqueue): Array<() => void>;
 }
 
-/** A controller ready to run. */
+/** A controller ready to run once (build a new one for each leadership term). */
 export interface Controller {
   readonly name: string;
-  /** The queue (exposed for tests and metrics). */
-  readonly queue: WorkQueue<string>;
+  /** Whether its workers are running. */
+  readonly running: boolean;
+  /** When its longest-running reconcile in flight started, if any. */
+  oldestReconcileStartedAt(): number | undefined;
   /** Runs until `signal` aborts, then drains the reconciles in flight. */
   run(signal: AbortSignal): Promise<void>;
 }
@@ -38,13 +47,22 @@ export function makeController(
   spec: ControllerSpec,
 ): Controller {
   const queue = new WorkQueue<string>({ clock: ctx.clock, random: ctx.random });
+  const tracker = new ReconcileTracker();
+  let running = false;
   return {
     name: spec.name,
-    queue,
+    get running() {
+      return running;
+    },
+    oldestReconcileStartedAt: () => tracker.oldestStartedAt(),
     async run(signal: AbortSignal): Promise<void> {
+      if (queue.shuttingDown) {
+        throw new Error(`Controller "${spec.name}" already ran once`);
+      }
       const unsubscribers = spec.watch((key) => queue.add(key));
       // Level-triggered start: every existing object gets one look (the caches synced before).
       for (const object of spec.primary.list()) queue.add(objectKey(object));
+      running = true;
       try {
         await runController({
           name: spec.name,
@@ -55,8 +73,10 @@ export function makeController(
           clock: ctx.clock,
           logger: ctx.logger,
           metrics: ctx.metrics,
+          tracker,
         }, signal);
       } finally {
+        running = false;
         for (const unsubscribe of unsubscribers) unsubscribe();
       }
     },
@@ -85,4 +105,14 @@ export function involvedObject(
     uid: object.metadata?.uid,
     resourceVersion: object.metadata?.resourceVersion,
   };
+}
+
+/** Records an Event about one of our objects. */
+export function recordEvent(
+  ctx: OperatorContext,
+  resource: ResourceDescriptor,
+  object: KubeObject,
+  event: { type: "Normal" | "Warning"; reason: string; note: string },
+): Promise<void> {
+  return ctx.events.record(involvedObject(resource, object), event);
 }

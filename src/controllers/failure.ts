@@ -5,15 +5,17 @@ import { KubeApiError } from "../kube/kube_errors.ts";
 import { DocumentFetchError } from "../openapi/document_fetch_error.ts";
 import { InvalidDocumentError } from "../openapi/invalid_document_error.ts";
 
-/** How long to wait for another operation on the same API before trying again. */
-export const WAIT_FOR_OPERATION_MS = 15_000;
-
 /** A classified failure: what the queue does next, and what the user reads in the condition. */
 export interface Failure {
   decision: ErrorDecision;
   /** CamelCase machine reason for conditions and Events. */
   reason: string;
   message: string;
+  /**
+   * Expected in normal operation (API Management still holds its lock on the API for a moment
+   * after an operation): reported as progress, not as a problem.
+   */
+  expected?: boolean;
 }
 
 /**
@@ -70,10 +72,13 @@ export function describeFailure(error: unknown): Failure {
         message,
       };
     case "wait-for-operation":
+      // Locks last from a moment (after our own operation) to minutes (someone else's import):
+      // the key's backoff (1 s doubling) covers both without a hot loop.
       return {
-        decision: { kind: "retryAfter", delayMs: WAIT_FOR_OPERATION_MS },
+        decision: { kind: "backoff" },
         reason: arm.code,
         message,
+        expected: true,
       };
     case "backoff":
       return { decision: { kind: "backoff" }, reason: arm.code, message };

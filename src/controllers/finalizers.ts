@@ -1,6 +1,9 @@
-// Adds and removes our finalizer with JSON patches guarded by the finalizer list they were decided on.
+// Adds and removes our finalizer with JSON patches guarded by the finalizer list they were decided on, and the
+// reconcile skeleton of finalized objects.
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceApi } from "../kube/resource_api.ts";
+import { DONE, type Outcome } from "../kube/run_controller.ts";
+import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 
 /** The finalizer that makes deletions wait for API Management. */
 export const FINALIZER = "apim.operator.io/finalizer";
@@ -50,4 +53,41 @@ export async function removeFinalizer<T extends KubeObject>(
     guard(object),
     { op: "replace", path: "/metadata/finalizers", value: remaining },
   ], { namespace: object.metadata?.namespace, signal });
+}
+
+/** The steps of {@linkcode reconcileWithFinalizer}. */
+export interface FinalizedLifecycle<T extends KubeObject> {
+  api: ResourceApi<T>;
+  /** The object is being deleted and still holds our finalizer. */
+  finalize(object: T): Promise<Outcome>;
+  /** The object is live and holds our finalizer. */
+  converge(object: T): Promise<Outcome>;
+  /** Reports a failed step in the object's status (its own errors are swallowed). */
+  reportFailure(object: T, failure: Failure): Promise<void>;
+}
+
+/**
+ * One reconcile of an object whose deletion waits for API Management: finalize it when it is being
+ * deleted, add the finalizer before anything else, converge otherwise. A failure is reported on the
+ * object and rethrown as a {@linkcode ReportedFailure} carrying its retry decision.
+ */
+export async function reconcileWithFinalizer<T extends KubeObject>(
+  object: T,
+  steps: FinalizedLifecycle<T>,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  try {
+    if (object.metadata?.deletionTimestamp) {
+      return hasFinalizer(object) ? await steps.finalize(object) : DONE;
+    }
+    if (!hasFinalizer(object)) {
+      await addFinalizer(steps.api, object, signal);
+      return DONE;
+    }
+    return await steps.converge(object);
+  } catch (error) {
+    const failure = describeFailure(error);
+    await steps.reportFailure(object, failure).catch(() => {});
+    throw new ReportedFailure(failure);
+  }
 }

@@ -18,9 +18,11 @@ export function observedApi(
       serviceUrl: p.serviceUrl,
       subscriptionRequired: p.subscriptionRequired,
       displayName: p.displayName,
+      description: p.description,
       protocols: p.protocols,
       revisionDescription: p.apiRevisionDescription,
       apiRevision: p.apiRevision,
+      apiVersion: p.apiVersion,
     }),
   };
 }

@@ -2,6 +2,8 @@
 import type { ArmClient } from "../azure/arm_client.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
 import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
+import type { ApimApiVersionSet } from "../crd/apim_api_version_set.ts";
+import type { ApimInboundPolicy } from "../crd/apim_inbound_policy.ts";
 import type { ApimProduct } from "../crd/apim_product.ts";
 import type { ApimService } from "../crd/apim_service.ts";
 import type { ApimTag } from "../crd/apim_tag.ts";
@@ -11,6 +13,7 @@ import type { ResourceApi } from "../kube/resource_api.ts";
 import type { Logger } from "../log.ts";
 import type { FetchDocumentOptions } from "../openapi/fetch_document.ts";
 import type { Clock } from "../util/clock.ts";
+import type { KeyedLock } from "../util/keyed_lock.ts";
 import type { OperatorMetrics } from "./operator_metrics.ts";
 import type { IngressRecord, ReplicaSetRecord } from "./workload_records.ts";
 
@@ -21,6 +24,8 @@ export interface KindApis {
   apimApiDeployments: ResourceApi<ApimApiDeployment>;
   apimProducts: ResourceApi<ApimProduct>;
   apimTags: ResourceApi<ApimTag>;
+  apimApiVersionSets: ResourceApi<ApimApiVersionSet>;
+  apimInboundPolicies: ResourceApi<ApimInboundPolicy>;
 }
 
 /** The informer caches the controllers read from. */
@@ -30,6 +35,8 @@ export interface Caches {
   apimApiDeployments: Cache<ApimApiDeployment>;
   apimProducts: Cache<ApimProduct>;
   apimTags: Cache<ApimTag>;
+  apimApiVersionSets: Cache<ApimApiVersionSet>;
+  apimInboundPolicies: Cache<ApimInboundPolicy>;
   replicaSets: Cache<ReplicaSetRecord>;
   ingresses: Cache<IngressRecord>;
 }
@@ -42,6 +49,10 @@ export interface ControllerSettings {
   resyncPeriodMs: number;
   /** Longest an import may run in API Management before it is reported stalled. */
   importBudgetMs: number;
+  /** How long a write whose answer was lost may still land before it is sent again. */
+  unconfirmedWriteWaitMs: number;
+  /** Take over APIs, products, tags and version sets that exist without the operator's marker (migrations). */
+  adoptUnmanaged: boolean;
   /** Options of OpenAPI document fetches (timeout, size cap). */
   openApi: Pick<FetchDocumentOptions, "timeoutMs" | "maxBytes" | "resolveHost">;
 }
@@ -57,4 +68,6 @@ export interface OperatorContext {
   caches: Caches;
   events: EventRecorder;
   metrics: OperatorMetrics;
+  /** Held by any pass that writes an API (registration, deletion, drift), so two never overlap. */
+  apiLocks: KeyedLock;
 }

@@ -1,6 +1,14 @@
 // The operator's Prometheus metric families (controller-runtime names where they exist) and their hooks.
 import type { ArmRequestEvent } from "../azure/arm_client.ts";
-import type { Counter, Histogram, MetricsRegistry } from "../http/metrics.ts";
+import type { ApimApi } from "../crd/apim_api.ts";
+import type {
+  Counter,
+  Gauge,
+  Histogram,
+  MetricsRegistry,
+} from "../http/metrics.ts";
+import { registerProcessMetrics } from "../http/process_metrics.ts";
+import { findCondition } from "../reconcile/conditions.ts";
 import type {
   ControllerMetrics,
   ReconcileResult,
@@ -37,8 +45,12 @@ export class OperatorMetrics implements ControllerMetrics {
   readonly #documentBytes: Histogram;
   readonly #registrations: Counter;
   readonly #driftCorrections: Counter;
+  readonly #leader: Gauge;
+  readonly #apis: Gauge;
   /** Token requests to Entra ID; wired to the token source at start. */
   readonly tokenRequests: Counter;
+  /** Token requests that failed; wired to the token source at start. */
+  readonly tokenFailures: Counter;
 
   constructor(registry: MetricsRegistry) {
     this.#reconciles = registry.counter(
@@ -96,6 +108,9 @@ export class OperatorMetrics implements ControllerMetrics {
       "API registrations by result.",
       ["result"],
     );
+    // Both results from the start, so that the first failure is an increase (alerts use increase()).
+    this.#registrations.inc({ result: "succeeded" }, 0);
+    this.#registrations.inc({ result: "failed" }, 0);
     this.#driftCorrections = registry.counter(
       "apim_drift_corrections_total",
       "Out-of-band changes in API Management that were corrected, by kind.",
@@ -105,6 +120,35 @@ export class OperatorMetrics implements ControllerMetrics {
       "apim_azure_token_requests_total",
       "Access tokens requested from Microsoft Entra ID (refreshes included).",
     );
+    this.tokenFailures = registry.counter(
+      "apim_azure_token_request_failures_total",
+      "Access token requests to Microsoft Entra ID that failed (refreshes included).",
+    );
+    this.#leader = registry.gauge(
+      "leader_election_master_status",
+      "1 while this replica leads (holds the Lease), 0 otherwise (client-go's name).",
+      ["name"],
+    );
+    this.#apis = registry.gauge(
+      "apim_apis",
+      "APIMAPI objects in the watched namespaces by state (ready, progressing, stalled).",
+      ["state"],
+    );
+    registerProcessMetrics(registry);
+  }
+
+  /** Reports leadership of the Lease `name` at scrape time (without leader election: always true). */
+  reportLeadership(name: string, isLeader: () => boolean): void {
+    this.#leader.collectWith(() => [[{ name }, isLeader() ? 1 : 0]]);
+  }
+
+  /** Counts the APIMAPIs that `list` returns (the cache) by state, at scrape time. */
+  countApis(list: () => Iterable<ApimApi>): void {
+    this.#apis.collectWith(() => {
+      const counts = { ready: 0, progressing: 0, stalled: 0 };
+      for (const api of list()) counts[apiState(api)]++;
+      return Object.entries(counts).map(([state, n]) => [{ state }, n]);
+    });
   }
 
   observeReconcile(
@@ -152,4 +196,13 @@ export class OperatorMetrics implements ControllerMetrics {
   countDriftCorrection(kind: string): void {
     this.#driftCorrections.inc({ kind });
   }
+}
+
+/** An APIMAPI's state from its kstatus conditions: Stalled wins, then Ready, else progressing. */
+export function apiState(api: ApimApi): "ready" | "progressing" | "stalled" {
+  const conditions = api.status?.conditions;
+  if (findCondition(conditions, "Stalled")?.status === "True") return "stalled";
+  return findCondition(conditions, "Ready")?.status === "True"
+    ? "ready"
+    : "progressing";
 }

@@ -1,6 +1,6 @@
 // ReplicaSetWatcher: turns a ready rollout of an APIMAPI's workload into an APIMAPIDeployment to register.
 import type { LabelSelector } from "kubernetes-types/meta/v1.d.ts";
-import type { ApimApi } from "../crd/apim_api.ts";
+import type { ApimApi, WorkloadStatus } from "../crd/apim_api.ts";
 import type {
   ApimApiDeployment,
   ApimApiDeploymentSpec,
@@ -13,11 +13,15 @@ import { apiVersionOf } from "../kube/resource.ts";
 import { DONE, type Outcome } from "../kube/run_controller.ts";
 import { resolveDocumentUrl } from "../openapi/document_url.ts";
 import { planRollout } from "../reconcile/plan_rollout.ts";
-import { decideWorkloadState } from "../reconcile/workload_readiness.ts";
+import {
+  decideWorkloadState,
+  type WorkloadView,
+} from "../reconcile/workload_readiness.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import { type Controller, makeController } from "./controller.ts";
 import { describeFailure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
+import { patchStatusRetrying } from "./status_patch.ts";
 import {
   ingressView,
   type ReplicaSetRecord,
@@ -42,6 +46,16 @@ function sameRecord(a: ReplicaSetRecord, b: ReplicaSetRecord): boolean {
     metadata: { ...a.metadata, resourceVersion: "" },
   }) ===
     JSON.stringify({ ...b, metadata: { ...b.metadata, resourceVersion: "" } });
+}
+
+/** The matched workloads as status shows them. */
+function workloadStatus(views: readonly WorkloadView[]): WorkloadStatus[] {
+  return views.map((w) => ({
+    owner: w.owner,
+    replicaSet: w.replicaSet.name,
+    ready: w.ready,
+    ...(w.message === undefined ? {} : { message: w.message }),
+  }));
 }
 
 /** Builds the ReplicaSetWatcher controller (keyed by APIMAPI). */
@@ -149,16 +163,35 @@ export function replicaSetWatcher(
       apiName: name,
       generation: api.metadata.generation ?? 0,
       registered: api.status?.registeredReplicaSet,
+      registeredSet: api.status?.registeredReplicaSets,
       workload,
       deployment,
       documentUrl,
       serviceUrl: api.spec.serviceUrl,
     });
+    // Status first: the registration that the deployment starts then reads it settled.
+    const workloads = workloadStatus(workload.workloads);
+    // Other writers (GitOps annotations, a registration) must not stall the watcher.
+    const accept = (fresh: ApimApi) =>
+      !fresh.metadata.deletionTimestamp &&
+      fresh.metadata.generation === api.metadata.generation;
+    if (plan.verdict) {
+      await reportApiVerdict(
+        ctx,
+        api,
+        plan.verdict,
+        { workloads },
+        signal,
+        accept,
+      );
+    } else {
+      await patchStatusRetrying(kinds.apimApis, api, () => ({ workloads }), {
+        signal,
+        accept,
+      });
+    }
     if (plan.deployment.action !== "none") {
       await ensureDeployment(api, deployment, plan.deployment.spec, signal);
-    }
-    if (plan.verdict) {
-      await reportApiVerdict(ctx, api, plan.verdict, {}, signal);
     }
     return DONE;
   }
@@ -192,6 +225,8 @@ export function replicaSetWatcher(
           previous.metadata.generation !== current.metadata.generation ||
           JSON.stringify(previous.status?.registeredReplicaSet) !==
             JSON.stringify(current.status?.registeredReplicaSet) ||
+          JSON.stringify(previous.status?.registeredReplicaSets) !==
+            JSON.stringify(current.status?.registeredReplicaSets) ||
           previous.metadata.annotations?.[SKIP_INGRESS_CHECK_ANNOTATION] !==
             current.metadata.annotations?.[SKIP_INGRESS_CHECK_ANNOTATION];
         if (changed) enqueue(objectKey(current));

@@ -12,7 +12,11 @@ import {
 import { involvedObject } from "./controller.ts";
 import type { Failure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { patchStatus, type StatusPatch } from "./status_patch.ts";
+import {
+  patchStatus,
+  patchStatusRetrying,
+  type StatusPatch,
+} from "./status_patch.ts";
 
 /** An object of ours: metadata plus a status with conditions. */
 export type ReportedObject = KubeObject & {
@@ -31,13 +35,14 @@ export function failureVerdict(failure: Failure): StatusVerdict {
     state: failure.decision.kind === "terminal" ? "stalled" : "progressing",
     reason: failure.reason,
     message: failure.message,
-    problem: true,
+    problem: failure.expected !== true,
   };
 }
 
 /**
  * Patches `verdict` and `fields` into the object's status (guarded by its resourceVersion) and
  * records an Event when the Ready condition's status or reason changes. Returns the updated object.
+ * With `accept`, a conflict with a concurrent write is retried on a fresh read that `accept` approves.
  */
 export async function reportVerdict<T extends ReportedObject>(
   ctx: OperatorContext,
@@ -46,17 +51,25 @@ export async function reportVerdict<T extends ReportedObject>(
   verdict: StatusVerdict,
   fields: StatusPatch,
   signal: AbortSignal,
+  accept?: (fresh: T) => boolean,
 ): Promise<T> {
-  const before = findCondition(object.status?.conditions, "Ready");
-  const conditions = conditionsFor(object.status?.conditions, verdict, {
-    generation: object.metadata?.generation,
-    now: new Date(ctx.clock.now()).toISOString(),
-  });
-  const updated = await patchStatus(target.api, object, {
-    ...fields,
-    observedGeneration: object.metadata?.generation ?? null,
-    conditions,
-  }, signal);
+  let before: ReturnType<typeof findCondition>;
+  let conditions: Condition[] = [];
+  const build = (current: T): StatusPatch => {
+    before = findCondition(current.status?.conditions, "Ready");
+    conditions = conditionsFor(current.status?.conditions, verdict, {
+      generation: current.metadata?.generation,
+      now: new Date(ctx.clock.now()).toISOString(),
+    });
+    return {
+      ...fields,
+      observedGeneration: current.metadata?.generation ?? null,
+      conditions,
+    };
+  };
+  const updated = accept
+    ? await patchStatusRetrying(target.api, object, build, { accept, signal })
+    : await patchStatus(target.api, object, build(object), signal);
   const after = findCondition(conditions, "Ready");
   if (before?.status !== after?.status || before?.reason !== after?.reason) {
     await ctx.events.record(involvedObject(target.resource, object), {

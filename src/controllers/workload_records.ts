@@ -8,6 +8,14 @@ import type {
 
 const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 
+/**
+ * The non-empty strings, in an array allocated at its length: `flatMap` leaves room for ~40
+ * elements, 150 bytes per cached object (see bench/README.md, memory).
+ */
+function present(values: readonly (string | undefined)[]): string[] {
+  return values.filter((v): v is string => v !== undefined && v !== "").slice();
+}
+
 const trimmedMeta = z.object({
   name: z.string(),
   namespace: z.string().exactOptional(),
@@ -19,9 +27,35 @@ const trimmedMeta = z.object({
     .transform((a) => a?.[REVISION_ANNOTATION]),
   ownerReferences: z.array(z.object({
     uid: z.string(),
+    kind: z.string().exactOptional(),
+    name: z.string().exactOptional(),
     controller: z.boolean().exactOptional(),
-  })).optional().transform((refs) => refs?.find((r) => r.controller)?.uid),
+  })).optional().transform((refs) => refs?.find((r) => r.controller)),
 });
+
+/**
+ * The metadata a record keeps: name, namespace and resourceVersion (what the cache keys objects by
+ * and watches resume from), and the labels when selectors need them. One object literal: built
+ * from two, it would hold its properties out of line (32 bytes more per cached object).
+ */
+function recordMeta(
+  meta: { name: string; namespace?: string; resourceVersion?: string },
+  labels?: Record<string, string>,
+): {
+  name: string;
+  namespace?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+} {
+  return {
+    name: meta.name,
+    ...(meta.namespace === undefined ? {} : { namespace: meta.namespace }),
+    ...(meta.resourceVersion === undefined
+      ? {}
+      : { resourceVersion: meta.resourceVersion }),
+    ...(labels === undefined ? {} : { labels }),
+  };
+}
 
 const replicaSetSchema = z.object({
   metadata: trimmedMeta,
@@ -36,29 +70,26 @@ const replicaSetSchema = z.object({
   }).exactOptional(),
   status: z.object({ readyReplicas: z.number().int().exactOptional() })
     .exactOptional(),
-}).transform((rs) => ({
-  metadata: {
-    name: rs.metadata.name,
-    ...(rs.metadata.namespace === undefined
-      ? {}
-      : { namespace: rs.metadata.namespace }),
-    ...(rs.metadata.resourceVersion === undefined
-      ? {}
-      : { resourceVersion: rs.metadata.resourceVersion }),
-    ...(rs.metadata.labels === undefined ? {} : { labels: rs.metadata.labels }),
-  },
-  uid: rs.metadata.uid ?? "",
-  ownerUid: rs.metadata.ownerReferences,
-  revision: rs.metadata.annotations === undefined
-    ? undefined
-    : Number(rs.metadata.annotations),
-  creationTimestamp: rs.metadata.creationTimestamp ?? "",
-  desiredReplicas: rs.spec?.replicas ?? 1,
-  readyReplicas: rs.status?.readyReplicas ?? 0,
-  images: (rs.spec?.template?.spec?.containers ?? []).flatMap((c) =>
-    c.image ? [c.image] : []
-  ),
-}));
+}).transform((rs) => {
+  const owner = rs.metadata.ownerReferences;
+  const containers = rs.spec?.template?.spec?.containers ?? [];
+  return {
+    metadata: recordMeta(rs.metadata, rs.metadata.labels),
+    uid: rs.metadata.uid ?? "",
+    ownerUid: owner?.uid,
+    // Kind and name as parsed, joined only in the view: a joined string per ReplicaSet costs
+    // twice its size (see bench/README.md, memory).
+    ownerKind: owner?.kind,
+    ownerName: owner?.name,
+    revision: rs.metadata.annotations === undefined
+      ? undefined
+      : Number(rs.metadata.annotations),
+    creationTimestamp: rs.metadata.creationTimestamp ?? "",
+    desiredReplicas: rs.spec?.replicas ?? 1,
+    readyReplicas: rs.status?.readyReplicas ?? 0,
+    images: present(containers.map((c) => c.image)),
+  };
+});
 
 /** The cached form of a ReplicaSet: name, labels (for selectors) and the readiness facts. */
 export type ReplicaSetRecord = z.output<typeof replicaSetSchema> & KubeObject;
@@ -74,6 +105,11 @@ export function replicaSetView(record: ReplicaSetRecord): ReplicaSetView {
     name: record.metadata.name,
     uid: record.uid,
     ...(record.ownerUid === undefined ? {} : { ownerUid: record.ownerUid }),
+    ...(record.ownerUid === undefined ? {} : {
+      owner: `${record.ownerKind ?? "Owner"}/${
+        record.ownerName ?? record.ownerUid
+      }`,
+    }),
     ...(record.revision === undefined || Number.isNaN(record.revision)
       ? {}
       : { revision: record.revision }),
@@ -91,16 +127,8 @@ const ingressSchema = z.object({
       .exactOptional(),
   }).exactOptional(),
 }).transform((ing) => ({
-  metadata: {
-    name: ing.metadata.name,
-    ...(ing.metadata.namespace === undefined
-      ? {}
-      : { namespace: ing.metadata.namespace }),
-    ...(ing.metadata.resourceVersion === undefined
-      ? {}
-      : { resourceVersion: ing.metadata.resourceVersion }),
-  },
-  hosts: (ing.spec?.rules ?? []).flatMap((r) => r.host ? [r.host] : []),
+  metadata: recordMeta(ing.metadata),
+  hosts: present((ing.spec?.rules ?? []).map((r) => r.host)),
 }));
 
 /** The cached form of an Ingress: its name and the hosts it serves. */

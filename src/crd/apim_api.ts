@@ -19,6 +19,13 @@ export const labelSelectorSchema = z.object({
 /** A Kubernetes label selector. */
 export type LabelSelector = z.infer<typeof labelSelectorSchema>;
 
+/** A policy document and how it is encoded. */
+export const inlinePolicySchema = z.object({
+  policyContent: z.string().min(1),
+  /** `rawxml`: policy expressions may hold unescaped `<`, `&` and quotes. */
+  format: z.enum(["xml", "rawxml"]).default("xml"),
+});
+
 /** How a changed document reaches API Management. */
 export const revisionModeSchema = z.enum(["InPlace", "NewRevision"]);
 
@@ -40,20 +47,51 @@ export const apimApiSpecSchema = z.object({
     mode: revisionModeSchema.default("InPlace"),
     keep: z.number().int().min(1).default(3),
   }).default({ mode: "InPlace", keep: 3 }),
-  deletionPolicy: deletionPolicySchema.default("Delete"),
+  /** Unset: Delete, or Retain for an adopted API (see `status.adopted`). */
+  deletionPolicy: deletionPolicySchema.exactOptional(),
+  /** APIMAPIVersionSet (this namespace, then the operator's) the API is a version of. */
+  versionSet: z.string().min(1).exactOptional(),
+  /** The version identifier inside the set (`v1`); unset for the set's unversioned API. */
+  apiVersion: z.string().min(1).exactOptional(),
+  /** The API-scope policy, kept with the API (refused when an APIMInboundPolicy also sets it). */
+  policy: inlinePolicySchema.exactOptional(),
 });
 
-/** The serialisable record of an Azure long-running operation in flight. */
+/**
+ * An Azure write recorded before it is sent and completed with its poll URL once accepted, so a
+ * restart (or another replica) polls it, or reads what it wrote, instead of sending it again.
+ */
 export const pendingOperationSchema = z.object({
   kind: z.string(),
-  url: z.string(),
-  pollKind: z.string(),
+  /** Absent while the write's answer is unknown. */
+  url: z.string().exactOptional(),
+  pollKind: z.string().exactOptional(),
   startedAt: z.string(),
   resourcePath: z.string(),
   desiredHash: z.string().exactOptional(),
   documentDigest: z.string().exactOptional(),
   created: z.boolean().exactOptional(),
   revision: z.string().exactOptional(),
+  /** The rollout and APIMAPI generation the import serves. */
+  replicaSetUid: z.string().exactOptional(),
+  generation: z.number().int().exactOptional(),
+});
+
+/** Where an API is registered in Azure (recorded before the first write, used for deletion). */
+export const registeredApiSchema = z.object({
+  subscription: z.string(),
+  resourceGroup: z.string(),
+  service: z.string(),
+  apiId: z.string(),
+});
+
+/** A matched workload (a ReplicaSet owner) and what its newest ReplicaSet says. */
+export const workloadStatusSchema = z.object({
+  /** `Deployment/name`, or `ReplicaSet/name` for a ReplicaSet without a controller. */
+  owner: z.string(),
+  replicaSet: z.string(),
+  ready: z.boolean(),
+  message: z.string().exactOptional(),
 });
 
 /** APIMAPI status. */
@@ -64,6 +102,8 @@ export const apimApiStatusSchema = z.object({
   developerPortalHost: z.string().exactOptional(),
   importedAt: z.string().exactOptional(),
   appliedHash: z.string().exactOptional(),
+  /** When API Management was last seen holding the applied state (a registration or a drift check). */
+  verifiedAt: z.string().exactOptional(),
   documentDigest: z.string().exactOptional(),
   currentRevision: z.string().exactOptional(),
   registeredReplicaSet: z.object({
@@ -71,6 +111,13 @@ export const apimApiStatusSchema = z.object({
     uid: z.string().exactOptional(),
     generation: z.number().int().exactOptional(),
   }).exactOptional(),
+  registeredReplicaSets: z.array(z.object({
+    name: z.string().exactOptional(),
+    uid: z.string(),
+  })).exactOptional(),
+  workloads: z.array(workloadStatusSchema).exactOptional(),
+  registeredApi: registeredApiSchema.exactOptional(),
+  adopted: z.boolean().exactOptional(),
   pendingOperation: pendingOperationSchema.exactOptional(),
   linkedProducts: z.array(z.string()).exactOptional(),
   linkedTags: z.array(z.string()).exactOptional(),
@@ -99,3 +146,7 @@ export type ApimApiSpec = z.infer<typeof apimApiSpecSchema>;
 export type ApimApiStatus = z.infer<typeof apimApiStatusSchema>;
 /** A long-running operation recorded in status. */
 export type PendingOperationRecord = z.infer<typeof pendingOperationSchema>;
+/** Where an API is registered. */
+export type RegisteredApi = z.infer<typeof registeredApiSchema>;
+/** A matched workload in status. */
+export type WorkloadStatus = z.infer<typeof workloadStatusSchema>;

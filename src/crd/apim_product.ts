@@ -18,7 +18,8 @@ export const apimProductSpecSchema = z.object({
   approvalRequired: z.boolean().exactOptional(),
   subscriptionsLimit: z.number().int().exactOptional(),
   terms: z.string().exactOptional(),
-  deletionPolicy: deletionPolicySchema.default("Delete"),
+  /** Unset: Delete, or Retain when the entity was adopted. */
+  deletionPolicy: deletionPolicySchema.exactOptional(),
 }).refine((s) => s.productID !== undefined || s.productId !== undefined, {
   message: "productID (or its alias productId) is required",
 });
@@ -32,6 +33,10 @@ export const apimProductStatusSchema = z.object({
   appliedHash: z.string().exactOptional(),
   phase: z.string().exactOptional(),
   message: z.string().exactOptional(),
+  /** The operator created the entity (recorded before the create is sent). */
+  created: z.boolean().exactOptional(),
+  /** The entity existed without an owner and was taken over. */
+  adopted: z.boolean().exactOptional(),
 });
 
 /** A whole APIMProduct object. */

@@ -12,7 +12,8 @@ export const apimTagSpecSchema = z.object({
   tagId: z.string().min(1).exactOptional(),
   displayName: z.string().min(1),
   apimService: z.string().min(1),
-  deletionPolicy: deletionPolicySchema.default("Delete"),
+  /** Unset: Delete, or Retain when the entity was adopted. */
+  deletionPolicy: deletionPolicySchema.exactOptional(),
 }).refine((s) => s.tagID !== undefined || s.tagId !== undefined, {
   message: "tagID (or its alias tagId) is required",
 });
@@ -25,6 +26,10 @@ export const apimTagStatusSchema = z.object({
   appliedHash: z.string().exactOptional(),
   phase: z.string().exactOptional(),
   message: z.string().exactOptional(),
+  /** The operator created the entity (recorded before the create is sent). */
+  created: z.boolean().exactOptional(),
+  /** The entity existed without an owner and was taken over. */
+  adopted: z.boolean().exactOptional(),
 });
 
 /** A whole APIMTag object. */

@@ -30,3 +30,13 @@ export const apimProducts: ResourceDescriptor = apimKind(
 );
 /** APIMTag. */
 export const apimTags: ResourceDescriptor = apimKind("APIMTag", "apimtags");
+/** APIMAPIVersionSet. */
+export const apimApiVersionSets: ResourceDescriptor = apimKind(
+  "APIMAPIVersionSet",
+  "apimapiversionsets",
+);
+/** APIMInboundPolicy. */
+export const apimInboundPolicies: ResourceDescriptor = apimKind(
+  "APIMInboundPolicy",
+  "apiminboundpolicies",
+);

@@ -23,6 +23,13 @@ function renderLabels(
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
+/** A sample value in the text format (`+Inf`, `-Inf` and `NaN` spelled as Prometheus reads them). */
+function formatValue(value: number): string {
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
 interface Family {
   render(): string;
 }
@@ -62,9 +69,9 @@ abstract class Series implements Family {
     }
     for (const [key, value] of values) {
       lines.push(
-        `${this.name}${
-          renderLabels(this.labelNames, key.split("\u0000"))
-        } ${value}`,
+        `${this.name}${renderLabels(this.labelNames, key.split("\u0000"))} ${
+          formatValue(value)
+        }`,
       );
     }
     return lines.join("\n");

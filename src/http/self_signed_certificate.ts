@@ -1,41 +1,17 @@
-// A self-signed ECDSA P-256 serving certificate built in-process (WebCrypto + DER), for secure metrics without files.
-
-import {
-  derBitString,
-  derBoolean,
-  type DerBytes,
-  derExplicit,
-  derImplicit,
-  derInteger,
-  derOctetString,
-  derOid,
-  derSequence,
-  derSet,
-  derTime,
-  derUtf8String,
-} from "./der.ts";
-import { parseIpAddress } from "./ip_address.ts";
-import { pemEncode } from "./pem_encode.ts";
+// A self-signed ECDSA P-256 serving certificate made in-process with @peculiar/x509 and WebCrypto.
+//
+// Heavier than the rest of src/http (the library and its ASN.1 schemas, plus the Reflect
+// polyfill its dependency injection needs): serve_metrics.ts imports this module dynamically,
+// only when it has to make a certificate.
+import "reflect-metadata";
+import { isIP } from "node:net";
+import * as x509 from "@peculiar/x509";
+import { isDnsName } from "./dns_name.ts";
 import type { TlsCertificate } from "./tls_certificate.ts";
-
-const OID = {
-  ecdsaWithSha256: "1.2.840.10045.4.3.2",
-  commonName: "2.5.4.3",
-  subjectKeyIdentifier: "2.5.29.14",
-  keyUsage: "2.5.29.15",
-  subjectAltName: "2.5.29.17",
-  basicConstraints: "2.5.29.19",
-  extKeyUsage: "2.5.29.37",
-  serverAuth: "1.3.6.1.5.5.7.3.1",
-} as const;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
-const DNS_NAME = new RegExp(
-  `^(?=.{1,253}$)(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*\\.?$`,
-  "i",
-);
+const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 
 /** Options of {@linkcode generateSelfSignedCertificate}. */
 export interface SelfSignedCertificateOptions {
@@ -56,6 +32,37 @@ export interface SelfSignedCertificate extends TlsCertificate {
 }
 
 /**
+ * Subject alternative names for `hosts`: `ip` entries for IPv4 and IPv6 addresses (brackets
+ * allowed), `dns` entries (lower case) for DNS names, duplicates dropped. Anything else (a
+ * zone-scoped or IPv4-embedded IPv6 address, a name with invalid characters) is a RangeError.
+ */
+export function subjectAltNames(
+  hosts: readonly string[],
+): x509.JsonGeneralName[] {
+  const names = new Map<string, x509.JsonGeneralName>();
+  for (const host of hosts) {
+    const address = host.replace(/^\[(.*)\]$/, "$1");
+    const version = isIP(address);
+    if (version === 4 || (version === 6 && !/[%.]/.test(address))) {
+      names.set(`ip:${address.toLowerCase()}`, {
+        type: "ip",
+        value: address.toLowerCase(),
+      });
+    } else if (isDnsName(host)) {
+      names.set(`dns:${host.toLowerCase()}`, {
+        type: "dns",
+        value: host.toLowerCase(),
+      });
+    } else {
+      throw new RangeError(
+        `"${host}" is neither a DNS name nor an IP address a certificate can carry`,
+      );
+    }
+  }
+  return [...names.values()];
+}
+
+/**
  * Generates an ECDSA P-256 key with WebCrypto and a self-signed X.509 v3 certificate for
  * `hosts` (serverAuth, digitalSignature, not a CA). The key is PKCS#8 PEM.
  */
@@ -65,146 +72,38 @@ export async function generateSelfSignedCertificate(
   if (options.hosts.length === 0) {
     throw new RangeError("A self-signed certificate needs at least one host");
   }
-  const keys = await crypto.subtle.generateKey(
-    { name: "ECDSA", namedCurve: "P-256" },
-    true,
-    ["sign", "verify"],
-  );
-  const spki = new Uint8Array(
-    await crypto.subtle.exportKey("spki", keys.publicKey),
-  );
-  const pkcs8 = new Uint8Array(
-    await crypto.subtle.exportKey("pkcs8", keys.privateKey),
-  );
-  const notBefore = options.now - HOUR_MS;
+  const alternativeNames = subjectAltNames(options.hosts);
+  const keys = await crypto.subtle.generateKey(ALGORITHM, true, [
+    "sign",
+    "verify",
+  ]);
   const notAfter = options.now + (options.validityDays ?? 365) * DAY_MS;
-  const name = distinguishedName(options.commonName ?? options.hosts[0]!);
-  const signatureAlgorithm = derSequence(derOid(OID.ecdsaWithSha256));
-  const tbs = derSequence(
-    derExplicit(0, derInteger(2)), // v3
-    derInteger(serialNumber()),
-    signatureAlgorithm,
-    name,
-    derSequence(derTime(notBefore), derTime(notAfter)),
-    name,
-    spki,
-    derExplicit(
-      3,
-      derSequence(...await extensions(options.hosts, spki)),
-    ),
-  );
-  const raw = new Uint8Array(
-    await crypto.subtle.sign(
-      { name: "ECDSA", hash: "SHA-256" },
-      keys.privateKey,
-      tbs,
-    ),
-  );
-  const certificate = derSequence(
-    tbs,
-    signatureAlgorithm,
-    derBitString(ecdsaSignatureToDer(raw)),
-  );
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: [{ CN: [options.commonName ?? options.hosts[0]!] }],
+    notBefore: new Date(options.now - HOUR_MS),
+    notAfter: new Date(notAfter),
+    signingAlgorithm: ALGORITHM,
+    keys,
+    extensions: [
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.SubjectAlternativeNameExtension(alternativeNames),
+    ],
+  });
+  const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
   return {
-    certPem: pemEncode("CERTIFICATE", certificate),
-    keyPem: pemEncode("PRIVATE KEY", pkcs8),
+    certPem: certificate.toString("pem") + "\n",
+    keyPem: x509.PemConverter.encode(pkcs8, "PRIVATE KEY") + "\n",
     notAfter,
   };
 }
 
-/**
- * Converts WebCrypto's ECDSA signature (fixed-size `r || s`) to the DER `Ecdsa-Sig-Value`
- * (`SEQUENCE { r INTEGER, s INTEGER }`) that X.509 and TLS carry.
- */
-export function ecdsaSignatureToDer(raw: Uint8Array): Uint8Array {
-  if (raw.length === 0 || raw.length % 2 !== 0) {
-    throw new RangeError(`Invalid raw ECDSA signature of ${raw.length} bytes`);
-  }
-  const half = raw.length / 2;
-  return derSequence(
-    derInteger(raw.subarray(0, half)),
-    derInteger(raw.subarray(half)),
-  );
-}
-
-/** Whether `host` is a DNS name a certificate can carry (a leading `*.` wildcard allowed). */
-export function isDnsName(host: string): boolean {
-  return DNS_NAME.test(host);
-}
-
-/** The `subjectAltName` extension value: iPAddress entries for addresses, dNSName entries otherwise. */
-export function subjectAltNames(hosts: readonly string[]): Uint8Array {
-  const seen = new Set<string>();
-  const names: Uint8Array[] = [];
-  for (const host of hosts) {
-    const key = host.toLowerCase();
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const ip = parseIpAddress(host);
-    if (ip) {
-      names.push(derImplicit(7, ip));
-    } else if (isDnsName(host)) {
-      // dNSName is an IMPLICIT IA5String: the ASCII text under tag [2].
-      names.push(derImplicit(2, new TextEncoder().encode(key)));
-    } else {
-      throw new RangeError(
-        `"${host}" is neither a DNS name nor an IP address`,
-      );
-    }
-  }
-  return derSequence(...names);
-}
-
-function distinguishedName(commonName: string): Uint8Array {
-  return derSequence(
-    derSet(derSequence(derOid(OID.commonName), derUtf8String(commonName))),
-  );
-}
-
-function extension(
-  oid: string,
-  critical: boolean,
-  value: Uint8Array,
-): Uint8Array {
-  return derSequence(
-    derOid(oid),
-    ...(critical ? [derBoolean(true)] : []),
-    derOctetString(value),
-  );
-}
-
-async function extensions(
-  hosts: readonly string[],
-  spki: DerBytes,
-): Promise<Uint8Array[]> {
-  return [
-    // digitalSignature only (bit 0; 7 unused bits).
-    extension(OID.keyUsage, true, derBitString(Uint8Array.of(0x80), 7)),
-    extension(
-      OID.extKeyUsage,
-      false,
-      derSequence(derOid(OID.serverAuth)),
-    ),
-    // cA defaults to false, so the sequence is empty.
-    extension(OID.basicConstraints, true, derSequence()),
-    extension(
-      OID.subjectKeyIdentifier,
-      false,
-      derOctetString(await subjectKeyIdentifier(spki)),
-    ),
-    extension(OID.subjectAltName, false, subjectAltNames(hosts)),
-  ];
-}
-
-/** RFC 5280 §4.2.1.2 method 1 would hash the key's BIT STRING; the whole SPKI is just as unique. */
-async function subjectKeyIdentifier(spki: DerBytes): Promise<Uint8Array> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", spki));
-  return digest.subarray(0, 20);
-}
-
-/** 16 random bytes, positive and without a leading zero byte (RFC 5280: at most 20 octets). */
-function serialNumber(): Uint8Array {
+/** 16 random bytes in hex, positive and without a leading zero byte (RFC 5280: at most 20 octets). */
+function serialNumber(): string {
   const serial = crypto.getRandomValues(new Uint8Array(16));
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
-  return serial;
+  return [...serial].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -9,10 +9,7 @@ import { CachingAccessReviewer } from "./caching_access_reviewer.ts";
 import { KubeAccessReviewer } from "./kube_access_reviewer.ts";
 import { metricsHandler, type MetricsSource } from "./metrics_handler.ts";
 import { serveReloadingTls } from "./reloading_tls_server.ts";
-import {
-  generateSelfSignedCertificate,
-  isDnsName,
-} from "./self_signed_certificate.ts";
+import { isDnsName } from "./dns_name.ts";
 import { type HttpServer, serveHttp } from "./serve_http.ts";
 
 /** Options of {@linkcode serveMetrics}. */
@@ -112,6 +109,10 @@ export async function serveMetrics(
     return server;
   }
   const hosts = options.selfSignedHosts ?? defaultSelfSignedHosts();
+  // Loaded only here: the X.509 library costs memory that an operator given a certificate never needs.
+  const { generateSelfSignedCertificate } = await import(
+    "./self_signed_certificate.ts"
+  );
   const tls = await generateSelfSignedCertificate({ hosts, now: clock.now() });
   const server = serveHttp({ ...listen, handler: secureHandler, tls });
   logger.info("Serving metrics", {

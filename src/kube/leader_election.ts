@@ -74,6 +74,9 @@ export class LeaderElector {
   #lease: LeaseObject | undefined;
   #observedRecord = "";
   #observedAt = 0;
+  #heartbeatAt: number | undefined;
+  /** When this replica last acquired or renewed the lease (by its own clock). */
+  #renewedAt = 0;
 
   constructor(options: LeaderElectionOptions) {
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
@@ -111,12 +114,28 @@ export class LeaderElector {
   }
 
   /**
+   * Whether this replica leads and renewed within the renew deadline, checked at call time: a
+   * replica that was frozen (SIGSTOP, a stalled node) learns on waking, before anything else runs,
+   * that another may have taken over, even if its renew loop has not noticed yet.
+   */
+  holdsLease(): boolean {
+    return this.#leading &&
+      this.#clock.now() - this.#renewedAt < this.#renewDeadlineMs;
+  }
+
+  /** When the election loop last finished an acquire or renew attempt (a liveness probe reads it). */
+  get heartbeatAt(): number | undefined {
+    return this.#heartbeatAt;
+  }
+
+  /**
    * Contends until `signal` aborts. Each time the lease is acquired `work` starts; its signal
    * aborts when leadership is lost or on shutdown, and the lease is released after it returns.
    */
   async run(work: LeaderWork, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (!await this.#acquire(signal)) break;
+      this.#renewedAt = this.#clock.now();
       this.#leading = true;
       this.#logger.info("Became leader");
       const end = await this.#lead(work, signal);
@@ -138,7 +157,11 @@ export class LeaderElector {
     this.#logger.info("Waiting to acquire the leader lease");
     for (;;) {
       if (signal.aborted) return false;
-      if (await this.#tryAcquireOrRenew(signal) === "acquired") return true;
+      // A bounded attempt: a hung request must not stop the loop (the liveness probe watches it).
+      const attempt = await this.#tryAcquireOrRenew(
+        AbortSignal.any([signal, AbortSignal.timeout(this.#renewDeadlineMs)]),
+      );
+      if (attempt === "acquired") return true;
       const wait = this.#retryPeriodMs * (1 + JITTER * this.#random());
       try {
         await this.#clock.sleep(wait, signal);
@@ -175,7 +198,7 @@ export class LeaderElector {
     shutdown: AbortSignal,
     stop: AbortSignal,
   ): Promise<LeadEnd> {
-    let renewedAt = this.#clock.now();
+    this.#renewedAt = this.#clock.now();
     for (;;) {
       try {
         await this.#clock.sleep(this.#retryPeriodMs, stop);
@@ -184,23 +207,31 @@ export class LeaderElector {
       }
       const remaining = Math.max(
         1,
-        this.#renewDeadlineMs - (this.#clock.now() - renewedAt),
+        this.#renewDeadlineMs - (this.#clock.now() - this.#renewedAt),
       );
       const attempt = await this.#tryAcquireOrRenew(
         AbortSignal.any([stop, AbortSignal.timeout(remaining)]),
       );
       if (stop.aborted) return shutdown.aborted ? "shutdown" : "workEnded";
       if (attempt === "acquired") {
-        renewedAt = this.#clock.now();
+        this.#renewedAt = this.#clock.now();
       } else if (attempt === "heldByOther") {
         return "lost";
-      } else if (this.#clock.now() - renewedAt >= this.#renewDeadlineMs) {
+      } else if (this.#clock.now() - this.#renewedAt >= this.#renewDeadlineMs) {
         return "lost";
       }
     }
   }
 
   async #tryAcquireOrRenew(signal: AbortSignal): Promise<Attempt> {
+    try {
+      return await this.#attempt(signal);
+    } finally {
+      this.#heartbeatAt = this.#clock.now();
+    }
+  }
+
+  async #attempt(signal: AbortSignal): Promise<Attempt> {
     const now = this.#clock.now();
     const options = { namespace: this.#namespace, signal };
     const ownSpec = {

@@ -36,6 +36,30 @@ export interface ControllerMetrics {
   setQueueDepth(controller: string, depth: number): void;
 }
 
+/** Which reconciles are running and since when (a liveness probe reads the oldest). */
+export class ReconcileTracker {
+  readonly #started = new Map<string, number>();
+
+  /** Notes that `key` started at `now`. */
+  begin(key: string, now: number): void {
+    this.#started.set(key, now);
+  }
+
+  /** Notes that `key` ended. */
+  end(key: string): void {
+    this.#started.delete(key);
+  }
+
+  /** When the longest-running reconcile started, or undefined when none runs. */
+  oldestStartedAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const at of this.#started.values()) {
+      if (oldest === undefined || at < oldest) oldest = at;
+    }
+    return oldest;
+  }
+}
+
 /** Options of {@linkcode runController}. */
 export interface RunControllerOptions<K extends string> {
   /** Controller name for logs and metrics. */
@@ -57,6 +81,8 @@ export interface RunControllerOptions<K extends string> {
   clock?: Clock;
   logger?: Logger;
   metrics?: ControllerMetrics;
+  /** Told when each reconcile starts and ends. */
+  tracker?: ReconcileTracker;
 }
 
 /**
@@ -98,6 +124,7 @@ async function work<K extends string>(
     if (key === undefined) return;
     options.metrics?.setQueueDepth(name, queue.depth);
     const started = clock.now();
+    options.tracker?.begin(key, started);
     let result: ReconcileResult;
     try {
       const outcome = await options.reconcile(key, signal);
@@ -111,6 +138,7 @@ async function work<K extends string>(
     } catch (error) {
       result = handleError(options, logger, key, error, signal, minDelayMs);
     } finally {
+      options.tracker?.end(key);
       queue.done(key);
     }
     options.metrics?.observeReconcile(name, result, clock.now() - started);

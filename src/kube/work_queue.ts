@@ -8,6 +8,8 @@ interface Entry<K> {
   key: K;
   due: number;
   seq: number;
+  /** When the key's current piece of work arrived (a counter): older work goes first. */
+  arrival: number;
 }
 
 /** Per-key retry backoff of the queue by default: 1 s doubling to 5 min, 20 % jitter. */
@@ -32,6 +34,10 @@ export interface WorkQueueOptions {
  * - a key is queued at most once; adding it again keeps the earliest due time;
  * - `get()` hands out a due key and marks it processing until `done(key)`; a key added
  *   while processing is queued again (once, at its earliest due time) when it is done;
+ * - among due keys, the one whose work arrived first goes first: a key keeps its arrival
+ *   while it is requeued (polls, retries) and loses it when it is done without a re-add, so in
+ *   a burst each piece of work is carried to its end in arrival order instead of all advancing
+ *   in lockstep;
  * - `addRateLimited` delays by the key's own exponential backoff, `forget` resets it;
  * - `shutdown()` stops handing out keys and resolves when the keys in flight are done.
  */
@@ -40,9 +46,16 @@ export class WorkQueue<K extends string> {
   readonly #policy: BackoffPolicy;
   readonly #random: () => number;
   readonly #queued = new Map<K, Entry<K>>();
-  readonly #heap = new MinHeap<Entry<K>>((a, b) =>
+  /** Queued keys not due yet, by due time. */
+  readonly #delayed = new MinHeap<Entry<K>>((a, b) =>
     a.due < b.due || (a.due === b.due && a.seq < b.seq)
   );
+  /** Due keys, by arrival. */
+  readonly #ready = new MinHeap<Entry<K>>((a, b) =>
+    a.arrival < b.arrival || (a.arrival === b.arrival && a.seq < b.seq)
+  );
+  readonly #arrivals = new Map<K, number>();
+  #arrivalSeq = 0;
   readonly #processing = new Set<K>();
   readonly #dirty = new Map<K, number>();
   readonly #failures = new Map<K, number>();
@@ -138,15 +151,17 @@ export class WorkQueue<K extends string> {
   async get(): Promise<K | undefined> {
     for (;;) {
       if (this.#shuttingDown) return undefined;
-      const next = this.#peek();
       const now = this.#clock.now();
-      if (next !== undefined && next.due <= now) {
-        this.#heap.pop();
+      this.#promote(now);
+      const next = this.#peek(this.#ready);
+      if (next !== undefined) {
+        this.#ready.pop();
         this.#queued.delete(next.key);
         this.#processing.add(next.key);
         return next.key;
       }
-      await this.#wait(next === undefined ? undefined : next.due - now);
+      const later = this.#peek(this.#delayed);
+      await this.#wait(later === undefined ? undefined : later.due - now);
     }
   }
 
@@ -158,6 +173,8 @@ export class WorkQueue<K extends string> {
       this.#dirty.delete(key);
       if (!this.#shuttingDown) this.#enqueue(key, due);
     }
+    // Its work is over: a later add is new work and queues behind what arrived before it.
+    if (!this.#queued.has(key)) this.#arrivals.delete(key);
     if (this.#processing.size === 0) {
       for (const resolve of [...this.#idleWaiters]) resolve();
     }
@@ -171,7 +188,9 @@ export class WorkQueue<K extends string> {
     this.#shuttingDown = true;
     this.#queued.clear();
     this.#dirty.clear();
-    while (this.#heap.pop() !== undefined) { /* drop */ }
+    this.#arrivals.clear();
+    while (this.#delayed.pop() !== undefined) { /* drop */ }
+    while (this.#ready.pop() !== undefined) { /* drop */ }
     this.#wakeAll();
     if (this.#processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -184,18 +203,33 @@ export class WorkQueue<K extends string> {
   }
 
   #enqueue(key: K, due: number): void {
-    const entry = { key, due, seq: this.#seq++ };
+    let arrival = this.#arrivals.get(key);
+    if (arrival === undefined) {
+      arrival = this.#arrivalSeq++;
+      this.#arrivals.set(key, arrival);
+    }
+    const entry = { key, due, seq: this.#seq++, arrival };
     this.#queued.set(key, entry);
-    this.#heap.push(entry);
+    this.#delayed.push(entry);
     this.#wakeAll();
   }
 
-  /** The earliest live entry; stale heap entries (superseded by an earlier due) are dropped. */
-  #peek(): Entry<K> | undefined {
+  /** Moves the entries due by `now` from the delayed heap to the ready one. */
+  #promote(now: number): void {
     for (;;) {
-      const top = this.#heap.peek();
+      const top = this.#peek(this.#delayed);
+      if (top === undefined || top.due > now) return;
+      this.#delayed.pop();
+      this.#ready.push(top);
+    }
+  }
+
+  /** A heap's smallest live entry; stale entries (superseded by an earlier due) are dropped. */
+  #peek(heap: MinHeap<Entry<K>>): Entry<K> | undefined {
+    for (;;) {
+      const top = heap.peek();
       if (top === undefined || this.#queued.get(top.key) === top) return top;
-      this.#heap.pop();
+      heap.pop();
     }
   }
 

@@ -6,11 +6,13 @@ import { redactUrl } from "./document_url.ts";
 
 /**
  * Resolves a host name to its IPv4 and IPv6 addresses (as text). Rejects when the name does not
- * resolve; honours `signal`.
+ * resolve; honours `signal`. `protocol` (`http:` or `https:`) is the scheme of the URL being
+ * fetched (a proxy is chosen by scheme).
  */
 export type HostResolver = (
   hostname: string,
   signal: AbortSignal,
+  protocol: string,
 ) => Promise<string[]>;
 
 /**
@@ -66,7 +68,7 @@ export async function assertHostAllowed(
   }
   let addresses: string[];
   try {
-    addresses = await resolve(host, signal);
+    addresses = await resolve(host, signal, url.protocol);
   } catch (error) {
     if (signal.aborted) throw error;
     throw new DocumentFetchError(

@@ -28,6 +28,8 @@ export interface OpenApiDocument {
   encoding: DocumentEncoding;
   /** `info.title`. */
   title: string;
+  /** `info.description`, when it is a string. */
+  description?: string | undefined;
   /** `info.version`, as written (YAML `1.0` stays `1.0`). */
   version: string;
   /** Size of the fetched bytes. */
@@ -53,7 +55,11 @@ const versionSchema = z.union([z.string(), z.number()], {
 });
 
 const documentSchema = z.object({
-  info: z.object({ title: z.string(), version: versionSchema }),
+  info: z.object({
+    title: z.string(),
+    version: versionSchema,
+    description: z.unknown().optional(),
+  }),
   paths: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -100,6 +106,9 @@ export function parseOpenApiDocument(
     ...spec,
     encoding: parsed.yaml === undefined ? "json" : "yaml",
     title: info.title,
+    description: typeof info.description === "string"
+      ? info.description
+      : undefined,
     version,
     sizeBytes: bytes.byteLength,
     digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,

@@ -28,12 +28,21 @@ export function bypassesProxy(
   return false;
 }
 
-/** The proxy URL that applies to `hostname`, if any (HTTPS_PROXY, else HTTP_PROXY). */
+/**
+ * The proxy URL `fetch` uses for `hostname` under `protocol`, if any, chosen the way Deno's fetch
+ * chooses it (denoland/deno ext/fetch/proxy.rs `from_env`): ALL_PROXY for every scheme, else
+ * HTTPS_PROXY for https and HTTP_PROXY for http (upper case first); NO_PROXY exempts hosts.
+ */
 export function proxyForHost(
   hostname: string,
+  protocol: string,
   env: ProxyEnvironment,
 ): URL | undefined {
-  const proxy = read(env, "HTTPS_PROXY") ?? read(env, "HTTP_PROXY");
+  const proxy = read(env, "ALL_PROXY") ??
+    (protocol === "https:" ? read(env, "HTTPS_PROXY") : undefined) ??
+    (protocol === "http:" && env["REQUEST_METHOD"] === undefined
+      ? read(env, "HTTP_PROXY")
+      : undefined);
   if (!proxy || bypassesProxy(hostname, read(env, "NO_PROXY"))) {
     return undefined;
   }
@@ -53,12 +62,12 @@ export function proxyAwareResolver(
   env: ProxyEnvironment,
   resolve: HostResolver = dnsHostResolver,
 ): HostResolver {
-  return (hostname, signal) => {
-    const proxy = proxyForHost(hostname, env);
-    if (!proxy) return resolve(hostname, signal);
+  return (hostname, signal, protocol) => {
+    const proxy = proxyForHost(hostname, protocol, env);
+    if (!proxy) return resolve(hostname, signal, protocol);
     const proxyHost = proxy.hostname.replace(/^\[|\]$/g, "");
     return parseIpAddress(proxyHost)
       ? Promise.resolve([proxyHost])
-      : resolve(proxyHost, signal);
+      : resolve(proxyHost, signal, protocol);
   };
 }

@@ -23,6 +23,14 @@ export function eventTypeOf(verdict: StatusVerdict): "Normal" | "Warning" {
 
 const OWN_TYPES: readonly string[] = ["Ready", "Reconciling", "Stalled"];
 
+/** `metav1.Condition` limits (the CRDs enforce them: a longer value makes the whole status write fail). */
+export const CONDITION_LIMITS = { reason: 1024, message: 32768 } as const;
+
+/** `text` cut to `max` characters, marked with an ellipsis when cut (ARM messages can be very long). */
+export function truncated(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /**
  * The Ready/Reconciling/Stalled trio for a verdict (kstatus conventions: Reconciling and Stalled are
  * present only while true; Ready is always present). A condition keeps its lastTransitionTime while its
@@ -43,8 +51,8 @@ export function conditionsFor(
     return {
       type,
       status,
-      reason: verdict.reason,
-      message: verdict.message,
+      reason: truncated(verdict.reason, CONDITION_LIMITS.reason),
+      message: truncated(verdict.message, CONDITION_LIMITS.message),
       ...(options.generation === undefined
         ? {}
         : { observedGeneration: options.generation }),

@@ -12,6 +12,10 @@ export type ImportFormat = "openapi+json" | "openapi" | "swagger-json";
 export interface DocumentFacts {
   digest: string;
   format: ImportFormat;
+  /** `info.title`: the display name an import gives the API unless `displayName` is set. */
+  title: string;
+  /** `info.description`: the description an import gives the API. */
+  description?: string | undefined;
 }
 
 /** Everything the import PUT sends except the document text itself. */
@@ -24,6 +28,16 @@ export interface DesiredApi {
   displayName?: string;
   protocols?: ApiProtocol[];
   format: ImportFormat;
+  /** ARM id of the version set the API is a version of. */
+  apiVersionSetId?: string;
+  /** The version inside that set. */
+  apiVersion?: string;
+  /** The display name API Management ends up with: `displayName`, else the document's title. */
+  shownName: string;
+  /** The description API Management ends up with (the document's). */
+  description?: string;
+  /** `sha256:<hex>` of the fetched document's bytes. */
+  digest: string;
   /** Hash of everything above plus the document digest. */
   hash: string;
   /** Text stored in the API's `apiRevisionDescription`: owner and hash, read back to skip no-op imports. */
@@ -50,25 +64,31 @@ function ownerToken(owner: OwnerRef): string {
   return plain.length <= 120 ? plain : `sha256:${hashOf(plain).slice(0, 32)}`;
 }
 
-/** The marker text for an owner and a desired hash. */
-export function ownerMarker(owner: OwnerRef, hash: string): string {
+/** The marker text for an owner and a desired hash; `adopted` marks an API the operator took over. */
+export function ownerMarker(
+  owner: OwnerRef,
+  hash: string,
+  options: { adopted?: boolean } = {},
+): string {
+  const adopted = options.adopted ? "; adopted" : "";
   return `${MARKER_PREFIX}; owner=${ownerToken(owner)}; hash=${
     hash.slice(0, 32)
-  }`.slice(
-    0,
-    MARKER_LIMIT,
-  );
+  }${adopted}`.slice(0, MARKER_LIMIT);
 }
 
 /** What a marker found on an API says, or undefined when the API carries no marker of ours. */
 export function parseOwnerMarker(
   text: string | undefined,
-): { owner: string; hash: string } | undefined {
+): { owner: string; hash: string; adopted: boolean } | undefined {
   const match = text?.match(
-    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)$/,
+    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)(; adopted)?$/,
   );
   if (!match) return undefined;
-  return { owner: match[1] ?? "", hash: match[2] ?? "" };
+  return {
+    owner: match[1] ?? "",
+    hash: match[2] ?? "",
+    adopted: match[3] !== undefined,
+  };
 }
 
 /** Whether a parsed marker names `owner`. */
@@ -84,13 +104,21 @@ export function markerHasHash(marker: { hash: string }, hash: string): boolean {
   return marker.hash === hash.slice(0, 32);
 }
 
-/** The desired API for an APIMAPI spec and its fetched document. */
+/**
+ * The desired API for an APIMAPI spec and its fetched document; `apiVersionSetId` is the ARM id of
+ * the version set `spec.versionSet` names. Unset version fields leave the hash of an unversioned
+ * API as it was.
+ */
 export function desiredApi(
   spec: ApimApiSpec,
   document: DocumentFacts,
   owner: OwnerRef,
+  apiVersionSetId?: string,
 ): DesiredApi {
   const protocols = spec.protocols ? [...spec.protocols].sort() : undefined;
+  const apiVersion = apiVersionSetId === undefined
+    ? undefined
+    : spec.apiVersion;
   const hashed = {
     apiId: spec.APIID,
     path: apimPath(spec.routePrefix),
@@ -100,6 +128,8 @@ export function desiredApi(
     protocols,
     format: document.format,
     digest: document.digest,
+    apiVersionSetId,
+    apiVersion,
   };
   const hash = hashOf(hashed);
   return {
@@ -112,6 +142,13 @@ export function desiredApi(
       : { displayName: spec.displayName }),
     ...(protocols === undefined ? {} : { protocols }),
     format: document.format,
+    ...(apiVersionSetId === undefined ? {} : { apiVersionSetId }),
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+    shownName: spec.displayName ?? document.title,
+    ...(document.description === undefined
+      ? {}
+      : { description: document.description }),
+    digest: document.digest,
     hash,
     marker: ownerMarker(owner, hash),
   };

@@ -1,8 +1,10 @@
-// Desired properties of products and tags, and whether API Management's copy needs a write.
+// Desired properties of products, tags and version sets, and whether API Management's copy needs a write.
 import type {
   ProductProperties,
   TagProperties,
+  VersionSetProperties,
 } from "../azure/apim_schemas.ts";
+import type { ApimApiVersionSetSpec } from "../crd/apim_api_version_set.ts";
 import type { ApimProductSpec } from "../crd/apim_product.ts";
 import type { ApimTagSpec } from "../crd/apim_tag.ts";
 import { canonicalJson, type Hashable } from "./hash.ts";
@@ -31,6 +33,25 @@ export function tagProperties(spec: ApimTagSpec): TagProperties {
   return { displayName: spec.displayName };
 }
 
+/** The version set API Management should hold for a spec (the name of the unused scheme stays unset). */
+export function versionSetProperties(
+  spec: ApimApiVersionSetSpec,
+): VersionSetProperties {
+  return {
+    displayName: spec.displayName,
+    versioningScheme: spec.versioningScheme,
+    ...(spec.description === undefined
+      ? {}
+      : { description: spec.description }),
+    ...(spec.versioningScheme === "Header" && spec.versionHeaderName
+      ? { versionHeaderName: spec.versionHeaderName }
+      : {}),
+    ...(spec.versioningScheme === "Query" && spec.versionQueryName
+      ? { versionQueryName: spec.versionQueryName }
+      : {}),
+  };
+}
+
 /**
  * Fields of `desired` whose value in `observed` differs (absent counts as different), so that a
  * write happens only when API Management's copy drifted from the spec.
@@ -43,4 +64,30 @@ export function differingFields(
     canonicalJson((observed?.[field] ?? null) as Hashable) !==
       canonicalJson(desired[field] as Hashable)
   );
+}
+
+/** What the operator knows of an entity it manages for a CR (product or tag). */
+export interface EntityOwnershipFacts {
+  /** The entity exists in API Management. */
+  exists: boolean;
+  /** The status says the operator created it, adopted it, or (older versions) wrote it successfully. */
+  created: boolean;
+  adopted: boolean;
+  /** The CR asks to take over an entity that exists without an owner (annotation or operator flag). */
+  adoptionAllowed: boolean;
+}
+
+/**
+ * How a CR relates to its entity: `create` (record that the operator creates it, then PUT),
+ * `manage` (the operator's own or already adopted), `adopt` (record the takeover, then manage),
+ * or `refuse` (it exists and was not created by the operator: adopting needs to be asked for).
+ */
+export function decideEntityOwnership(
+  facts: EntityOwnershipFacts,
+): "create" | "manage" | "adopt" | "refuse" {
+  if (!facts.exists) {
+    return facts.created || facts.adopted ? "manage" : "create";
+  }
+  if (facts.created || facts.adopted) return "manage";
+  return facts.adoptionAllowed ? "adopt" : "refuse";
 }

@@ -18,9 +18,12 @@ export type ObservedApi =
     serviceUrl?: string;
     subscriptionRequired?: boolean;
     displayName?: string;
+    description?: string;
     protocols?: string[];
     /** The current revision's `apiRevisionDescription` (our owner marker lives there). */
     revisionDescription?: string;
+    /** The version in its version set. */
+    apiVersion?: string;
     apiRevision?: string;
   };
 
@@ -30,7 +33,10 @@ export interface ApiFieldChanges {
   path?: string;
   subscriptionRequired?: boolean;
   displayName?: string;
+  description?: string;
   protocols?: ApiProtocol[];
+  /** Only after a release: the version the new revision had to leave as it was. */
+  apiVersion?: string;
 }
 
 /** What to do with the API in this pass. */
@@ -123,19 +129,39 @@ export function decideImport(
   return { action: "patch", changes, ifMatch: observed.etag ?? "*" };
 }
 
-/** Links to add and remove so that exactly the desired ids are linked, removing only ids we linked before. */
+/**
+ * Links to add and remove so that exactly the desired ids are linked, removing only ids we linked
+ * before. Ids compare case-insensitively, as API Management compares them.
+ */
 export function planLinks(
   desired: readonly string[],
   actual: readonly string[],
   previouslyLinked: readonly string[],
 ): { add: string[]; remove: string[] } {
-  const want = new Set(desired);
-  const have = new Set(actual);
+  const key = (id: string) => id.toLowerCase();
+  const want = new Set(desired.map(key));
+  const have = new Set(actual.map(key));
+  const unique = (ids: readonly string[]) =>
+    ids.filter((id, i) => ids.findIndex((o) => key(o) === key(id)) === i);
   return {
-    add: [...want].filter((id) => !have.has(id)).sort(),
-    remove: previouslyLinked.filter((id) => !want.has(id) && have.has(id))
-      .sort(),
+    add: unique(desired).filter((id) => !have.has(key(id))).sort(),
+    remove: unique(previouslyLinked)
+      .filter((id) => !want.has(key(id)) && have.has(key(id))).sort(),
   };
+}
+
+/**
+ * The gateway path of a versioned API: with the Segment scheme the version follows the route
+ * prefix (`/orders/v2`); with Header and Query it is the prefix itself.
+ */
+export function versionedRoutePrefix(
+  routePrefix: string,
+  versioning: { scheme: string; apiVersion?: string | undefined } | undefined,
+): string {
+  if (versioning?.scheme !== "Segment" || !versioning.apiVersion) {
+    return routePrefix;
+  }
+  return `${routePrefix.replace(/\/+$/, "")}/${versioning.apiVersion}`;
 }
 
 /** `https://{proxy host}{routePrefix}`: where callers reach the API through the gateway. */

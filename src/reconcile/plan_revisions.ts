@@ -48,12 +48,16 @@ export function releaseId(revision: number | string): string {
   return `azure-apim-operator-rev-${revision}`;
 }
 
-/** The release note: which rollout the revision came from. */
+/** The release note: which rollout (ReplicaSet, its workload and images) the revision came from. */
 export function releaseNotes(
-  replicaSet: string | undefined,
-  images: readonly string[],
+  rollout: { replicaSet?: string; owner?: string; images?: readonly string[] },
 ): string {
-  const source = replicaSet ? `ReplicaSet "${replicaSet}"` : "a spec change";
+  const source = rollout.replicaSet
+    ? `ReplicaSet "${rollout.replicaSet}"${
+      rollout.owner ? ` of ${rollout.owner}` : ""
+    }`
+    : "a spec change";
+  const images = rollout.images ?? [];
   const imageText = images.length > 0 ? ` (${images.join(", ")})` : "";
   return `Released by azure-apim-operator for ${source}${imageText}`.slice(
     0,

@@ -6,6 +6,8 @@ export interface ReplicaSetView {
   uid: string;
   /** UID of the controlling owner (the Deployment), if any. */
   ownerUid?: string;
+  /** `Kind/name` of the controlling owner, if any. */
+  owner?: string;
   /** `deployment.kubernetes.io/revision`, if set. */
   revision?: number;
   creationTimestamp: string;
@@ -20,17 +22,34 @@ export interface IngressView {
   hosts: string[];
 }
 
-/** What the watcher concluded about the workload of one APIMAPI. */
+/** One matched workload (a ReplicaSet owner), judged on its own. */
+export interface WorkloadView {
+  /** `Kind/name` of the owner, or `ReplicaSet/name` for a ReplicaSet without one. */
+  owner: string;
+  /** Its newest ReplicaSet (by its own revisions). */
+  replicaSet: ReplicaSetView;
+  /** The newest ReplicaSet has all replicas ready and the owner's older ones none. */
+  ready: boolean;
+  /** Why it is not ready. */
+  message?: string;
+}
+
+/** What the watcher concluded about the workloads of one APIMAPI. */
 export type WorkloadState =
-  | { state: "NoMatch"; message: string }
-  | { state: "NotReady"; replicaSet: ReplicaSetView; message: string }
+  | { state: "NoMatch"; message: string; workloads: WorkloadView[] }
+  | { state: "NotReady"; message: string; workloads: WorkloadView[] }
   | {
     state: "WaitingForIngress";
-    replicaSet: ReplicaSetView;
     host: string;
     message: string;
+    workloads: WorkloadView[];
   }
-  | { state: "Ready"; replicaSet: ReplicaSetView };
+  | {
+    state: "Ready";
+    workloads: WorkloadView[];
+    /** The newest ReplicaSet of every ready workload. */
+    ready: ReplicaSetView[];
+  };
 
 /** Inputs of {@linkcode decideWorkloadState}. */
 export interface WorkloadInputs {
@@ -49,6 +68,48 @@ function newerFirst(a: ReplicaSetView, b: ReplicaSetView): number {
   if (byRevision !== 0) return byRevision;
   const byTime = b.creationTimestamp.localeCompare(a.creationTimestamp);
   return byTime !== 0 ? byTime : b.name.localeCompare(a.name);
+}
+
+/** Judges one owner's ReplicaSets: its newest must be ready and its older ones drained. */
+function judgeWorkload(sets: readonly ReplicaSetView[]): WorkloadView {
+  const [newest, ...older] = [...sets].sort(newerFirst) as [
+    ReplicaSetView,
+    ...ReplicaSetView[],
+  ];
+  const owner = newest.owner ?? `ReplicaSet/${newest.name}`;
+  const view = (message?: string): WorkloadView =>
+    message === undefined
+      ? { owner, replicaSet: newest, ready: true }
+      : { owner, replicaSet: newest, ready: false, message };
+  if (newest.desiredReplicas === 0) {
+    return view(`ReplicaSet "${newest.name}" is scaled to zero`);
+  }
+  if (newest.readyReplicas < newest.desiredReplicas) {
+    return view(
+      `ReplicaSet "${newest.name}" has ${newest.readyReplicas} of ${newest.desiredReplicas} replicas ready`,
+    );
+  }
+  const draining = older.filter((rs) => rs.readyReplicas > 0)
+    .map((rs) => `"${rs.name}"`).sort();
+  if (draining.length > 0) {
+    return view(
+      `Waiting for older ReplicaSets to drain: ${draining.join(", ")}`,
+    );
+  }
+  return view();
+}
+
+/** The matched ReplicaSets grouped by owner, each owner judged on its own revisions. */
+export function judgeWorkloads(
+  replicaSets: readonly ReplicaSetView[],
+): WorkloadView[] {
+  const byOwner = new Map<string, ReplicaSetView[]>();
+  for (const rs of replicaSets) {
+    const key = rs.ownerUid ?? rs.uid;
+    byOwner.set(key, [...(byOwner.get(key) ?? []), rs]);
+  }
+  return [...byOwner.values()].map(judgeWorkload)
+    .sort((a, b) => a.owner.localeCompare(b.owner));
 }
 
 /**
@@ -83,47 +144,30 @@ function hostOf(url: string): string | undefined {
 }
 
 /**
- * The newest matched ReplicaSet (by Deployment revision, then creation time) must have all its
- * replicas ready, and the older ReplicaSets of the same owner must have no ready pods. ReplicaSets of
- * other owners are ignored. A non-cluster-local serviceUrl host must be served by an Ingress in the
- * namespace, unless the check is skipped.
+ * Each owner of matched ReplicaSets (a Deployment, or a ReplicaSet without one) is judged on its
+ * own: revision numbers are per Deployment, so "newest" never compares two owners. The workload is
+ * Ready when at least one owner's newest ReplicaSet is ready with its older ones drained; owners
+ * scaled to zero or mid-rollout neither block nor count. A non-cluster-local serviceUrl host must be
+ * served by an Ingress in the namespace, unless the check is skipped.
  */
 export function decideWorkloadState(inputs: WorkloadInputs): WorkloadState {
-  const newest = [...inputs.replicaSets].sort(newerFirst)[0];
-  if (!newest) {
+  const workloads = judgeWorkloads(inputs.replicaSets);
+  if (workloads.length === 0) {
     return {
       state: "NoMatch",
+      workloads,
       message:
         `No ReplicaSet in namespace "${inputs.namespace}" matches the API's target`,
     };
   }
-  if (newest.desiredReplicas === 0) {
+  const ready = workloads.filter((w) => w.ready).map((w) => w.replicaSet);
+  if (ready.length === 0) {
     return {
       state: "NotReady",
-      replicaSet: newest,
-      message: `ReplicaSet "${newest.name}" is scaled to zero`,
-    };
-  }
-  if (newest.readyReplicas < newest.desiredReplicas) {
-    return {
-      state: "NotReady",
-      replicaSet: newest,
-      message:
-        `ReplicaSet "${newest.name}" has ${newest.readyReplicas} of ${newest.desiredReplicas} replicas ready`,
-    };
-  }
-  const owner = newest.ownerUid ?? newest.uid;
-  const draining = inputs.replicaSets.filter((rs) =>
-    rs.uid !== newest.uid && (rs.ownerUid ?? rs.uid) === owner &&
-    rs.readyReplicas > 0
-  ).map((rs) => rs.name).sort();
-  if (draining.length > 0) {
-    return {
-      state: "NotReady",
-      replicaSet: newest,
-      message: `Waiting for older ReplicaSets to drain: ${
-        draining.map((n) => `"${n}"`).join(", ")
-      }`,
+      workloads,
+      message: workloads.length === 1
+        ? workloads[0]?.message ?? ""
+        : workloads.map((w) => `${w.owner}: ${w.message}`).join("; "),
     };
   }
   const host = hostOf(inputs.serviceUrl);
@@ -136,12 +180,12 @@ export function decideWorkloadState(inputs: WorkloadInputs): WorkloadState {
     if (!served) {
       return {
         state: "WaitingForIngress",
-        replicaSet: newest,
+        workloads,
         host,
         message:
           `Waiting for an Ingress in namespace "${inputs.namespace}" serving host "${host}"`,
       };
     }
   }
-  return { state: "Ready", replicaSet: newest };
+  return { state: "Ready", workloads, ready };
 }

@@ -77,12 +77,18 @@ Deno.test("formatTally prints the line CI reads", () => {
   assert.equal(formatTally({ passed: 12, failed: 0 }), "12 passed, 0 failed");
 });
 
-Deno.test("denoTestArgs turns sanitizers on and defaults the path to test/", () => {
-  const prefix = ["test", "-A", "--sanitize-ops", "--sanitize-resources"];
+Deno.test("denoTestArgs turns sanitizers and parallel files on and defaults the path to test/", () => {
+  const prefix = [
+    "test",
+    "-A",
+    "--parallel",
+    "--sanitize-ops",
+    "--sanitize-resources",
+  ];
   const withDefault = denoTestArgs([]);
-  assert.deepEqual(withDefault.slice(0, 4), prefix);
+  assert.deepEqual(withDefault.slice(0, 5), prefix);
   assert.match(withDefault.at(-1)!, /\/test\/$/);
-  assert.deepEqual(denoTestArgs(["--filter", "smoke"]).slice(4, 6), [
+  assert.deepEqual(denoTestArgs(["--filter", "smoke"]).slice(5, 7), [
     "--filter",
     "smoke",
   ]);

@@ -23,6 +23,7 @@ import {
   type ChartValues,
   copyChart,
   editChart,
+  handToRelease,
   KUBE_VERSION,
   objectOf,
   objectsOf,
@@ -33,6 +34,7 @@ import {
   uniqueReleaseName,
   valuesFile,
 } from "../support/helm_chart.ts";
+import { installCrds } from "../support/e2e_environment.ts";
 import { kubectl } from "../support/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -80,6 +82,11 @@ const CUSTOM_VALUES: ChartValues = {
     secure: false,
     serviceMonitor: { enabled: true, labels: { release: "prometheus" } },
   },
+  prometheusRule: { enabled: true, labels: { release: "prometheus" } },
+  grafanaDashboard: {
+    enabled: true,
+    annotations: { grafana_folder: "Operators" },
+  },
   operator: {
     watchNamespaces: ["team-a", "team-b"],
     logLevel: "debug",
@@ -87,6 +94,7 @@ const CUSTOM_VALUES: ChartValues = {
     armEndpoint: "https://management.example.com",
     resyncPeriod: "30m",
     workers: 2,
+    adoptUnmanaged: true,
     extraArgs: ["--openapi-timeout=30s"],
   },
 };
@@ -151,6 +159,7 @@ Deno.test("the default render runs the operator with leader election, secure met
   assert.equal(config.azureCloud, "AzureCloud");
   assert.equal(config.armEndpoint, undefined);
   assert.equal(config.apiVersion, "2024-05-01");
+  assert.equal(config.adoptUnmanaged, false);
 
   // The seed's release name gives the seed's ServiceAccount name.
   const sa = typed<ServiceAccount>(objectOf(objects, "ServiceAccount"));
@@ -187,6 +196,8 @@ Deno.test("the default render runs the operator with leader election, secure met
     ], ["get", "update"]]],
   );
   assert.deepEqual(objectsOf(objects, "ServiceMonitor"), []);
+  assert.deepEqual(objectsOf(objects, "PrometheusRule"), []);
+  assert.deepEqual(objectsOf(objects, "ConfigMap"), []);
   assert.deepEqual(objectsOf(objects, "APIMService"), []);
 });
 
@@ -208,6 +219,7 @@ Deno.test("a render with non-default values runs the operator with exactly those
   assert.equal(config.armEndpoint, "https://management.example.com");
   assert.equal(config.resyncPeriodMs, 30 * 60_000);
   assert.equal(config.workers, 2);
+  assert.equal(config.adoptUnmanaged, true);
   assert.equal(config.openApiTimeoutMs, 30_000);
 
   const spec = typed<Deployment>(deployment).spec;
@@ -247,6 +259,20 @@ Deno.test("a render with non-default values runs the operator with exactly those
   );
   const service = objectOf(objects, "APIMService");
   assert.deepEqual(service["spec"], APIM_SERVICES[0]);
+
+  const rule = objectOf(objects, "PrometheusRule");
+  assert.equal(rule.metadata?.labels?.["release"], "prometheus");
+  // The Grafana sidecar's label and folder annotation, and the dashboard's JSON.
+  const dashboard = objectOf(objects, "ConfigMap");
+  assert.equal(dashboard.metadata?.labels?.["grafana_dashboard"], "1");
+  assert.equal(
+    dashboard.metadata?.annotations?.["grafana_folder"],
+    "Operators",
+  );
+  const json = (dashboard["data"] as Record<string, string>)[
+    "azure-apim-operator.json"
+  ];
+  assert.equal(JSON.parse(json ?? "{}").uid, "azure-apim-operator");
 });
 
 Deno.test("metrics.certSecret mounts the Secret and serves its certificate, which the ServiceMonitor can verify", async () => {
@@ -354,19 +380,6 @@ async function restrictedNamespace(
   return name;
 }
 
-/** Makes sure the CRDs exist and are served (other tests install them the same way). */
-async function installCrds(plane: ControlPlane): Promise<void> {
-  const options = { kubeconfig: plane.kubeconfigPath };
-  await runTool("kubectl", ["apply", "--server-side", "-f", CRD_DIR], options);
-  await runTool("kubectl", [
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "-f",
-    CRD_DIR,
-  ], options);
-}
-
 Deno.test("the API server accepts the rendered manifests in a dry run, with default and non-default values, under the restricted Pod Security level", async () => {
   const plane = await sharedControlPlane();
   await installCrds(plane);
@@ -379,8 +392,10 @@ Deno.test("the API server accepts the rendered manifests in a dry run, with defa
       values,
       apiVersions: [APIM_SERVICE_API],
     });
-    // No Prometheus operator here: its ServiceMonitor kind is unknown to this API server.
-    const manifests = objects.filter((o) => o.kind !== "ServiceMonitor");
+    // No Prometheus operator here: its ServiceMonitor and PrometheusRule kinds are unknown to this API server.
+    const manifests = objects.filter((o) =>
+      o.kind !== "ServiceMonitor" && o.kind !== "PrometheusRule"
+    );
     const result = await kubectl([
       "apply",
       "--dry-run=server",
@@ -423,20 +438,7 @@ async function adoptCrds(
   namespace: string,
 ): Promise<void> {
   await installCrds(plane);
-  const options = { kubeconfig: plane.kubeconfigPath };
-  await runTool("kubectl", [
-    "annotate",
-    "--overwrite",
-    ...crdNames(),
-    `meta.helm.sh/release-name=${release}`,
-    `meta.helm.sh/release-namespace=${namespace}`,
-  ], options);
-  await runTool("kubectl", [
-    "label",
-    "--overwrite",
-    ...crdNames(),
-    "app.kubernetes.io/managed-by=Helm",
-  ], options);
+  await handToRelease(plane.kubeconfigPath, crdNames(), release, namespace);
 }
 
 /** GETs `path` as the admin; undefined on 404. */

@@ -6,6 +6,8 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  RESOURCE_GROUP,
+  SUBSCRIPTION_ID,
 } from "../support/e2e_environment.ts";
 import {
   apimApiManifest,
@@ -132,11 +134,21 @@ Deno.test("Delete removes the API, Retain keeps it, and a retained API is not ta
   );
 });
 
-Deno.test("deleting an APIMAPI whose APIMService is gone releases the finalizer with a Warning", async () => {
+Deno.test("deleting an APIMAPI after its APIMService (namespace teardown) still deletes the API, at the identity recorded in status", async () => {
   await using env = await E2eEnvironment.start();
   const s = await setup(env, "nosvc", "apim-nosvc");
   await using _app = s.app;
   await registered(s, "orphan", {});
+  const recorded = await env.apis.apimApis.find("orphan", { namespace: s.ns });
+  assert.deepEqual(
+    (recorded?.["status"] as { registeredApi?: unknown }).registeredApi,
+    {
+      subscription: SUBSCRIPTION_ID,
+      resourceGroup: RESOURCE_GROUP,
+      service: "apim-nosvc",
+      apiId: "orphan",
+    },
+  );
   await env.apis.apimServices.delete("apim", { namespace: s.opNs });
   await env.waitForGone(
     env.apis.apimServices,
@@ -151,11 +163,16 @@ Deno.test("deleting an APIMAPI whose APIMService is gone releases the finalizer 
     "orphan",
     "the APIMAPI deletion not to hang",
   );
+  assert.equal(
+    s.service.api("orphan"),
+    undefined,
+    "the API is deleted although its APIMService went first",
+  );
   await env.waitForEvent(
     s.ns,
     "orphan",
-    (e) => e.type === "Warning" && e.reason === "APIMServiceNotFound",
-    "a Warning event APIMServiceNotFound",
+    (e) => e.type === "Normal" && e.reason === "Deleted",
+    "a Normal event Deleted",
   );
 });
 

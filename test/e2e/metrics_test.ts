@@ -16,8 +16,13 @@ import {
   uniqueReleaseName,
   withFlags,
 } from "../support/helm_chart.ts";
+import { dashboardQueries, renderAlertRules } from "../support/monitoring.ts";
 import { startOperator } from "../support/operator_process.ts";
 import type { OperatorProcess } from "../support/operator_process.ts";
+import {
+  missingMetricNames,
+  promqlMetricNames,
+} from "../support/promql_metric_names.ts";
 import { waitFor } from "../support/wait.ts";
 
 /** The value of the first sample of `family` whose labels include `labels` (e.g. `result="succeeded"`). */
@@ -148,6 +153,35 @@ Deno.test("secure metrics answer 401 without a token, 403 without RBAC, and the 
     1,
   );
   assert.equal(sample(text, "apim_openapi_document_bytes_count"), 1);
+  assertFamily(text, "apim_azure_token_request_failures_total", "counter");
+  assert.equal(sample(text, "apim_apis", 'state="ready"'), 1);
+  assert.equal(sample(text, "apim_apis", 'state="stalled"'), 0);
+  // Without leader election the one replica leads.
+  assert.equal(sample(text, "leader_election_master_status"), 1);
+  for (
+    const family of [
+      "process_resident_memory_bytes",
+      "process_start_time_seconds",
+      "process_cpu_seconds_total",
+      "deno_heap_used_bytes",
+    ]
+  ) {
+    assert.ok((sample(text, family) ?? 0) > 0, family);
+  }
+  // Deno lets only a process with all permissions read /proc; the operator's set is not that.
+  assert.doesNotMatch(text, /^# TYPE process_open_fds /m);
+
+  // The chart's dashboard and alerts read only what the operator exposes.
+  const queries = [
+    ...await dashboardQueries(),
+    ...(await renderAlertRules(env.plane.kubeconfigPath)).groups.flatMap((g) =>
+      g.rules.map((r) => r.expr)
+    ),
+  ];
+  const used = new Set(queries.flatMap((q) => [...promqlMetricNames(q)]));
+  assert.ok(used.size >= 20, [...used].join(", "));
+  assert.deepEqual(missingMetricNames(used, text), []);
+
   // No object names as labels.
   for (const name of ["petstore", "shared-apim", appNamespace]) {
     assert.ok(!text.includes(name), `"${name}" appears in the metrics`);

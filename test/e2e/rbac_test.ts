@@ -181,6 +181,22 @@ function withoutVerb(resource: string, verb: string): Ablation {
     });
 }
 
+/** Drops `resource` from every ClusterRole rule that names it. */
+function withoutResource(resource: string): Ablation {
+  return (objects) =>
+    objects.map((object) => {
+      if (object.kind !== "ClusterRole") return object;
+      const rules = (object["rules"] ?? []) as PolicyRule[];
+      return {
+        ...object,
+        rules: rules.map((rule) => ({
+          ...rule,
+          resources: rule.resources?.filter((r) => r !== resource),
+        })),
+      };
+    });
+}
+
 /** Drops the objects of `kind`. */
 function without(kind: string): Ablation {
   return (objects) => objects.filter((o) => o.kind !== kind);
@@ -224,6 +240,18 @@ const NECESSARY: Necessity[] = [{
       [],
       "no Event was written",
     );
+  },
+}, {
+  rule: "apiminboundpolicies/status",
+  ablate: withoutResource("apiminboundpolicies/status"),
+  denied:
+    /"PATCH \/apis\/apim\.operator\.io\/v1\/namespaces\/[^/]+\/apiminboundpolicies\/list-pets\/status[^"]*" failed with 403/,
+  drive: ({ scenario }) => scenario.deployWorkload(),
+  outcome: async ({ scenario }, env) => {
+    const policy = await env.apis.apimInboundPolicies.find("list-pets", {
+      namespace: scenario.appNamespace,
+    });
+    assert.equal(policy?.["status"], undefined, "the policy has no status");
   },
 }, {
   rule: "the leader-election RoleBinding",

@@ -59,10 +59,11 @@ Deno.test("a ready workload's API is imported, linked, Ready, and its deployment
   const current = held.revisions.find((r) => r.isCurrent);
   assert.equal(current?.properties.path, "pets/v1");
   assert.equal(current?.properties.serviceUrl, app.url);
+  // Operation names keep the operationId's case (recorded: net-ApiRevisionTests#6).
   assert.deepEqual(current?.operations.map((o) => o.name).sort(), [
-    "createpet",
-    "listpets",
-    "showpetbyid",
+    "createPet",
+    "listPets",
+    "showPetById",
   ]);
   assert.deepEqual(held.productIds, ["starter"]);
   assert.deepEqual(held.tagIds, ["backend"]);

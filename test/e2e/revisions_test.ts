@@ -4,6 +4,7 @@ import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
 import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import { waitFor } from "../support/wait.ts";
 import { deployReadyWorkload, makeRolloutReady } from "../support/workload.ts";
 
 const LABELS = { "app.kubernetes.io/name": "orders" };
@@ -60,7 +61,9 @@ Deno.test("a changed document goes to a new revision that is released; revisions
     return rs.metadata?.name ?? "";
   };
 
-  const secondRs = await rollOut("orders:2", "petstore-v2.json", "2");
+  // A new title and description (which API Management locks on a revision that is not current)
+  // and a new operation: the revision is imported with them pinned, released, then renamed.
+  const secondRs = await rollOut("orders:2", "petstore-renamed.json", "2");
   let api = service.api("orders");
   assert.equal(api?.currentRevision, "2");
   assert.deepEqual(
@@ -68,16 +71,20 @@ Deno.test("a changed document goes to a new revision that is released; revisions
     ["1", "2"],
     "the previous revision stays available",
   );
+  const current = service.currentRevision("orders");
   assert.ok(
-    api?.revisions.find((r) => r.revision === "2")?.operations.some((o) =>
-      o.name === "deletepet"
-    ),
+    current?.operations.some((o) => o.name === "listOwners"),
     "revision 2 holds the new document",
+  );
+  assert.equal(current?.properties.displayName, "Pet Store (renamed)");
+  assert.equal(
+    current?.properties.description,
+    "The pet store, renamed, with owners",
   );
   const release = api?.releases.find((r) => r.apiId.endsWith("orders;rev=2"));
   assert.match(
     release?.notes ?? "",
-    new RegExp(`ReplicaSet "${secondRs}".*orders:2`),
+    new RegExp(`ReplicaSet "${secondRs}" of Deployment/orders.*orders:2`),
   );
 
   // The new revision was imported and released before anything else touched the API's revisions.
@@ -85,6 +92,7 @@ Deno.test("a changed document goes to a new revision that is released; revisions
     kind: "write",
     path: /\/apis\/orders(;rev=\d+)?(\/releases\/.*)?$/,
   })
+    .filter((r) => r.status < 300)
     .map((r) => `${r.method} ${r.path.replace(/^.*\/apis\//, "")}`);
   const importAt = log.indexOf("PUT orders;rev=2");
   const releaseAt = log.findIndex((l) => l.startsWith("PUT orders/releases/"));
@@ -100,12 +108,25 @@ Deno.test("a changed document goes to a new revision that is released; revisions
     !log.slice(importAt).includes("PUT orders"),
     "the current revision was not re-imported",
   );
+  for (const revision of api?.revisions ?? []) {
+    assert.match(
+      revision.properties.apiRevisionDescription ?? "",
+      /^Managed by azure-apim-operator; owner=/,
+      `revision ${revision.revision} keeps the ownership marker`,
+    );
+  }
 
   await rollOut("orders:3", "petstore.json", "3");
-  api = service.api("orders");
-  assert.equal(api?.currentRevision, "3");
+  // Pruning runs on in API Management (an asynchronous DELETE at 2024-05-01).
+  api = await waitFor(async () => {
+    const read = await env.armAsPortal(service, "GET", "/apis/orders");
+    await read.body?.cancel();
+    const now = service.api("orders");
+    return now?.revisions.length === 2 ? now : undefined;
+  }, { description: "revision 1 to be pruned", timeoutMs: 30_000 });
+  assert.equal(api.currentRevision, "3");
   assert.deepEqual(
-    api?.revisions.map((r) => r.revision).sort(),
+    api.revisions.map((r) => r.revision).sort(),
     ["2", "3"],
     "revision 1 pruned (keep 2)",
   );

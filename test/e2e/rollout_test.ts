@@ -67,6 +67,7 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     });
   assert.equal(importPuts(), 1);
   const writesAfterFirst = env.apim.writes();
+  const requestsAfterFirst = env.apim.requests.length;
   const fetchesAfterFirst = app.fetches;
 
   const second = await rollOut(env, ns, "petstore:2");
@@ -85,6 +86,11 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     env.apim.writes(),
     writesAfterFirst,
     "no ARM write for an unchanged document",
+  );
+  assert.equal(
+    env.apim.requests.length,
+    requestsAfterFirst,
+    "no ARM request at all: APIM was seen holding it within the drift period",
   );
 
   app.serve(await fixtureDocument("petstore-v2.json"));
@@ -105,10 +111,10 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
     o.name
   ).sort();
   assert.deepEqual(operations, [
-    "createpet",
-    "deletepet",
-    "listpets",
-    "showpetbyid",
+    "createPet",
+    "deletePet",
+    "listPets",
+    "showPetById",
   ]);
   assert.deepEqual(
     service.api("petstore")?.productIds,
@@ -153,9 +159,9 @@ Deno.test("an operator killed during an async import finishes it after a restart
     ns,
     "petstore",
     (a) =>
-      (a["status"] as { pendingOperation?: unknown } | undefined)
-        ?.pendingOperation !== undefined,
-    "the import's operation to be recorded in status",
+      (a["status"] as { pendingOperation?: { url?: string } } | undefined)
+        ?.pendingOperation?.url !== undefined,
+    "the accepted import's operation URL to be recorded in status",
   );
   const killed = await first.kill();
   assert.equal(killed.success, false);

@@ -6,11 +6,16 @@ import { type Clock, systemClock } from "../../src/util/clock.ts";
 import type { TestTls } from "../support/test_tls.ts";
 import type { AuthVerifier } from "./auth_result.ts";
 import { allRoutes } from "./apim/routes.ts";
+import { addDefaultContent } from "./apim/default_content.ts";
+import type { HttpMethod } from "./apim/context.ts";
+import { matchRoute, parseServicePath } from "./apim/router.ts";
 import { ArmError, type ErrorDetail } from "./apim/arm_error.ts";
 import { fetchLinkWithTimeout } from "./apim/api_import.ts";
 import type { ApimRuntime, LinkFetcher } from "./apim/context.ts";
 import { EtagSource } from "./apim/etag.ts";
 import {
+  type AnswerHook,
+  AnswerHooks,
   FaultInjector,
   type FaultSpec,
   type UnknownOutcomeSpec,
@@ -33,7 +38,11 @@ import { type RequestClass, Throttle } from "./apim/throttling.ts";
 import { type HttpsServer, serveHttps } from "./https_server.ts";
 
 export type { ApimKnobs } from "./apim/knobs.ts";
-export type { FaultSpec, UnknownOutcomeSpec } from "./apim/faults.ts";
+export type {
+  AnswerHook,
+  FaultSpec,
+  UnknownOutcomeSpec,
+} from "./apim/faults.ts";
 export type { OperationRecord } from "./apim/long_running.ts";
 export type {
   RequestFilter,
@@ -122,6 +131,7 @@ export class ApimSimulator {
       verify: options.verify ?? null,
       throttle: new Throttle(clock),
       faults: new FaultInjector(),
+      hooks: new AnswerHooks(),
       log: new RequestLog(options.requestLogLimit ?? 100_000),
     };
     for (const spec of options.services ?? []) this.addService(spec);
@@ -139,7 +149,28 @@ export class ApimSimulator {
       this.#runtime.clock.now(),
     );
     this.#runtime.store.add(service);
+    if (spec.defaultContent) addDefaultContent(this.#runtime, service);
     return new ServiceHandle(service, this.#runtime);
+  }
+
+  /** Removes a service (as when its resource group is deleted); false when there was none. */
+  removeService(
+    ref: { subscriptionId: string; resourceGroup: string; name: string },
+  ): boolean {
+    return this.#runtime.store.remove(
+      ref.subscriptionId,
+      ref.resourceGroup,
+      ref.name,
+    );
+  }
+
+  /** The methods the simulator serves at a (percent-encoded) path; null when it simulates no such resource. */
+  methodsAt(pathname: string): HttpMethod[] | null {
+    const address = parseServicePath(pathname);
+    const match = address && matchRoute(allRoutes, address.rest);
+    if (!match) return null;
+    const methods: HttpMethod[] = ["GET", "HEAD", "PUT", "PATCH", "DELETE"];
+    return methods.filter((m) => match.route.handlers[m] !== undefined);
   }
 
   /** The handle of an existing service. */
@@ -246,6 +277,14 @@ export class ApimSimulator {
   operationHistory(): OperationRecord[] {
     this.#runtime.operations.settleDue();
     return this.#runtime.operations.history();
+  }
+
+  /**
+   * Runs `hook.run` once, for the next request matching method + path pattern, after the request
+   * took effect and before it is answered: a change elsewhere that lands "during" the request.
+   */
+  beforeAnswer(hook: AnswerHook): void {
+    this.#pipeline.hooks.add(hook);
   }
 
   /** The `n`th write from now gets 429 with `Retry-After: retryAfterSeconds` (and writes stay blocked until then). */

@@ -2,6 +2,8 @@
 import {
   apimApiDeployments,
   apimApis,
+  apimApiVersionSets,
+  apimInboundPolicies,
   apimProducts,
   apimServices,
   apimTags,
@@ -48,6 +50,34 @@ export const RESOURCE_GROUP = "rg-e2e";
 
 const CRD_DIR = new URL("../../deploy/crds/", import.meta.url).pathname;
 
+/**
+ * Applies our CRDs (deploy/crds/) with `kubectl apply --server-side` and `extraArgs`, and waits
+ * until they are served.
+ */
+export async function installCrds(
+  plane: ControlPlane,
+  extraArgs: readonly string[] = [],
+): Promise<void> {
+  const options = { kubeconfig: plane.kubeconfigPath, binDir: plane.binDir };
+  const applied = await kubectl(
+    ["apply", "--server-side", ...extraArgs, "-f", CRD_DIR],
+    options,
+  );
+  if (applied.code !== 0) {
+    throw new Error(`installing the CRDs failed: ${applied.stderr}`);
+  }
+  const established = await kubectl([
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "-f",
+    CRD_DIR,
+  ], options);
+  if (established.code !== 0) {
+    throw new Error(`CRDs not established: ${established.stderr}`);
+  }
+}
+
 /** Options of {@linkcode E2eEnvironment.start}. */
 export interface E2eOptions {
   knobs?: Partial<ApimKnobs>;
@@ -55,6 +85,8 @@ export interface E2eOptions {
   plane?: ControlPlane;
   /** The test CA (default: the test run's, from APIM_TEST_TLS_DIR). */
   tls?: TestTls;
+  /** Install our CRDs (default true; false for a test that starts from other CRDs). */
+  installCrds?: boolean;
 }
 
 /** Options of {@linkcode E2eEnvironment.operator}. */
@@ -74,6 +106,8 @@ export interface TestApis {
   apimApiDeployments: ResourceApi<GenericObject>;
   apimProducts: ResourceApi<GenericObject>;
   apimTags: ResourceApi<GenericObject>;
+  apimApiVersionSets: ResourceApi<GenericObject>;
+  apimInboundPolicies: ResourceApi<GenericObject>;
   deployments: ResourceApi<GenericObject>;
   replicaSets: ResourceApi<GenericObject>;
   pods: ResourceApi<GenericObject>;
@@ -107,23 +141,7 @@ export class E2eEnvironment implements AsyncDisposable {
       verify: (header) => entra.verifyAccessToken(header),
       ...(options.knobs ? { knobs: options.knobs } : {}),
     });
-    const applied = await kubectl(["apply", "--server-side", "-f", CRD_DIR], {
-      kubeconfig: plane.kubeconfigPath,
-      binDir: plane.binDir,
-    });
-    if (applied.code !== 0) {
-      throw new Error(`installing the CRDs failed: ${applied.stderr}`);
-    }
-    const established = await kubectl([
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "-f",
-      CRD_DIR,
-    ], { kubeconfig: plane.kubeconfigPath, binDir: plane.binDir });
-    if (established.code !== 0) {
-      throw new Error(`CRDs not established: ${established.stderr}`);
-    }
+    if (options.installCrds !== false) await installCrds(plane);
     const kube = new KubeClient(
       await loadConnection({ kubeconfig: plane.kubeconfigPath }),
     );
@@ -135,6 +153,8 @@ export class E2eEnvironment implements AsyncDisposable {
       apimApiDeployments: api(apimApiDeployments),
       apimProducts: api(apimProducts),
       apimTags: api(apimTags),
+      apimApiVersionSets: api(apimApiVersionSets),
+      apimInboundPolicies: api(apimInboundPolicies),
       deployments: api(deployments),
       replicaSets: api(replicaSets),
       pods: api(pods),
@@ -170,6 +190,30 @@ export class E2eEnvironment implements AsyncDisposable {
     if (result.code !== 0) {
       throw new Error(`kubectl apply failed: ${result.stderr}`);
     }
+  }
+
+  /**
+   * Sends an ARM request to the APIM simulator as another client would ("in the portal"): the
+   * simulator's own routes and rules, not a back door. `path` is relative to the service.
+   */
+  async armAsPortal(
+    service: ServiceHandle,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Response> {
+    const url = new URL(`${service.resourceId}${path}`, this.apim.url);
+    url.searchParams.set("api-version", "2024-05-01");
+    return await this.apim.handle(
+      new Request(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.entra.issueToken(CLIENT_ID)}`,
+          "content-type": "application/json",
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
   }
 
   /** The environment the operator process needs to reach the simulators. */

@@ -11,6 +11,7 @@ import { serviceAccountWithToken, waitUntilAllowed } from "./metrics_rbac.ts";
 import type { ServiceHandle } from "../sim/apim_simulator.ts";
 import { DocumentServer, fixtureDocument } from "./document_server.ts";
 import {
+  conditionOf,
   type E2eEnvironment,
   isReady,
   RESOURCE_GROUP,
@@ -28,6 +29,31 @@ export const CHART_DIR =
 
 /** Our helm has no built-in cluster version (no ldflags), so offline commands are given one. */
 export const KUBE_VERSION = "1.33.0";
+
+/**
+ * Lets `release` in `namespace` adopt existing objects (`kind/name` each, e.g. CRDs applied with
+ * kubectl): Helm takes over objects that carry its ownership label and annotations.
+ */
+export async function handToRelease(
+  kubeconfig: string,
+  objects: readonly string[],
+  release: string,
+  namespace: string,
+): Promise<void> {
+  await runTool("kubectl", [
+    "annotate",
+    "--overwrite",
+    ...objects,
+    `meta.helm.sh/release-name=${release}`,
+    `meta.helm.sh/release-namespace=${namespace}`,
+  ], { kubeconfig });
+  await runTool("kubectl", [
+    "label",
+    "--overwrite",
+    ...objects,
+    "app.kubernetes.io/managed-by=Helm",
+  ], { kubeconfig });
+}
 
 /** Values passed to helm (written as a values file). */
 export type ChartValues = Record<string, unknown>;
@@ -411,6 +437,8 @@ export async function metricsCertDir(
 }
 
 const NAME_LABEL = "app.kubernetes.io/name";
+const SCENARIO_POLICY =
+  '<policies><inbound><base /><rate-limit calls="5" renewal-period="60" /></inbound></policies>';
 const API_NAME = "petstore";
 
 /**
@@ -476,14 +504,27 @@ export class RegistrationScenario implements AsyncDisposable {
         tagID: "backend",
         displayName: "Backend",
       }),
+      cr("APIMAPIVersionSet", appNamespace, API_NAME, {
+        ...ref,
+        displayName: "Pets",
+      }),
       cr("APIMAPI", appNamespace, API_NAME, {
         ...ref,
         APIID: API_NAME,
         serviceUrl: app.url,
-        routePrefix: "/pets/v1",
+        routePrefix: "/pets",
         openApiDefinitionUrl: "/swagger.json",
         productIds: ["starter"],
         tagIds: ["backend"],
+        versionSet: API_NAME,
+        apiVersion: "v1",
+        policy: { policyContent: SCENARIO_POLICY },
+      }),
+      cr("APIMInboundPolicy", appNamespace, "list-pets", {
+        ...ref,
+        apiId: API_NAME,
+        operationId: "listPets",
+        policyContent: SCENARIO_POLICY,
       }),
     ]);
     return new RegistrationScenario(env, appNamespace, service, app);
@@ -544,6 +585,40 @@ export class RegistrationScenario implements AsyncDisposable {
     );
     assert.equal(this.service.product("starter")?.displayName, "Starter");
     assert.equal(this.service.tag("backend")?.displayName, "Backend");
+    // The version set it joined, its inline policy and its operation's policy.
+    await env.waitForObject(
+      env.apis.apimApiVersionSets,
+      ns,
+      API_NAME,
+      isReady,
+      "APIMAPIVersionSet to become Ready",
+    );
+    assert.equal(
+      held.revisions.find((r) => r.isCurrent)?.properties.apiVersion,
+      "v1",
+    );
+    await env.waitForObject(
+      env.apis.apimApis,
+      ns,
+      API_NAME,
+      (a) => conditionOf(a, "PolicyApplied")?.status === "True",
+      "the inline policy applied",
+    );
+    await env.waitForObject(
+      env.apis.apimInboundPolicies,
+      ns,
+      "list-pets",
+      isReady,
+      "the operation policy applied",
+    );
+    assert.match(
+      this.service.currentRevision(API_NAME)?.policy ?? "",
+      /rate-limit/,
+    );
+    assert.match(
+      this.service.operationPolicy(API_NAME, "listPets") ?? "",
+      /rate-limit/,
+    );
     await env.waitForGone(
       env.apis.apimApiDeployments,
       ns,

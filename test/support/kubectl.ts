@@ -2,6 +2,7 @@
 
 import type { CommandResult } from "../../src/kube/host_io.ts";
 import { CONTROL_PLANE_ENV, requiredTestEnv } from "../controlplane/shared.ts";
+import { runCommand } from "./required_tool.ts";
 
 /** Options for {@linkcode kubectl} and {@linkcode helm}. */
 export interface ToolOptions {
@@ -17,32 +18,17 @@ export interface ToolOptions {
   signal?: AbortSignal;
 }
 
-async function runTool(
+function runTool(
   tool: string,
   args: readonly string[],
   options: ToolOptions,
 ): Promise<CommandResult> {
   const binDir = options.binDir ?? requiredTestEnv(CONTROL_PLANE_ENV.binDir);
-  const child = new Deno.Command(`${binDir}/${tool}`, {
-    args: [...args],
+  return runCommand(`${binDir}/${tool}`, args, {
     env: { ...options.env, KUBECONFIG: options.kubeconfig },
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     ...(options.signal ? { signal: options.signal } : {}),
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const out = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
+  });
 }
 
 /** Runs `kubectl args...` against `options.kubeconfig`. */

@@ -21,8 +21,9 @@ export function apimServiceManifest(
   };
 }
 
-/** An APIMAPI with the given spec (and optional metadata such as annotations). */
-export function apimApiManifest(
+/** An object of one of our kinds. */
+function ourKind(
+  kind: string,
   namespace: string,
   name: string,
   spec: Record<string, unknown>,
@@ -30,10 +31,20 @@ export function apimApiManifest(
 ): object {
   return {
     apiVersion: API_VERSION,
-    kind: "APIMAPI",
+    kind,
     metadata: { ...metadata, name, namespace },
     spec,
   };
+}
+
+/** An APIMAPI with the given spec (and optional metadata such as annotations). */
+export function apimApiManifest(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  metadata: Record<string, unknown> = {},
+): object {
+  return ourKind("APIMAPI", namespace, name, spec, metadata);
 }
 
 /** An APIMProduct. */
@@ -42,12 +53,7 @@ export function apimProductManifest(
   name: string,
   spec: Record<string, unknown>,
 ): object {
-  return {
-    apiVersion: API_VERSION,
-    kind: "APIMProduct",
-    metadata: { name, namespace },
-    spec,
-  };
+  return ourKind("APIMProduct", namespace, name, spec);
 }
 
 /** An APIMTag. */
@@ -56,10 +62,23 @@ export function apimTagManifest(
   name: string,
   spec: Record<string, unknown>,
 ): object {
-  return {
-    apiVersion: API_VERSION,
-    kind: "APIMTag",
-    metadata: { name, namespace },
-    spec,
-  };
+  return ourKind("APIMTag", namespace, name, spec);
+}
+
+/** An APIMAPIVersionSet. */
+export function apimVersionSetManifest(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): object {
+  return ourKind("APIMAPIVersionSet", namespace, name, spec);
+}
+
+/** An APIMInboundPolicy. */
+export function apimInboundPolicyManifest(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): object {
+  return ourKind("APIMInboundPolicy", namespace, name, spec);
 }

@@ -1,4 +1,5 @@
-// Runs the operator as a child process exactly as shipped (`deno run -P=operator src/main.ts`) and collects its logs.
+// Runs the operator as a child process exactly as shipped (`deno run -P=operator --v8-flags=… src/main.ts`) and collects its logs.
+import { OPERATOR_MALLOC_ENV, operatorRunFlags } from "./operator_runtime.ts";
 import { waitFor } from "./wait.ts";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
@@ -147,7 +148,7 @@ export class OperatorProcess implements AsyncDisposable {
   }
 }
 
-/** Starts the operator with the permission set it ships with. */
+/** Starts the operator with the permission set, V8 flags and allocator settings it ships with. */
 export function startOperator(options: OperatorOptions): OperatorProcess {
   const inherited: Record<string, string> = {};
   for (const name of ["PATH", "HOME", "DENO_DIR"]) {
@@ -155,10 +156,16 @@ export function startOperator(options: OperatorOptions): OperatorProcess {
     if (value !== undefined) inherited[name] = value;
   }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=operator", "--quiet", "src/main.ts", ...options.args],
+    args: [
+      "run",
+      ...operatorRunFlags(),
+      "--quiet",
+      "src/main.ts",
+      ...options.args,
+    ],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: { ...inherited, ...options.env },
+    env: { ...inherited, ...OPERATOR_MALLOC_ENV, ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -49,6 +49,8 @@ Deno.test("deploy/crds holds one CRD per kind of the operator's API group", asyn
   assert.deepEqual(all.map(([, crd]) => crd.spec.names.kind).sort(), [
     "APIMAPI",
     "APIMAPIDeployment",
+    "APIMAPIVersionSet",
+    "APIMInboundPolicy",
     "APIMProduct",
     "APIMService",
     "APIMTag",

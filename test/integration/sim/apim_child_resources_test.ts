@@ -1,6 +1,7 @@
 // §C10: idempotent child resources (products, tags, links, policies), side effects of deletes, and paged lists.
 
 import assert from "node:assert/strict";
+import { z } from "zod";
 import {
   armError,
   collection,
@@ -18,13 +19,20 @@ Deno.test("re-PUT of an identical product answers 200 with the same body and ETa
   };
   const created = await sim.arm("PUT", "/products/starter", { body });
   assert.equal(created.status, 201);
-  assert.deepEqual(resource(created.body).properties, {
+  // A product PUT answers with the linked groups (cli-test_apim_product_api#2).
+  const { groups, ...properties } = resource(created.body).properties;
+  assert.deepEqual(properties, {
     displayName: "Starter",
     description: "For everyone",
     subscriptionRequired: true,
     approvalRequired: false,
     state: "notPublished",
   });
+  assert.deepEqual(
+    z.array(z.object({ name: z.string(), builtIn: z.boolean() })).parse(groups)
+      .map((g) => [g.name, g.builtIn]),
+    [["Administrators", true]],
+  );
   const again = await sim.arm("PUT", "/products/starter", { body });
   assert.equal(again.status, 200);
   assert.deepEqual(again.body, created.body);
@@ -40,9 +48,16 @@ Deno.test("product–API links: PUT returns the ApiContract (201 then 200), HEAD
   });
   const linked = await sim.arm("PUT", "/products/starter/apis/echo");
   assert.equal(linked.status, 201);
+  // The API under the product's path, with the API's ETag (net-ProductTests#8, aso-…20240501#86).
   const api = resource(linked.body);
-  assert.equal(api.type, "Microsoft.ApiManagement/service/apis");
+  assert.equal(api.type, "Microsoft.ApiManagement/service/products/apis");
+  assert.equal(api.id, `${SERVICE_PATH}/products/starter/apis/echo`);
   assert.equal(api.properties.serviceUrl, "https://echo.example.com");
+  assert.equal(api.properties.protocols, null);
+  assert.equal(
+    linked.headers.get("etag"),
+    (await sim.arm("GET", "/apis/echo")).headers.get("etag"),
+  );
   assert.equal(
     (await sim.arm("PUT", "/products/starter/apis/echo")).status,
     200,
@@ -139,9 +154,12 @@ Deno.test("deleting an API removes its product and tag links and its policy", as
     "<policies>\r\n  <inbound>\r\n    <base />\r\n  </inbound>\r\n</policies>",
   );
   assert.equal(
-    (await sim.arm("DELETE", "/apis/echo", { headers: { "if-match": "*" } }))
+    (await sim.arm("DELETE", "/apis/echo", {
+      apiVersion: "2022-08-01",
+      headers: { "if-match": "*" },
+    }))
       .status,
-    204,
+    200,
   );
   assert.deepEqual(sim.service.productApis("starter"), []);
   assert.deepEqual(sim.service.tagApis("team-a"), []);

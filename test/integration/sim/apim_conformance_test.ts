@@ -21,6 +21,12 @@ import {
 
 const VERSIONS = ["2024-05-01", "2022-08-01"];
 
+/**
+ * Example fields the recordings of real traffic do not show, which the simulator leaves out
+ * (test/sim/apim/DEVIATIONS.md, "Where the spec examples and the recordings disagree").
+ */
+const NOT_IN_RECORDINGS = ["properties.isOnline", "properties.type"];
+
 function exampleFiles(): { version: string; name: string; url: URL }[] {
   return VERSIONS.flatMap((version) => {
     const dir = new URL(`${version}/`, EXAMPLES_DIR);
@@ -56,7 +62,13 @@ for (const file of FILES) {
     await using sim = await startSimulators({
       apim: {
         fetchLink: exampleLinkFetcher,
-        knobs: { emptyNextLink: true, importPolls: 1 },
+        // The examples show plain API PUTs in LRO shape; real APIM answers them at once
+        // (test/sim/apim/DEVIATIONS.md, "spec examples"): the knob gives the examples' shape.
+        knobs: {
+          emptyNextLink: true,
+          importPolls: 1,
+          asyncPlainApiWrites: true,
+        },
       },
     });
     const servicePath = servicePathOf(example.parameters);
@@ -89,7 +101,10 @@ for (const file of FILES) {
     }
     if (expected?.body !== undefined) {
       assert.deepEqual(
-        shapeMismatches(expected.body, res.body, op.ignored),
+        shapeMismatches(expected.body, res.body, [
+          ...(op.ignored ?? []),
+          ...NOT_IN_RECORDINGS,
+        ]),
         [],
       );
     } else {
@@ -107,7 +122,11 @@ for (const file of FILES) {
       );
       if (done.body !== undefined) {
         // The example's body is the first answer (2024-05-01: InProgress); the final one has no provisioningState.
-        const ignored = [...(op.ignored ?? []), "properties.provisioningState"];
+        const ignored = [
+          ...(op.ignored ?? []),
+          ...NOT_IN_RECORDINGS,
+          "properties.provisioningState",
+        ];
         assert.deepEqual(shapeMismatches(done.body, final.body, ignored), []);
       }
     }

@@ -97,7 +97,7 @@ Deno.test("a fault with a window answers every matching write until it ends; rea
 
 Deno.test("a late-failing asynchronous delete answers its error on the poll and leaves the API", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { asyncDelete: true, importPolls: 0 } },
+    apim: { knobs: { asyncDelete: true, importPolls: 0, lockSettleMs: 0 } },
   });
   await putApi(sim, "echo", {});
   sim.apim.failNextDelete({
@@ -132,7 +132,7 @@ Deno.test("a late-failing asynchronous delete answers its error on the poll and 
 
 Deno.test("the operation history tells repeated imports of the same content apart from changed ones", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 0 } },
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
   });
   for (const [doc, url] of [[PETS, "a"], [PETS, "a"], [PETS, "b"]]) {
     const put = await sim.arm("PUT", "/apis/pets", {
@@ -155,7 +155,11 @@ Deno.test("the operation history tells repeated imports of the same content apar
 Deno.test("a revision that is not current can be deleted out of band; the current one cannot", async () => {
   await using sim = await startSimulators();
   await putApi(sim, "echo", {});
-  await putApi(sim, "echo;rev=2", {});
+  await putApi(sim, "echo;rev=2", {
+    displayName: "echo",
+    path: "echo",
+    sourceApiId: `${sim.service.resourceId}/apis/echo`,
+  });
   assert.equal(sim.service.deleteRevision("echo", "1"), false);
   assert.equal(sim.service.deleteRevision("echo", "2"), true);
   assert.deepEqual(

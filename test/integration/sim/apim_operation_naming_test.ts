@@ -7,10 +7,18 @@ import {
   planOperations,
 } from "../../sim/apim/operation_naming.ts";
 import type { ImportedOperation } from "../../sim/apim/openapi_document.ts";
+import { z } from "zod";
+import {
+  interactionAt,
+  readRecording,
+  RECORDINGS_DIR,
+  sentBody,
+} from "../../support/azure_recordings.ts";
 import {
   armError,
   importApi,
   openApiDocument,
+  pollLocation,
   startSimulators,
 } from "./sim_fixture.ts";
 
@@ -28,9 +36,10 @@ function op(
   };
 }
 
-Deno.test("operationIds are lower-cased, dashed, trimmed and cut to 76 characters", () => {
-  assert.equal(normaliseOperationName("Get Pets!!"), "get-pets");
-  assert.equal(normaliseOperationName("__Pets_List__ById"), "pets-list-byid");
+Deno.test("operationIds keep their case; other characters are dashed, trimmed, cut to 76 characters", () => {
+  assert.equal(normaliseOperationName("addPet"), "addPet");
+  assert.equal(normaliseOperationName("Get Pets!!"), "Get-Pets");
+  assert.equal(normaliseOperationName("__Pets_List__ById"), "Pets-List-ById");
   assert.equal(normaliseOperationName("a".repeat(100)).length, 76);
   assert.equal(
     generatedOperationName("GET", "/foo/{bar}?buzz={quix}"),
@@ -46,9 +55,9 @@ Deno.test("colliding names get -1, -2 suffixes on first import", () => {
   ]);
   assert.ok(plan.ok);
   assert.deepEqual(plan.operations.map((o) => o.name), [
-    "get-pets",
+    "Get-Pets",
     "get-pets-1",
-    "get-pets-2",
+    "GET-pets-2",
   ]);
 });
 
@@ -60,8 +69,8 @@ Deno.test("re-import: matched by operationId in place, renamed ones keep policie
   ]);
   assert.ok(first.ok);
   const existing = first.operations.map((o) =>
-    o.name === "listpets" || o.name === "createpet"
-      ? { ...o, policy: `<policies>${o.name}</policies>` }
+    o.name === "listPets" || o.name === "createPet"
+      ? { ...o, policy: { value: `<policies>${o.name}</policies>`, etag: "e" } }
       : o
   );
   const second = planOperations(existing, [
@@ -71,11 +80,11 @@ Deno.test("re-import: matched by operationId in place, renamed ones keep policie
   ]);
   assert.ok(second.ok);
   assert.deepEqual(
-    second.operations.map((o) => [o.name, o.policy ?? null]),
+    second.operations.map((o) => [o.name, o.policy?.value ?? null]),
     [
-      ["listpets", "<policies>listpets</policies>"],
-      ["addpet", "<policies>createpet</policies>"],
-      ["getpet", null],
+      ["listPets", "<policies>listPets</policies>"],
+      ["addPet", "<policies>createPet</policies>"],
+      ["getPet", null],
     ],
   );
 });
@@ -101,7 +110,7 @@ Deno.test("re-import of operations without operationId collides with the existin
 
 Deno.test("over HTTPS: stable operationIds re-import cleanly and keep operation policies", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 0 } },
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
   });
   const v1 = openApiDocument("Pets", [["GET /pets", "listPets"], [
     "POST /pets",
@@ -110,7 +119,7 @@ Deno.test("over HTTPS: stable operationIds re-import cleanly and keep operation 
   assert.equal((await importApi(sim, "pets", v1, "pets")).status, 201);
   sim.service.setOperationPolicy(
     "pets",
-    "listpets",
+    "listPets",
     "<policies><inbound /></policies>",
   );
   const v2 = openApiDocument("Pets", [["GET /pets", "listPets"], [
@@ -119,15 +128,15 @@ Deno.test("over HTTPS: stable operationIds re-import cleanly and keep operation 
   ]]);
   assert.equal((await importApi(sim, "pets", v2, "pets")).status, 200);
   const ops = sim.service.currentRevision("pets")?.operations ?? [];
-  assert.deepEqual(ops.map((o) => o.name), ["listpets", "getpet"]);
-  assert.equal(ops[0]?.policy, "<policies><inbound /></policies>");
+  assert.deepEqual(ops.map((o) => o.name), ["listPets", "getPet"]);
+  assert.equal(ops[0]?.policy?.value, "<policies><inbound /></policies>");
   const listed = await sim.arm("GET", "/apis/pets/operations");
   assert.equal(listed.status, 200);
 });
 
 Deno.test("over HTTPS: re-importing a document without operationIds fails late with the seed's error", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 0 } },
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
   });
   const doc = openApiDocument("Pets", ["GET /pets", "POST /pets"]);
   for (const apiVersion of ["2022-08-01", "2024-05-01"]) {
@@ -160,4 +169,34 @@ Deno.test("over HTTPS: re-importing a document without operationIds fails late w
       ["get-pets", "post-pets"],
     );
   }
+});
+
+const recordedOperations = z.object({
+  value: z.array(z.object({
+    name: z.string(),
+    properties: z.object({ method: z.string(), urlTemplate: z.string() }),
+  })),
+});
+
+Deno.test("the recorded Swagger import gets the recorded operations: names, methods, URL templates", async () => {
+  const recording = readRecording(
+    new URL("net-ApiRevisionTests-CreateListUpdateDelete.json", RECORDINGS_DIR),
+  );
+  const imported = interactionAt(recording, 2);
+  const listed = recordedOperations.parse(
+    interactionAt(recording, 6).response.body,
+  );
+  await using sim = await startSimulators({
+    apim: { knobs: { importPolls: 0 } },
+  });
+  const put = await sim.arm("PUT", "/apis/pets", { body: sentBody(imported) });
+  await pollLocation(sim, put.headers.get("location") ?? "");
+  const ops = recordedOperations.parse(
+    (await sim.arm("GET", "/apis/pets/operations")).body,
+  );
+  const shape = (list: z.infer<typeof recordedOperations>) =>
+    list.value.map((
+      o,
+    ) => [o.name, o.properties.method, o.properties.urlTemplate]);
+  assert.deepEqual(shape(ops), shape(listed));
 });

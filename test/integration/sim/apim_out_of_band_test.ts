@@ -14,7 +14,7 @@ import {
 
 Deno.test("portal edits of an API: new serviceUrl and ETag, deletion, and the lock during an import", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { importPolls: 1 } },
+    apim: { knobs: { importPolls: 1, lockSettleMs: 0 } },
   });
   const created = await putApi(sim, "echo", {
     serviceUrl: "https://old.example.com",

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   armError,
   collection,
+  pollLocation,
   putApi,
   resource,
   startSimulators,
@@ -30,7 +31,8 @@ Deno.test("a revision created from sourceApiId is addressable raw and percent-en
   const created = resource(rev2.body);
   assert.equal(created.name, "echo-api;rev=2");
   assert.equal(created.properties.apiRevision, "2");
-  assert.equal(created.properties.isCurrent, false);
+  // A non-current revision has no isCurrent field (net-ApiRevisionTests#9, cli-…revision#4).
+  assert.equal("isCurrent" in created.properties, false);
   for (const path of ["/apis/echo-api;rev=2", "/apis/echo-api%3Brev%3D2"]) {
     const got = await sim.arm("GET", path);
     assert.equal(got.status, 200, path);
@@ -42,18 +44,22 @@ Deno.test("a revision created from sourceApiId is addressable raw and percent-en
   const current = resource((await sim.arm("GET", "/apis/echo-api")).body);
   assert.equal(current.properties.apiRevision, "1");
 
-  const revisions = collection(
-    (await sim.arm("GET", "/apis/echo-api/revisions")).body,
+  // Newest first, relative ids, privateUrl with ;rev= only when not current, nextLink null
+  // (net-ApiRevisionTests#15, cli-test_apim_api_revision#2).
+  const listing = await sim.arm("GET", "/apis/echo-api/revisions");
+  const revisions = collection(listing.body);
+  assert.deepEqual(
+    revisions.value.map((r) => [r.apiRevision, r.isCurrent, r.privateUrl]),
+    [["2", false, "/echo;rev=2"], ["1", true, "/echo"]],
   );
   assert.deepEqual(
-    revisions.value.map((r) => [r.apiRevision, r.isCurrent]),
-    [["1", true], ["2", false]],
+    revisions.value.map((r) => [r.id, r.apiId]),
+    [
+      ["/apis/echo-api;rev=2/revisions/echo-api;rev=2", "/apis/echo-api;rev=2"],
+      ["/apis/echo-api;rev=1/revisions/echo-api;rev=1", "/apis/echo-api;rev=1"],
+    ],
   );
-  assert.equal(
-    revisions.value[1]?.apiId,
-    `${sim.service.resourceId}/apis/echo-api;rev=2`,
-  );
-  assert.equal(revisions.value[1]?.privateUrl, "/echo;rev=2");
+  assert.equal(revisions.nextLink, null);
 
   const release = await sim.arm("PUT", "/apis/echo-api/releases/rel-2", {
     body: {
@@ -68,6 +74,11 @@ Deno.test("a revision created from sourceApiId is addressable raw and percent-en
     resource(release.body).type,
     "Microsoft.ApiManagement/service/apis/releases",
   );
+  // The answer names the API, not the revision (net-ApiRevisionTests#19).
+  assert.equal(
+    resource(release.body).properties.apiId,
+    `${sim.service.resourceId}/apis/echo-api`,
+  );
   const promoted = resource((await sim.arm("GET", "/apis/echo-api")).body);
   assert.equal(promoted.properties.apiRevision, "2");
   assert.equal(promoted.properties.serviceUrl, "https://echo.example.com/v2");
@@ -77,6 +88,7 @@ Deno.test("a revision created from sourceApiId is addressable raw and percent-en
     (await sim.arm("GET", "/apis/echo-api/releases")).body,
   );
   assert.deepEqual(releases.value.map((r) => r.name), ["rel-2"]);
+  assert.equal("apiId" in (resource(releases.value[0]).properties), false);
 });
 
 Deno.test("isCurrent: true on a revision PATCH promotes it; a release naming another API is rejected", async () => {
@@ -99,8 +111,10 @@ Deno.test("isCurrent: true on a revision PATCH promotes it; a release naming ano
   assert.equal(armError(wrong.body).details?.[0]?.target, "apiId");
 });
 
-Deno.test("deleting revisions: non-current goes alone, current with others is rejected, deleteRevisions removes all", async () => {
-  await using sim = await startSimulators();
+Deno.test("deleting revisions: non-current goes alone, current with others fails when polled, deleteRevisions removes all", async () => {
+  await using sim = await startSimulators({
+    apim: { knobs: { importPolls: 0, lockSettleMs: 0 } },
+  });
   await putApi(sim, "echo", {});
   for (const rev of ["2", "3"]) {
     await sim.arm("PUT", `/apis/echo;rev=${rev}`, {
@@ -109,24 +123,43 @@ Deno.test("deleting revisions: non-current goes alone, current with others is re
       },
     });
   }
-  const nonCurrent = await sim.arm("DELETE", "/apis/echo;rev=2", {
-    headers: { "if-match": "*" },
-  });
-  assert.equal(nonCurrent.status, 204);
+  // 2024-05-01: 202 + Location (asyncCode=204), the outcome with the poll.
+  const nonCurrent = await sim.arm("DELETE", "/apis/echo;rev=2");
+  assert.equal(nonCurrent.status, 202);
+  const location = nonCurrent.headers.get("location") ?? "";
+  assert.match(location, /\/apis\/echo;rev=2\?.*asyncCode=204$/);
+  assert.equal((await pollLocation(sim, location)).final.status, 204);
   assert.deepEqual(sim.service.api("echo")?.revisions.map((r) => r.revision), [
     "1",
     "3",
   ]);
-  const current = await sim.arm("DELETE", "/apis/echo", {
-    headers: { "if-match": "*" },
+  // The current revision cannot go while others exist (apiops-cli#260: at poll time).
+  const current = await sim.arm("DELETE", "/apis/echo");
+  assert.equal(current.status, 202);
+  const refused = await pollLocation(
+    sim,
+    current.headers.get("location") ?? "",
+  );
+  assert.equal(refused.final.status, 400);
+  assert.deepEqual(armError(refused.final.body), {
+    code: "ValidationError",
+    message: "Cannot delete the current revision of an API.",
+    details: null,
   });
-  assert.equal(current.status, 400);
-  assert.equal(armError(current.body).code, "ValidationError");
+  // 2022-08-01 answers at once (apiops#184).
+  const sync = await sim.arm("DELETE", "/apis/echo", {
+    apiVersion: "2022-08-01",
+  });
+  assert.equal(sync.status, 400);
+  assert.equal(
+    armError(sync.body).message,
+    "Cannot delete the current revision of an API.",
+  );
   const all = await sim.arm("DELETE", "/apis/echo", {
-    headers: { "if-match": "*" },
     query: { deleteRevisions: "true" },
   });
-  assert.equal(all.status, 204);
+  assert.equal(all.status, 202);
+  await pollLocation(sim, all.headers.get("location") ?? "");
   assert.equal(sim.service.api("echo"), undefined);
   assert.equal((await sim.arm("GET", "/apis/echo;rev=3")).status, 404);
 });

@@ -6,7 +6,6 @@ import { createApimSimulator } from "../../sim/apim_simulator.ts";
 import {
   armError,
   collection,
-  pollLocation,
   putApi,
   resource,
   RESOURCE_GROUP,
@@ -23,7 +22,7 @@ const hostnames = z.array(
   }),
 );
 
-Deno.test("service GET has gateway and portal URLs and Proxy/DeveloperPortal host names", async () => {
+Deno.test("service GET has gateway and portal URLs and the Proxy host names", async () => {
   await using sim = await startSimulators();
   sim.apim.addService({
     subscriptionId: SUBSCRIPTION_ID,
@@ -57,11 +56,13 @@ Deno.test("unknown service and resource group answer ARM's 404 bodies", async ()
     SERVICE_PATH.replace("apimService1", "nope") + "/apis",
   );
   assert.equal(svc.status, 404);
-  assert.deepEqual(armError(svc.body), {
-    code: "ResourceNotFound",
-    message:
-      "The Resource 'Microsoft.ApiManagement/service/nope' under resource group 'rg1' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-    details: null,
+  // ARM's own errors have no `details` (aso-…5bac6d1#84, aso-…20240501#111).
+  assert.deepEqual(svc.body, {
+    error: {
+      code: "ResourceNotFound",
+      message:
+        "The Resource 'Microsoft.ApiManagement/service/nope' under resource group 'rg1' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    },
   });
   const rg = await sim.arm("GET", SERVICE_PATH.replace("/rg1/", "/rg2/"));
   assert.equal(armError(rg.body).code, "ResourceGroupNotFound");
@@ -106,22 +107,55 @@ Deno.test("a locked scope refuses DELETE with 409 ScopeLocked", async () => {
   assert.ok(sim.service.api("echo"));
 });
 
-Deno.test("asyncDelete (2024-05-01): DELETE answers 202 + Location with asyncCode=204, then 204", async () => {
+Deno.test("API DELETE: 2024-05-01 answers 202 + Location + Azure-AsyncOperation and locks the API; 2022-08-01 answers 200", async () => {
   await using sim = await startSimulators({
-    apim: { knobs: { asyncDelete: true, importPolls: 1 } },
+    apim: { knobs: { importPolls: 1, lockSettleMs: 0 } },
   });
   await putApi(sim, "echo", {});
-  const res = await sim.arm("DELETE", "/apis/echo", {
-    headers: { "if-match": "*" },
+  await sim.arm("PUT", "/tags/t", {
+    body: { properties: { displayName: "t" } },
   });
+  // aso-…20240501#77: no If-Match, 202, Location …&asyncCode=204, Azure-AsyncOperation, no body.
+  const res = await sim.arm("DELETE", "/apis/echo");
   assert.equal(res.status, 202);
+  assert.equal(res.body, null);
+  assert.equal(res.headers.get("retry-after"), null);
   const location = res.headers.get("location") ?? "";
-  assert.match(location, /asyncCode=204$/);
-  const { final, polls } = await pollLocation(sim, location);
-  assert.equal(final.status, 204);
-  assert.equal(polls, 2);
+  assert.match(
+    location,
+    /\/apis\/echo\?api-version=2024-05-01&asyncId=[0-9a-f]{24}&asyncCode=204$/,
+  );
+  const status = res.headers.get("azure-asyncoperation") ?? "";
+  assert.match(
+    status,
+    /\/tenant\/operationResults\/[0-9a-f]{24}\?api-version=2024-05-01$/,
+  );
+  const locked = await sim.arm("PUT", "/apis/echo/tags/t");
+  assert.equal(locked.status, 409);
+  assert.equal(
+    armError(locked.body).message,
+    "Operation on the API is in progress",
+  );
+  assert.deepEqual((await sim.get(status)).body, { status: "InProgress" });
+  // aso-…20240501#82: the status resource ends as {"status":"Succeeded"}.
+  assert.deepEqual((await sim.get(status)).body, { status: "Succeeded" });
+  assert.equal((await sim.get(location)).status, 204);
   assert.equal((await sim.arm("GET", "/apis/echo")).status, 404);
-  assert.equal(sim.apim.polls(), 2);
+  await putApi(sim, "echo", {});
+  const old = await sim.arm("DELETE", "/apis/echo", {
+    apiVersion: "2022-08-01",
+  });
+  assert.equal(old.status, 200);
+  assert.equal(sim.service.api("echo"), undefined);
+});
+
+Deno.test("the asyncDelete knob off answers 204 at once at 2024-05-01", async () => {
+  await using sim = await startSimulators({
+    apim: { knobs: { asyncDelete: false } },
+  });
+  await putApi(sim, "echo", {});
+  assert.equal((await sim.arm("DELETE", "/apis/echo")).status, 204);
+  assert.equal(sim.service.api("echo"), undefined);
 });
 
 Deno.test("the handler works without a socket", async () => {

@@ -1,6 +1,7 @@
 // §C7: token-bucket throttling with Retry-After, remaining-budget headers, and the Nth-write fault.
 
 import assert from "node:assert/strict";
+import { createApimSimulator } from "../../sim/apim_simulator.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
 import { armError, startSimulators } from "./sim_fixture.ts";
 
@@ -71,4 +72,65 @@ Deno.test("throttleNthWrite answers the Nth write 429 and blocks writes until Re
   await clock.advance(5_000);
   assert.equal((await tag(2)).status, 201);
   assert.deepEqual(sim.service.tags().map((t) => t.name), ["t1", "t2"]);
+});
+
+Deno.test("deletes have their own bucket, and every answer names the caller's and the subscription's global budget", async () => {
+  const clock = new FakeClock(Date.now());
+  const apim = createApimSimulator({
+    clock,
+    knobs: {
+      throttle: {
+        reads: { capacity: 10, refillPerSecond: 0 },
+        writes: { capacity: 4, refillPerSecond: 0 },
+        deletes: { capacity: 2, refillPerSecond: 0 },
+        globalFactor: 15,
+      },
+    },
+  });
+  const service = apim.addService({
+    subscriptionId: "00000000-0000-0000-0000-000000000000",
+    resourceGroup: "rg",
+    name: "apim",
+  });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await apim.handle(
+      new Request(
+        `${apim.url}${service.resourceId}${path}?api-version=2024-05-01`,
+        {
+          method,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        },
+      ),
+    );
+    await response.body?.cancel();
+    const prefix = "x-ms-ratelimit-remaining-subscription";
+    const names = ["reads", "writes", "deletes"].flatMap((c) => [
+      `${prefix}-${c}`,
+      `${prefix}-global-${c}`,
+    ]);
+    return {
+      status: response.status,
+      budget: Object.fromEntries(
+        names.flatMap((n) => {
+          const v = response.headers.get(n);
+          return v === null ? [] : [[n.slice(prefix.length + 1), v]];
+        }),
+      ),
+    };
+  };
+  const tag = { properties: { displayName: "t" } };
+  assert.deepEqual(await call("PUT", "/tags/t", tag), {
+    status: 201,
+    budget: { writes: "3", "global-writes": "59" },
+  });
+  assert.deepEqual(await call("DELETE", "/tags/t"), {
+    status: 200,
+    budget: { deletes: "1", "global-deletes": "29" },
+  });
+  assert.deepEqual((await call("DELETE", "/tags/t")).budget, {
+    deletes: "0",
+    "global-deletes": "28",
+  });
+  assert.equal((await call("DELETE", "/tags/t")).status, 429);
+  assert.equal((await call("PUT", "/tags/t", tag)).status, 201);
 });

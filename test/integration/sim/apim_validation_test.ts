@@ -13,16 +13,21 @@ Deno.test("a path used by another API is rejected unless both are in the same ve
   assert.equal((await putApi(sim, "a", { path: "shared" })).status, 201);
   const clash = await putApi(sim, "b", { path: "shared" });
   assert.equal(clash.status, 400);
+  // APIM's wording, two spaces before "unless" (terraform-provider-azurerm#12720).
   assert.deepEqual(armError(clash.body), {
     code: "ValidationError",
     message: "One or more fields contain incorrect values:",
     details: [{
       code: "ValidationError",
       target: "path",
-      message: "API with specified URL path 'shared' already exists.",
+      message:
+        "Cannot create API 'b' with the same Path 'shared' as API 'a'  unless it's a part of the same version set",
     }],
   });
   const versionSet = `${SERVICE_PATH}/apiVersionSets/vs1`;
+  await sim.arm("PUT", "/apiVersionSets/vs1", {
+    body: { properties: { displayName: "vs1", versioningScheme: "Segment" } },
+  });
   await sim.arm("PATCH", "/apis/a", {
     headers: { "if-match": "*" },
     body: { properties: { apiVersionSetId: versionSet } },

@@ -63,6 +63,29 @@ async function withEntra(
   }
 }
 
+/** A client-credentials token request with the client secret, sent by hand (no MSAL). */
+async function postSecretTokenRequest(
+  entra: EntraSimulator,
+  tenant: string,
+  scope: string,
+) {
+  return await readArm(
+    await fetch(
+      `${entra.url}/${tenant}/oauth2/v2.0/token?client-request-id=1`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          scope,
+        }),
+      },
+    ),
+  );
+}
+
 function secretCredential(
   authorityHost: string,
   secret = CLIENT_SECRET,
@@ -162,22 +185,8 @@ Deno.test("an unknown client fails with unauthorized_client AADSTS700016", async
 
 Deno.test("token endpoint errors: unknown tenant AADSTS90002, bad scope AADSTS70011", async () => {
   await withEntra(async (entra) => {
-    const post = async (tenant: string, scope: string) =>
-      await readArm(
-        await fetch(
-          `${entra.url}/${tenant}/oauth2/v2.0/token?client-request-id=1`,
-          {
-            method: "POST",
-            headers: { "content-type": "application/x-www-form-urlencoded" },
-            body: new URLSearchParams({
-              grant_type: "client_credentials",
-              client_id: CLIENT_ID,
-              client_secret: CLIENT_SECRET,
-              scope,
-            }),
-          },
-        ),
-      );
+    const post = (tenant: string, scope: string) =>
+      postSecretTokenRequest(entra, tenant, scope);
     const tenant = await post(
       "11111111-2222-3333-4444-555555555555",
       entra.armScope,
@@ -192,6 +201,35 @@ Deno.test("token endpoint errors: unknown tenant AADSTS90002, bad scope AADSTS70
     const error = aadErrorSchema.parse(scope.body);
     assert.equal(error.error, "invalid_scope");
     assert.match(error.error_description, /^AADSTS70011:/);
+  });
+});
+
+Deno.test("the token endpoint accepts the OpenID Connect scopes MSAL adds to a client-credentials request, like Entra ID", async () => {
+  await withEntra(async (entra) => {
+    const post = (scope: string) =>
+      postSecretTokenRequest(entra, TENANT_ID, scope);
+    // What MSAL for Java (and so Azure Identity for Java) sends for a client-credentials token.
+    const msal = await post(
+      `${entra.armScope} openid offline_access profile`,
+    );
+    assert.equal(msal.status, 200, JSON.stringify(msal.body));
+    const token = z.object({ access_token: z.string() }).parse(msal.body);
+    assert.equal(
+      entra.verifyAccessToken(`Bearer ${token.access_token}`).ok,
+      true,
+    );
+    // Still refused: two resources, a named permission next to .default, OIDC scopes alone.
+    for (
+      const scope of [
+        `${entra.armScope} https://graph.microsoft.com/.default`,
+        `${entra.armScope} https://management.azure.com/user_impersonation`,
+        "openid profile offline_access",
+      ]
+    ) {
+      const refused = await post(scope);
+      assert.equal(refused.status, 400, scope);
+      assert.equal(aadErrorSchema.parse(refused.body).error, "invalid_scope");
+    }
   });
 });
 

@@ -39,7 +39,8 @@ type Seed =
   | "productLink"
   | "tagLink"
   | "policy"
-  | "release";
+  | "release"
+  | "versionSet";
 
 /** How to replay one example. */
 export interface ExampleOperation {
@@ -59,7 +60,7 @@ export const EXAMPLE_OPERATIONS: Readonly<Record<string, ExampleOperation>> = {
   ApiManagementCreateApiNewVersionUsingExistingApi: {
     method: "PUT",
     path: API,
-    seeds: ["sourceApi"],
+    seeds: ["sourceApi", "versionSet"],
   },
   ApiManagementCreateApiPolicy: {
     method: "PUT",
@@ -117,6 +118,11 @@ export const EXAMPLE_OPERATIONS: Readonly<Record<string, ExampleOperation>> = {
     method: "PUT",
     path: "/products/{productId}/apis/{apiId}",
     seeds: ["product", "api"],
+    // Recorded link PUTs answer these null (net-ProductTests#8, aso-…20240501#86; DEVIATIONS.md).
+    ignored: [
+      "properties.protocols",
+      "properties.subscriptionKeyParameterNames",
+    ],
   },
   ApiManagementCreateProductApiLink: {
     method: "PUT",
@@ -290,7 +296,13 @@ function seededApi(id: string): Record<string, unknown> {
 
 const apiIdInBody = z.object({ properties: z.object({ apiId: z.string() }) });
 const sourceInBody = z.object({
-  properties: z.object({ sourceApiId: z.string() }),
+  properties: z.object({
+    sourceApiId: z.string(),
+    path: z.string().optional(),
+  }),
+});
+const versionSetInBody = z.object({
+  properties: z.object({ apiVersionSetId: z.string() }),
 });
 
 function lastApiId(resourceId: string): string {
@@ -316,10 +328,18 @@ function seedRequest(step: Seed, params: Example["parameters"]): SeedRequest {
   switch (step) {
     case "api":
       return api(apiId);
-    case "sourceApi":
-      return api(
-        lastApiId(sourceInBody.parse(params.parameters).properties.sourceApiId),
-      );
+    case "sourceApi": {
+      const body = sourceInBody.parse(params.parameters).properties;
+      const [path, seeded] = api(lastApiId(body.sourceApiId));
+      // A revision cannot change its API's path (revision_lock.ts): seed the path it names.
+      const revisionPath = typeof params.apiId === "string" &&
+          params.apiId.includes(";rev=")
+        ? body.path
+        : undefined;
+      return revisionPath === undefined ? [path, seeded] : [path, {
+        properties: { ...seededApi(apiId), path: revisionPath },
+      }];
+    }
     case "bodyApi":
       return api(
         lastApiId(apiIdInBody.parse(params.parameters).properties.apiId),
@@ -361,6 +381,13 @@ function seedRequest(step: Seed, params: Example["parameters"]): SeedRequest {
       return [`/apis/${apiId}/releases/seeded`, {
         properties: { apiId: `${base}/apis/${apiId}`, notes: "seeded" },
       }];
+    case "versionSet": {
+      const id = versionSetInBody.parse(params.parameters).properties
+        .apiVersionSetId.split("/").at(-1) ?? "";
+      return [`/apiVersionSets/${id}`, {
+        properties: { displayName: "Echo API2", versioningScheme: "Segment" },
+      }];
+    }
   }
 }
 

@@ -214,7 +214,7 @@ const armErrorSchema = z.object({
     details: z.array(
       z.object({ code: z.string(), target: z.string(), message: z.string() }),
     )
-      .nullable(),
+      .nullish(),
   }),
 });
 
@@ -240,7 +240,8 @@ export function resource(body: unknown): z.infer<typeof resourceSchema> {
 const listSchema = z.object({
   value: z.array(z.record(z.string(), z.unknown())),
   count: z.number().optional(),
-  nextLink: z.string().optional(),
+  // Revision lists end with `"nextLink": null` (cli-test_apim_api_revision#2).
+  nextLink: z.string().nullish(),
 });
 
 /** A collection body `{value, count?, nextLink?}`. */

@@ -1,4 +1,7 @@
 // Read-only routes for the operations an import created (`.../apis/{apiId}/operations`).
+//
+// Listed in name order, case-insensitively (net-ApiRevisionTests#6: addPet, deletePet, dummyid1,
+// dummyid2, dummyOperationId, findPetById, findPets, resourceWithFormDataPOST).
 
 import { entityNotFound } from "./arm_error.ts";
 import { requireVisible } from "./api_state.ts";
@@ -36,7 +39,7 @@ function renderOperation(
       templateParameters: templateParameters(op.urlTemplate),
       description: op.description,
       responses: [],
-      policies: op.policy,
+      policies: op.policy?.value,
     }),
   };
 }
@@ -46,9 +49,9 @@ function listOperations(ctx: RequestContext): Response {
   const { revision } = requireVisible(ctx, address);
   return pagedList(
     ctx,
-    revision.operations.map((op) =>
-      renderOperation(ctx, address.addressed, op)
-    ),
+    [...revision.operations]
+      .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()))
+      .map((op) => renderOperation(ctx, address.addressed, op)),
   );
 }
 

@@ -1,15 +1,10 @@
-// API request bodies (zod), merging them into stored revision properties, and rendering the ApiContract.
+// API request bodies (zod), merging them into stored revision properties, and the path-uniqueness rule.
 
 import { z } from "zod";
-import { invalidField } from "./arm_error.ts";
+import { type ArmError, invalidField } from "./arm_error.ts";
 import { boundedString } from "./http.ts";
-import { compact, type JsonObject, type JsonValue } from "./json.ts";
-import {
-  type ApiProperties,
-  nameKey,
-  serviceResourceId,
-  type ServiceState,
-} from "./store.ts";
+import type { JsonObject, JsonValue } from "./json.ts";
+import { type ApiProperties, nameKey, type ServiceState } from "./store.ts";
 
 function text(field: string, min: number, max: number) {
   return boundedString(field, min, max).nullish();
@@ -78,11 +73,13 @@ export type ApiInput =
   | z.infer<typeof apiPutBodySchema>["properties"]
   | z.infer<typeof apiPatchBodySchema>["properties"];
 
-/** What an imported document contributes when the request does not say. */
+/** What an imported document contributes (see {@linkcode mergeApiProperties} for precedence). */
 export interface DocumentDefaults {
   title?: string;
   description?: string;
   serverUrl?: string;
+  /** Swagger `schemes`, or the schemes of OpenAPI 3 `servers` URLs. */
+  protocols?: string[];
 }
 
 const PROTOCOL_ORDER = ["http", "https", "ws", "wss"];
@@ -133,8 +130,25 @@ function mergeExtra(base: JsonObject, input: ApiInput): JsonObject {
 
 /**
  * Stored properties after applying `input` on top of `base` (the existing or cloned revision,
- * or null for a create), with import `doc` defaults. PUT and PATCH both merge: fields the request
- * leaves out keep their value. Throws 400 for a missing path or display name.
+ * or null for a create), with what an import `doc` sets. PUT and PATCH both merge: fields the
+ * request leaves out keep their value. Throws 400 for a missing path or display name.
+ *
+ * An import takes the API's settings from the document where the request is silent:
+ * - displayName: the request's, else `info.title` (the request wins since 2021:
+ *   Azure/azure-api-management-devops-resource-kit#538, mirsaeedi/dotnet-apim#38,
+ *   hashicorp/terraform-provider-azurerm#29503; before, APIM always took the title:
+ *   Azure/azure-rest-api-specs#13445);
+ * - description: always `info.description`; a `description` in an import request is ignored
+ *   (Azure/azure-cli#20812, Azure/apiops#563, Azure/azure-cli#19277 "not possible to override";
+ *   azure-powershell#9270: "Title and Description fields from Swagger spec file are used to update
+ *   API state during import"). A document without one leaves the description as it was
+ *   (unverified);
+ * - protocols: the request's, else the document's schemes (Swagger `schemes`, OpenAPI 3 server URL
+ *   schemes: stephaneey/azure-apim-extension#90; net-ApiRevisionTests#3 got `["http"]` from
+ *   `"schemes": ["http"]`; a request's `protocols` wins: Azure/azure-cli#21208);
+ * - serviceUrl: the request's, else the document's server (spec example
+ *   ApiManagementCreateApiUsingImportOverrideServiceUrl.json; net-ApiRevisionTests#3 got
+ *   host + basePath).
  */
 export function mergeApiProperties(
   base: ApiProperties | null,
@@ -164,7 +178,7 @@ export function mergeApiProperties(
     displayName: displayName.slice(0, 300),
     path: path.replace(/^\/+|\/+$/g, ""),
     protocols: normaliseProtocols(
-      pick(input.protocols, base?.protocols) ?? ["https"],
+      pick(input.protocols, doc?.protocols, base?.protocols) ?? ["https"],
     ),
     subscriptionRequired: pick(
       input.subscriptionRequired,
@@ -179,7 +193,9 @@ export function mergeApiProperties(
   };
   const optional = {
     serviceUrl,
-    description: pick(input.description, doc?.description, base?.description),
+    description: doc
+      ? pick(doc.description, base?.description)
+      : pick(input.description, base?.description),
     type: pick(input.type, base?.type),
     apiRevisionDescription: pick(
       input.apiRevisionDescription,
@@ -199,101 +215,50 @@ export function mergeApiProperties(
 }
 
 /**
- * Rejects a path another API already uses ("API with specified URL path '...' already exists.");
- * revisions of the same API and APIs of the same version set may share it.
+ * The error for a path another API already uses; null when free. Revisions of the same API and
+ * APIs of the same version set may share a path. APIM's answer (reported when an import is
+ * polled: hashicorp/terraform-provider-azurerm#12720; also Azure/azure-powershell#11027, #8957):
+ * 400 ValidationError "One or more fields contain incorrect values:" with the detail "Cannot
+ * create API '{id}' with the same Path '{path}' as API '{other}'  unless it's a part of the same
+ * version set" (two spaces before "unless", as recorded), target `path`; the same text whether or
+ * not either API is in a version set (Azure/apiops#697 and #712 got it for versioned APIs, 2024).
+ * Another wording, "API with specified URL path '{path}' already exists.", was reported once
+ * (azure-api-management-devops-resource-kit#434, 2021, path ''); the simulator gives
+ * terraform#12720's text in every case (DEVIATIONS.md, "Where the evidence disagrees").
+ *
+ * A running import holds no path: its clash is judged when it is applied, against what has been
+ * applied by then, so of two writes with one path the first to be applied wins and the other is
+ * refused (the reservation of a running import's path this replaces had no evidence).
  */
+export function pathClash(
+  service: ServiceState,
+  apiRoot: string,
+  properties: ApiProperties,
+): ArmError | null {
+  const wanted = properties.path.toLowerCase();
+  const clash = [...service.apis.values()].find((api) =>
+    nameKey(api.name) !== nameKey(apiRoot) &&
+    [...api.revisions.values()].some((r) =>
+      r.properties.path.toLowerCase() === wanted &&
+      !(properties.apiVersionSetId && r.properties.apiVersionSetId &&
+        nameKey(r.properties.apiVersionSetId) ===
+          nameKey(properties.apiVersionSetId))
+    )
+  );
+  return clash
+    ? invalidField(
+      "path",
+      `Cannot create API '${apiRoot}' with the same Path '${properties.path}' as API '${clash.name}'  unless it's a part of the same version set`,
+    )
+    : null;
+}
+
+/** Throws {@linkcode pathClash}'s error when there is one. */
 export function checkPathAvailable(
   service: ServiceState,
   apiRoot: string,
   properties: ApiProperties,
-  pendingPaths: readonly { apiRoot: string; properties: ApiProperties }[],
 ): void {
-  const wanted = properties.path.toLowerCase();
-  const others = [...service.apis.values()].flatMap((api) =>
-    [...api.revisions.values()].map((r) => ({
-      apiRoot: api.name,
-      properties: r.properties,
-    }))
-  ).concat(pendingPaths);
-  const clash = others.find((o) =>
-    nameKey(o.apiRoot) !== nameKey(apiRoot) &&
-    o.properties.path.toLowerCase() === wanted &&
-    !(properties.apiVersionSetId && o.properties.apiVersionSetId &&
-      nameKey(o.properties.apiVersionSetId) ===
-        nameKey(properties.apiVersionSetId))
-  );
-  if (clash) {
-    throw invalidField(
-      "path",
-      `API with specified URL path '${properties.path}' already exists.`,
-    );
-  }
-}
-
-function authenticationSettings(value: JsonValue | undefined) {
-  if (
-    value === undefined || value === null || typeof value !== "object" ||
-    Array.isArray(value)
-  ) return value;
-  const out: JsonObject = { ...value };
-  if (value.oAuth2 && !value.oAuth2AuthenticationSettings) {
-    out.oAuth2AuthenticationSettings = [value.oAuth2];
-  }
-  if (value.openid && !value.openidAuthenticationSettings) {
-    out.openidAuthenticationSettings = [value.openid];
-  }
-  return out;
-}
-
-/** The pieces an ApiContract is rendered from. */
-export interface ApiContractParts {
-  service: ServiceState;
-  /** `name` as addressed (`echo-api` or `echo-api;rev=3`). */
-  name: string;
-  revision: string;
-  properties: ApiProperties;
-  isCurrent: boolean;
-  provisioningState?: string;
-  /** ARM id and type override, e.g. for product API listings. */
-  id?: string;
-  type?: string;
-}
-
-/** `{id, type, name, properties}` as APIM returns an API. */
-export function apiContract(parts: ApiContractParts): JsonObject {
-  const p = parts.properties;
-  const versionSet = p.apiVersionSetId === undefined ? undefined : {
-    id: p.apiVersionSetId,
-    name: p.apiVersionSetId.split("/").pop() ?? p.apiVersionSetId,
-    versioningScheme: "Segment",
-  };
-  return {
-    id: parts.id ??
-      `${serviceResourceId(parts.service)}/apis/${parts.name}`,
-    type: parts.type ?? "Microsoft.ApiManagement/service/apis",
-    name: parts.name,
-    properties: compact({
-      displayName: p.displayName,
-      apiRevision: parts.revision,
-      description: p.description,
-      subscriptionRequired: p.subscriptionRequired,
-      serviceUrl: p.serviceUrl,
-      path: p.path,
-      protocols: p.protocols,
-      ...p.extra,
-      authenticationSettings: authenticationSettings(
-        p.extra.authenticationSettings,
-      ),
-      subscriptionKeyParameterNames: p.subscriptionKeyParameterNames,
-      type: p.type,
-      isCurrent: parts.isCurrent,
-      isOnline: p.isOnline,
-      apiRevisionDescription: p.apiRevisionDescription,
-      apiVersion: p.apiVersion,
-      apiVersionDescription: p.apiVersionDescription,
-      apiVersionSetId: p.apiVersionSetId,
-      apiVersionSet: versionSet,
-      provisioningState: parts.provisioningState,
-    }),
-  };
+  const clash = pathClash(service, apiRoot, properties);
+  if (clash) throw clash;
 }

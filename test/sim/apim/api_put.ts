@@ -1,18 +1,36 @@
 // PUT .../apis/{apiId}: create, update, clone (sourceApiId), new revision, and async import per api-version.
 //
-// 2022-08-01: an import answers 202 + Location (no body); other PUTs answer 201/200 at once.
-// 2024-05-01: every PUT answers 201/200 with `provisioningState: "InProgress"` + Location +
-// Azure-AsyncOperation (as in the spec examples; the `asyncPlainApiWrites` knob turns that off for
-// PUTs without import). An import runs as a long-running operation: until it completes the API is
-// locked (409 for writes to it and its children) and, when it is a create, invisible (404).
+// Answers (test/fixtures/azure-recordings):
+// - a PUT without import is synchronous at every api-version: 201/200 + ETag + body
+//   (net-ApiTests#5; cli-test_apim_api_revision#0; aso-…578500a#119; aso-…20240501#57, #71); the
+//   `asyncPlainApiWrites` knob answers them in the spec examples' LRO shape instead;
+// - an import at 2022-08-01 (and older) answers 202 + Location only (net-ApiRevisionTests#2);
+//   at 2024-05-01 201/200 with `provisioningState: "InProgress"` + Location + Azure-AsyncOperation
+//   (spec examples; the same shape recorded for other APIM children, aso-…20240501#12). Until the
+//   import ends the API is locked (409) and, when it is a create, invisible (404); its result or
+//   its error (400 ValidationError: unreadable document, duplicate operations, a path clash, a
+//   locked revision property) comes with the poll.
+//
+// Revisions: `{id};rev={n}` with `sourceApiId` clones the source (net-ApiRevisionTests#9,
+// cli-test_apim_api_revision#4, both 201 naming `{id};rev={n}`); an import into a new `;rev=n`
+// without `sourceApiId` is accepted too and starts from the current revision: that is what
+// `az apim api import --api-revision n` sends (azure-cli apim/custom.py `apim_api_import`: the id
+// becomes `{id};rev={n}`, no sourceApiId), and it creates the revision (Azure/azure-cli#21422,
+// #19277). A non-current revision cannot change the API-wide properties (revision_lock.ts). A PUT
+// that creates a new API always creates revision 1, whatever `apiRevision` or `;rev=` it names
+// (aso-…20240501#57: `apiRevision: "v1"` answered `"1"`; Azure/azure-cli#21422). An import into a
+// new revision takes its path from the request only: terraform-provider-azurerm#12720 got
+// "Cannot create API 'example' with the same Path ''" for a revision imported with sourceApiId
+// and no path.
 
 import { createHash } from "node:crypto";
-import { invalidField } from "./arm_error.ts";
+import { systemClock } from "../../../src/util/clock.ts";
+import { ArmError, invalidField } from "./arm_error.ts";
+import { apiContract, type ApiView } from "./api_contract.ts";
 import {
-  apiContract,
   apiPutBodySchema,
-  checkPathAvailable,
   mergeApiProperties,
+  pathClash,
 } from "./api_properties.ts";
 import {
   importDocument,
@@ -29,12 +47,18 @@ import {
 } from "./api_state.ts";
 import { param, type RequestContext } from "./context.ts";
 import { checkIfMatch } from "./etag.ts";
-import { emptyResponse, jsonResponse, readBody } from "./http.ts";
+import {
+  emptyResponse,
+  errorResponse,
+  jsonResponse,
+  readBody,
+} from "./http.ts";
 import {
   type ApiAddress,
   apiIdFromResourceId,
   apiPathSegment,
   parseApiAddress,
+  revisionName,
 } from "./ids.ts";
 import {
   assertApiNotLocked,
@@ -43,6 +67,7 @@ import {
   operationTiming,
 } from "./long_running.ts";
 import { planOperations } from "./operation_naming.ts";
+import { nonCurrentRevisionChange } from "./revision_lock.ts";
 import {
   type ApiProperties,
   nameKey,
@@ -50,6 +75,7 @@ import {
   serviceResourceId,
 } from "./store.ts";
 import type { JsonObject } from "./json.ts";
+import { versionFieldsError, versionTaken } from "./version_sets.ts";
 import type { z } from "zod";
 
 type ApiPutProperties = z.infer<typeof apiPutBodySchema>["properties"];
@@ -79,8 +105,11 @@ function sourceOf(ctx: RequestContext, sourceApiId: string): PutBase {
 }
 
 /**
- * Base of the write: the addressed revision if it exists; else the `sourceApiId` clone; else, for a
- * new `;rev=n` of an existing API, the current revision (lenient: the real service wants sourceApiId).
+ * Base of the write: the addressed revision if it exists (an import into it keeps its policy); else
+ * the `sourceApiId` clone, policies included; else, for a new `;rev=n` of an existing API, the
+ * current revision's properties without its operations or policy (see the module header): an
+ * import straight into a new revision starts from the default policy
+ * (hashicorp/terraform-provider-azurerm#28552; see policies.ts).
  */
 function baseOf(
   ctx: RequestContext,
@@ -97,17 +126,11 @@ function baseOf(
     : null;
 }
 
-function pendingReservations(ctx: RequestContext) {
-  return ctx.runtime.operations.allRunning().flatMap((op) =>
-    op.service === ctx.service && op.reserves
-      ? [{ apiRoot: op.apiRoot, properties: op.reserves }]
-      : []
-  );
-}
-
 /** Everything decided about a PUT before it is applied. */
 interface PutPlan {
-  address: ApiAddress;
+  root: string;
+  /** The name the answer carries (`{id}` or `{id};rev={n}`). */
+  name: string;
   revisionNo: string;
   properties: ApiProperties;
   base: PutBase | null;
@@ -130,22 +153,25 @@ function planPut(
     existing?.etag ?? null,
   );
   const base = baseOf(ctx, address, props);
+  const newRevisionImport = doc !== null && api !== undefined && !existing;
+  const input = newRevisionImport
+    ? { ...props, path: props.path ?? "" }
+    : props;
   const properties = mergeApiProperties(
     base?.properties ?? null,
-    props,
+    input,
     doc?.ok ? doc.doc : null,
     doc ? address.root : null,
   );
-  checkPathAvailable(
-    ctx.service,
-    address.root,
-    properties,
-    pendingReservations(ctx),
-  );
+  const versioning = versionFieldsError(ctx.service, properties);
+  if (versioning) throw versioning;
+  const revisionNo = api ? address.revision ?? api.currentRevision : "1";
   return {
-    address,
-    revisionNo: address.revision ?? api?.currentRevision ?? props.apiRevision ??
-      "1",
+    root: address.root,
+    name: address.revision === null
+      ? address.root
+      : revisionName(address.root, revisionNo),
+    revisionNo,
     properties,
     base,
     created: existing === undefined,
@@ -153,9 +179,20 @@ function planPut(
   };
 }
 
+/** The error the API-wide rules give for this write now (path clash, version, locked revision), if any. */
+function ruleViolation(ctx: RequestContext, plan: PutPlan): ArmError | null {
+  const api = ctx.service.apis.get(nameKey(plan.root));
+  return pathClash(ctx.service, plan.root, plan.properties) ??
+    versionTaken(ctx.service, plan.root, plan.properties) ??
+    (plan.makeCurrent
+      ? null
+      : nonCurrentRevisionChange(api, plan.revisionNo, plan.properties));
+}
+
+/** The Location path: the API as addressed (net-ApiRevisionTests#2; `;rev=1` when so addressed: terraform#23322). */
 function locationPath(ctx: RequestContext, plan: PutPlan): string {
   return `${serviceResourceId(ctx.service)}/apis/${
-    apiPathSegment({ root: plan.address.root, revision: plan.revisionNo })
+    apiPathSegment(parseApiAddress(plan.name))
   }`;
 }
 
@@ -170,44 +207,37 @@ function commit(
   ctx: RequestContext,
   plan: PutPlan,
   operations: OperationState[],
+  view: ApiView,
 ): Committed {
   const { service, runtime } = ctx;
-  const written = writeRevision(
-    runtime,
-    service,
-    plan.address.root,
-    plan.revisionNo,
-    {
-      properties: plan.properties,
-      operations,
-      makeCurrent: plan.makeCurrent,
-      ...(plan.base?.policyValue === undefined
-        ? {}
-        : { policyValue: plan.base.policyValue }),
-    },
-  );
+  const written = writeRevision(runtime, service, plan.root, plan.revisionNo, {
+    properties: plan.properties,
+    operations,
+    makeCurrent: plan.makeCurrent,
+    ...(plan.base?.policyValue === undefined
+      ? {}
+      : { policyValue: plan.base.policyValue }),
+  });
   return {
     status: plan.created ? 201 : 200,
-    body: renderRevision(
-      service,
-      written.api,
-      written.revision,
-      plan.address.addressed,
-    ),
+    body: renderRevision(service, written.api, written.revision, plan.name, {
+      view,
+      apiVersion: ctx.apiVersion,
+    }),
     etag: written.revision.etag,
   };
 }
 
 function inProgressBody(ctx: RequestContext, plan: PutPlan) {
-  const api = ctx.service.apis.get(nameKey(plan.address.root));
+  const api = ctx.service.apis.get(nameKey(plan.root));
   return apiContract({
     service: ctx.service,
-    name: plan.address.addressed,
+    name: plan.name,
     revision: plan.revisionNo,
     properties: plan.properties,
     isCurrent: plan.makeCurrent || api?.currentRevision === plan.revisionNo,
     provisioningState: "InProgress",
-  });
+  }, { view: "put", apiVersion: ctx.apiVersion });
 }
 
 /** What an import brings, for the operation history: the document and the settings imported with it. */
@@ -226,18 +256,37 @@ function importContent(value: string, properties: ApiProperties): string {
   ).digest("hex");
 }
 
-function startImport(
+/**
+ * 422 while APIM goes on importing a large document (knob `slowImport`; Azure/apiops#689: "the
+ * Management API returning 422 after a while", #497). The exact message of that case is not
+ * recorded; this one is the simulator's.
+ */
+function importStillRunning(): ArmError {
+  return new ArmError(
+    422,
+    "ManagementApiRequestFailed",
+    "The management request did not complete in time. The operation may still be running.",
+  );
+}
+
+async function startImport(
   ctx: RequestContext,
   plan: PutPlan,
   doc: ImportDocumentResult,
   value: string,
-): Response {
+  documentChars: number,
+): Promise<Response> {
   const { runtime, service } = ctx;
+  const slow = runtime.knobs.slowImport;
+  const isSlow = slow !== null && documentChars >= slow.minDocumentChars;
+  if (isSlow) await systemClock.sleep(slow.putLatencyMs);
   const injected = runtime.importFailures.shift();
   const finish = (): AsyncOutcome => {
     if (injected) return { ok: false, error: injected };
     if (!doc.ok) return doc;
-    const current = service.apis.get(nameKey(plan.address.root))?.revisions.get(
+    const violation = ruleViolation(ctx, plan);
+    if (violation) return { ok: false, error: violation };
+    const current = service.apis.get(nameKey(plan.root))?.revisions.get(
       plan.revisionNo,
     );
     const planned = planOperations(
@@ -245,17 +294,16 @@ function startImport(
       doc.doc.operations,
     );
     return planned.ok
-      ? { ok: true, ...commit(ctx, plan, planned.operations) }
+      ? { ok: true, ...commit(ctx, plan, planned.operations, "entity") }
       : planned;
   };
   const op = runtime.operations.start({
     service,
-    apiRoot: plan.address.root,
+    apiRoot: plan.root,
     locationPath: locationPath(ctx, plan),
     apiVersion: ctx.apiVersion,
     asyncCode: plan.created ? 201 : 200,
     finish,
-    reserves: plan.properties,
     label: {
       kind: "import",
       revision: plan.revisionNo,
@@ -263,13 +311,16 @@ function startImport(
     },
     ...operationTiming(runtime.knobs),
   });
+  if (isSlow && slow.answer422) return errorResponse(importStillRunning());
   const headers = operationHeaders(ctx, op);
   if (ctx.apiVersion === "2022-08-01") return emptyResponse(202, headers);
   return jsonResponse(op.asyncCode, inProgressBody(ctx, plan), headers);
 }
 
 function writeNow(ctx: RequestContext, plan: PutPlan): Response {
-  const done = commit(ctx, plan, plan.base?.operations ?? []);
+  const violation = ruleViolation(ctx, plan);
+  if (violation) throw violation;
+  const done = commit(ctx, plan, plan.base?.operations ?? [], "put");
   const { status, body, etag } = done;
   if (
     ctx.apiVersion === "2022-08-01" || !ctx.runtime.knobs.asyncPlainApiWrites
@@ -278,7 +329,7 @@ function writeNow(ctx: RequestContext, plan: PutPlan): Response {
   }
   const op = ctx.runtime.operations.finished({
     service: ctx.service,
-    apiRoot: plan.address.root,
+    apiRoot: plan.root,
     locationPath: locationPath(ctx, plan),
     apiVersion: ctx.apiVersion,
     asyncCode: plan.created ? 201 : 200,
@@ -304,6 +355,12 @@ export async function putApi(ctx: RequestContext): Promise<Response> {
   const doc = request && text ? importDocument(request, text) : null;
   const plan = planPut(ctx, address, props, doc);
   return doc && request
-    ? startImport(ctx, plan, doc, request.value)
+    ? await startImport(
+      ctx,
+      plan,
+      doc,
+      request.value,
+      text?.ok ? text.text.length : 0,
+    )
     : writeNow(ctx, plan);
 }

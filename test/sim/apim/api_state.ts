@@ -4,7 +4,8 @@ import { entityNotFound } from "./arm_error.ts";
 import type { ApimRuntime, RequestContext } from "./context.ts";
 import type { ApiAddress } from "./ids.ts";
 import { canonicalJson, type JsonObject } from "./json.ts";
-import { apiContract } from "./api_properties.ts";
+import { apiContract, type RenderAs } from "./api_contract.ts";
+import { dropEmptyVersionSets } from "./version_sets.ts";
 import {
   type ApiProperties,
   type ApiState,
@@ -54,12 +55,13 @@ export function requireVisibleApi(ctx: RequestContext, root: string): ApiState {
   return requireVisible(ctx, { root, revision: null, addressed: root }).api;
 }
 
-/** The ApiContract of `revision` under the name it was addressed by. */
+/** The ApiContract of `revision` under the name it was addressed by, in the view `as`. */
 export function renderRevision(
   service: ServiceState,
   api: ApiState,
   revision: RevisionState,
   name: string,
+  as: RenderAs,
   overrides: { id?: string; type?: string } = {},
 ): JsonObject {
   return apiContract({
@@ -68,8 +70,9 @@ export function renderRevision(
     revision: revision.revision,
     properties: revision.properties,
     isCurrent: api.currentRevision === revision.revision,
+    updatedAt: revision.updatedAt,
     ...overrides,
-  });
+  }, as);
 }
 
 /** Makes `revisionNo` the current revision; both revisions get new ETags (their isCurrent changed). */
@@ -158,13 +161,24 @@ export function writeRevision(
   return { api, revision, created };
 }
 
-/** Deletes an API with all revisions, releases, policies and its product and tag links. */
+/**
+ * Deletes an API with all revisions, releases, policies and its product and tag links; a version
+ * set left without APIs goes too (see version_sets.ts).
+ */
 export function removeApi(service: ServiceState, root: string): boolean {
   const api = service.apis.get(nameKey(root));
   if (!api) return false;
   service.apis.delete(nameKey(root));
   service.productLinks.removeApi(api.name);
   service.tagLinks.removeApi(api.name);
+  dropEmptyVersionSets(
+    service,
+    [...api.revisions.values()].flatMap((r) =>
+      r.properties.apiVersionSetId === undefined
+        ? []
+        : [r.properties.apiVersionSetId]
+    ),
+  );
   return true;
 }
 

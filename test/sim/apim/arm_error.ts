@@ -15,6 +15,8 @@ export class ArmError extends Error {
   readonly code: string;
   readonly details: ErrorDetail[] | null;
   readonly headers: Record<string, string>;
+  /** An ARM front-door error: its body has no `details` key at all. */
+  #frontDoor = false;
 
   constructor(
     status: number,
@@ -31,18 +33,35 @@ export class ArmError extends Error {
     this.headers = headers;
   }
 
-  /** `{"error":{"code","message","details"}}`, APIM's usual shape. */
-  body(): JsonObject {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        details: this.details === null
-          ? null
-          : this.details.map((d) => ({ ...d })),
-      },
-    };
+  /** An error ARM answers itself (see {@linkcode armFrontDoorError}). */
+  static frontDoor(status: number, code: string, message: string): ArmError {
+    const error = new ArmError(status, code, message);
+    error.#frontDoor = true;
+    return error;
   }
+
+  /** `{"error":{"code","message","details"}}`, APIM's usual shape; ARM's own errors lack `details`. */
+  body(): JsonObject {
+    const error: JsonObject = { code: this.code, message: this.message };
+    if (!this.#frontDoor) {
+      error.details = this.details === null
+        ? null
+        : this.details.map((d) => ({ ...d }));
+    }
+    return { error };
+  }
+}
+
+/**
+ * An error ARM answers itself, before APIM sees the request: `{"error":{"code","message"}}`
+ * without `details` (ResourceGroupNotFound: aso-…20240501#111, aso-…578500a#179).
+ */
+export function armFrontDoorError(
+  status: number,
+  code: string,
+  message: string,
+): ArmError {
+  return ArmError.frontDoor(status, code, message);
 }
 
 /** 404 `ResourceNotFound` "`{entity}` not found." (e.g. "Api not found."). */

@@ -35,7 +35,7 @@ export interface ApimRuntime {
   readonly fetchLink: LinkFetcher;
   /** Failures the next imports end with (one each, in order). */
   readonly importFailures: ArmError[];
-  /** Failures the next asynchronous API deletes end with (one each, in order). */
+  /** Errors the next asynchronous API deletes end with (one each), leaving the API in place. */
   readonly deleteFailures: ArmError[];
 }
 

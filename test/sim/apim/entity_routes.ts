@@ -33,10 +33,13 @@ export interface EntityIdentity<T extends Entity = Entity> {
   collection(service: ServiceState): Map<string, T>;
 }
 
+/** Which answer an entity is rendered for: a GET/HEAD/PATCH, its own PUT, or a list item. */
+export type EntityView = "entity" | "put" | "list";
+
 /** How one kind of entity is stored, validated and rendered. */
 export interface EntityKind<T extends Entity, PutBody, PatchBody>
   extends EntityIdentity<T> {
-  render(ctx: RequestContext, entity: T): JsonObject;
+  render(ctx: RequestContext, entity: T, view: EntityView): JsonObject;
   putSchema: z.ZodType<PutBody>;
   patchSchema: z.ZodType<PatchBody>;
   /** The entity after a PUT (a replace); `existing` carries what PUT keeps (name, bookkeeping). */
@@ -90,7 +93,7 @@ export function entityRoutes<T extends Entity, PutBody, PatchBody>(
     const response = entityResponse(
       ctx,
       200,
-      kind.render(ctx, entity),
+      kind.render(ctx, entity, "entity"),
       entity.etag,
     );
     simulateConcurrentWrite(ctx, () => entity.etag = ctx.runtime.etags.next());
@@ -111,9 +114,11 @@ export function entityRoutes<T extends Entity, PutBody, PatchBody>(
       existing,
       kind.replace(id, existing, body),
     );
-    return jsonResponse(existing ? 200 : 201, kind.render(ctx, stored), {
-      etag: stored.etag,
-    });
+    return jsonResponse(
+      existing ? 200 : 201,
+      kind.render(ctx, stored, "put"),
+      { etag: stored.etag },
+    );
   };
   const patch = async (ctx: RequestContext): Promise<Response> => {
     const body = await readBody(ctx, kind.patchSchema);
@@ -125,7 +130,9 @@ export function entityRoutes<T extends Entity, PutBody, PatchBody>(
       existing,
       kind.merge(existing, body),
     );
-    return jsonResponse(200, kind.render(ctx, stored), { etag: stored.etag });
+    return jsonResponse(200, kind.render(ctx, stored, "entity"), {
+      etag: stored.etag,
+    });
   };
   const remove = (ctx: RequestContext): Response => {
     const entity = find(ctx);
@@ -143,7 +150,7 @@ export function entityRoutes<T extends Entity, PutBody, PatchBody>(
     pagedList(
       ctx,
       [...kind.collection(ctx.service).values()].map((e) =>
-        kind.render(ctx, e)
+        kind.render(ctx, e, "list")
       ),
     );
   return [

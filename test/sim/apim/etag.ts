@@ -31,9 +31,12 @@ export type IfMatchVerb = "PUT" | "PATCH" | "DELETE";
  * throws the 400/412 otherwise. For DELETE of an absent entity the caller answers 204; PATCH
  * callers look the entity up first (404).
  *
- * - PUT: optional; `*` creates or updates (APIM's examples create with `*`); a specific value
- *   on an absent entity or a stale one → 412.
- * - PATCH, DELETE: required (400 without); stale → 412.
+ * - PUT: optional; `*` creates or updates (APIM's examples create with `*`, and so does the CLI:
+ *   cli-test_apim_product_api#2); a specific value on an absent entity or a stale one → 412.
+ * - DELETE: optional although the spec declares it required: the recorded DELETEs of APIs,
+ *   policies, products and product–API links without If-Match succeed (aso-…578500a#138,
+ *   aso-…20240501#77, #81, #94); stale → 412.
+ * - PATCH: required (400 without; every recorded PATCH sends one); stale → 412.
  */
 export function checkIfMatch(
   verb: IfMatchVerb,
@@ -41,7 +44,7 @@ export function checkIfMatch(
   current: string | null,
 ): void {
   if (header === null || header.trim() === "") {
-    if (verb === "PUT") return;
+    if (verb !== "PATCH") return;
     throw ifMatchRequired();
   }
   const wanted = header.split(",").map(bareEtag);

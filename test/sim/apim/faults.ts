@@ -1,4 +1,4 @@
-// Fault injection: canned answers for matching requests, and writes whose answer is lost after APIM ran them.
+// Fault injection: canned answers, writes whose answer is lost after APIM ran them, and hooks run before an answer.
 //
 // Unknown outcomes are what a client sees when ARM runs a write but the answer never arrives (a
 // timeout or a reset connection): the resource changes anyway, and a retry meets the result of the
@@ -104,5 +104,32 @@ export class FaultInjector {
   clear(): void {
     this.#armed.length = 0;
     this.#unknownOutcomes.length = 0;
+  }
+}
+
+/** Work to do after a matching request was applied and before it is answered (one-shot). */
+export interface AnswerHook {
+  method?: string;
+  path?: RegExp;
+  /** Runs before the answer leaves (e.g. a concurrent change in another system). */
+  run: () => Promise<void>;
+}
+
+/** Armed {@linkcode AnswerHook}s, each used once, in order of arming. */
+export class AnswerHooks {
+  readonly #armed: AnswerHook[] = [];
+
+  /** Arms a hook. */
+  add(hook: AnswerHook): void {
+    this.#armed.push(hook);
+  }
+
+  /** Takes the first hook matching this request, if any. */
+  take(method: string, path: string): AnswerHook | undefined {
+    const index = this.#armed.findIndex((hook) =>
+      (hook.method === undefined || hook.method.toUpperCase() === method) &&
+      (hook.path === undefined || hook.path.test(path))
+    );
+    return index < 0 ? undefined : this.#armed.splice(index, 1)[0];
   }
 }

@@ -1,4 +1,13 @@
 // APIM long-running operations: async import/delete bookkeeping, the API lock (409), Location and Azure-AsyncOperation polling.
+//
+// Evidence (test/fixtures/azure-recordings): Location = the resource URL + `asyncId` + `asyncCode`
+// (net-ApiRevisionTests#2, aso-…20240501#77); Azure-AsyncOperation (2024-05-01 only) =
+// `.../tenant/operationResults/{asyncId}`, answering `{"status": "Succeeded"}` when done
+// (aso-…20240501#82); no `Retry-After` on any APIM child-resource answer (every file). While an
+// operation on an API runs, writes to the API and its children answer 409
+// PessimisticConcurrencyConflict (apiops#141, #497), and APIM keeps the lock for a short while
+// after the operation reported success (apiops-cli#252: the next call on the same API right after
+// an import "succeeded" still got the 409): the `lockSettleMs` knob.
 
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../../../src/util/clock.ts";
@@ -12,12 +21,7 @@ import {
 import { emptyResponse, jsonResponse } from "./http.ts";
 import { compact, type JsonValue } from "./json.ts";
 import type { ApimKnobs } from "./knobs.ts";
-import {
-  type ApiProperties,
-  nameKey,
-  serviceResourceId,
-  type ServiceState,
-} from "./store.ts";
+import { nameKey, serviceResourceId, type ServiceState } from "./store.ts";
 
 /** How a finished operation answers its Location poll. */
 export type AsyncOutcome =
@@ -70,8 +74,6 @@ export interface AsyncOperationSpec {
   pollsBeforeDone: number;
   /** Completes by itself after this much clock time (null: only polls count). */
   durationMs: number | null;
-  /** Properties the running operation will write; their path counts as taken meanwhile. */
-  reserves?: ApiProperties;
   /** What it does (default: a write). */
   label?: OperationLabel;
 }
@@ -92,11 +94,12 @@ function lockKey(service: ServiceState, apiRoot: string): string {
   return nameKey(`${serviceResourceId(service)}/apis/${apiRoot}`);
 }
 
-/** Registry of operations by asyncId and of the API locks they hold while running. */
+/** Registry of operations by asyncId and of the API locks they hold. */
 export class LongRunningOperations {
   readonly #clock: Clock;
   readonly #byId = new Map<string, AsyncOperation>();
-  readonly #running = new Map<string, AsyncOperation>();
+  /** The latest operation on each API (it holds the lock while running and while settling). */
+  readonly #latest = new Map<string, AsyncOperation>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -113,26 +116,44 @@ export class LongRunningOperations {
       endedAt: null,
     };
     this.#byId.set(op.id, op);
-    this.#running.set(lockKey(spec.service, spec.apiRoot), op);
+    this.#latest.set(lockKey(spec.service, spec.apiRoot), op);
     this.#prune();
     return op;
   }
 
-  /** Records an operation that finished at once (2024-05-01 writes answered in LRO shape). */
+  /** Records an operation that finished at once (writes answered in LRO shape); it holds no lock. */
   finished(spec: AsyncOperationSpec): AsyncOperation {
-    const op = this.start(spec);
-    this.#complete(op);
+    const now = this.#clock.now();
+    const op: AsyncOperation = {
+      ...spec,
+      id: randomBytes(12).toString("hex"),
+      startedAt: now,
+      pollsAnswered: 0,
+      outcome: spec.finish(),
+      endedAt: now,
+    };
+    this.#byId.set(op.id, op);
+    this.#prune();
     return op;
   }
 
-  /** The running operation holding the lock on an API, if any. */
-  running(service: ServiceState, apiRoot: string): AsyncOperation | undefined {
-    return this.#running.get(lockKey(service, apiRoot));
-  }
-
-  /** Every running operation (for state snapshots). */
-  allRunning(): AsyncOperation[] {
-    return [...this.#running.values()];
+  /**
+   * The operation holding the lock on an API: one still running, or one that ended less than
+   * `settleMs` ago.
+   */
+  lockHolder(
+    service: ServiceState,
+    apiRoot: string,
+    settleMs: number,
+  ): AsyncOperation | undefined {
+    const key = lockKey(service, apiRoot);
+    const op = this.#latest.get(key);
+    if (!op) return undefined;
+    if (op.endedAt === null || this.#clock.now() < op.endedAt + settleMs) {
+      return op;
+    }
+    this.#latest.delete(key);
+    return undefined;
   }
 
   /** Every operation still remembered (the newest 10 000), oldest first. */
@@ -159,7 +180,7 @@ export class LongRunningOperations {
   /** Completes the operations whose duration has elapsed. */
   settleDue(): void {
     const now = this.#clock.now();
-    for (const op of [...this.#running.values()]) {
+    for (const op of [...this.#latest.values()]) {
       if (op.durationMs !== null && now - op.startedAt >= op.durationMs) {
         this.#complete(op);
       }
@@ -178,7 +199,6 @@ export class LongRunningOperations {
 
   #complete(op: AsyncOperation): void {
     if (op.outcome) return;
-    this.#running.delete(lockKey(op.service, op.apiRoot));
     op.outcome = op.finish();
     op.endedAt = this.#clock.now();
   }
@@ -192,9 +212,10 @@ export class LongRunningOperations {
   }
 }
 
-/** 409 PessimisticConcurrencyConflict when an operation on the API is running. */
+/** 409 PessimisticConcurrencyConflict while an operation on the API runs or settles. */
 export function assertApiNotLocked(ctx: RequestContext, apiRoot: string): void {
-  if (ctx.runtime.operations.running(ctx.service, apiRoot)) {
+  const { operations, knobs } = ctx.runtime;
+  if (operations.lockHolder(ctx.service, apiRoot, knobs.lockSettleMs)) {
     throw pessimisticConcurrencyConflict();
   }
 }
@@ -221,7 +242,14 @@ function asyncOperationUrl(baseUrl: string, op: AsyncOperation): string {
   }/tenant/operationResults/${op.id}?api-version=${op.apiVersion}`;
 }
 
-/** Location, Azure-AsyncOperation and Retry-After for an operation (Location only for 2022-08-01). */
+/** `Retry-After` when the knob asks for one (APIM sends none on these answers). */
+function retryAfterHeader(knobs: ApimKnobs): Record<string, string> {
+  return knobs.pollRetryAfterSeconds === null
+    ? {}
+    : { "retry-after": String(knobs.pollRetryAfterSeconds) };
+}
+
+/** Location and (2024-05-01) Azure-AsyncOperation for an operation; Retry-After only by knob. */
 export function operationHeaders(
   ctx: RequestContext,
   op: AsyncOperation,
@@ -229,7 +257,7 @@ export function operationHeaders(
   const { baseUrl, knobs } = ctx.runtime;
   const headers: Record<string, string> = {
     location: locationUrl(baseUrl, op),
-    "retry-after": String(knobs.pollRetryAfterSeconds),
+    ...retryAfterHeader(knobs),
   };
   if (op.apiVersion !== "2022-08-01") {
     headers["azure-asyncoperation"] = asyncOperationUrl(baseUrl, op);
@@ -247,7 +275,7 @@ export function answerLocationPoll(
   if (!outcome) {
     return emptyResponse(202, {
       location: locationUrl(ctx.runtime.baseUrl, op),
-      "retry-after": String(ctx.runtime.knobs.pollRetryAfterSeconds),
+      ...retryAfterHeader(ctx.runtime.knobs),
     });
   }
   if (!outcome.ok) {
@@ -281,24 +309,14 @@ function getOperationResult(ctx: RequestContext): Response {
   if (ctx.runtime.knobs.asyncOperationBody === "emptyList") {
     return jsonResponse(200, { value: [] });
   }
+  // Only `status` (aso-…20240501#26, #30, #82 answer `{"status":"Succeeded"}`); a failure adds ARM's `error`.
   const error = op.outcome && !op.outcome.ok
     ? op.outcome.error.body().error
     : undefined;
   return jsonResponse(
     200,
-    compact({
-      id: `${serviceResourceId(op.service)}/tenant/operationResults/${op.id}`,
-      name: op.id,
-      status: statusOf(op),
-      startTime: new Date(op.startedAt).toISOString(),
-      endTime: op.endedAt === null
-        ? undefined
-        : new Date(op.endedAt).toISOString(),
-      error,
-    }),
-    op.outcome ? {} : {
-      "retry-after": String(ctx.runtime.knobs.pollRetryAfterSeconds),
-    },
+    compact({ status: statusOf(op), error }),
+    op.outcome ? {} : retryAfterHeader(ctx.runtime.knobs),
   );
 }
 

@@ -30,6 +30,8 @@ export interface ImportedDocument {
   title?: string;
   description?: string;
   serverUrl?: string;
+  /** Gateway protocols the document names (Swagger `schemes`, OpenAPI 3 server URL schemes). */
+  protocols?: string[];
   operations: ImportedOperation[];
 }
 
@@ -105,13 +107,29 @@ function serverUrl(doc: OpenApiDocument): string | undefined {
     .replace(/\/$/, "");
 }
 
+const GATEWAY_PROTOCOLS = ["http", "https", "ws", "wss"];
+
+/** Swagger `schemes`, or the schemes of OpenAPI 3 absolute `servers` URLs (net-ApiRevisionTests#3). */
+function protocolsOf(doc: OpenApiDocument): string[] | undefined {
+  const schemes = doc.schemes ??
+    (doc.servers ?? []).flatMap((s) => {
+      const m = /^([a-z]+):\/\//i.exec(s.url);
+      return m?.[1] ? [m[1].toLowerCase()] : [];
+    });
+  const known = schemes.filter((s) => GATEWAY_PROTOCOLS.includes(s));
+  return known.length > 0 ? known : undefined;
+}
+
 function readOperations(
   raw: unknown,
   doc: OpenApiDocument,
   queryAsTemplate: boolean,
 ): ImportedOperation[] {
   const operations: ImportedOperation[] = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
+  for (const [key, item] of Object.entries(doc.paths)) {
+    // A query string in a path key is ignored: `/mySamplePath?willbeignored={willbeignored}`
+    // became `/mySamplePath?dummyReqQueryParam={...}` (net-ApiRevisionTests#6).
+    const path = key.replace(/\?.*$/, "");
     const shared = Array.isArray(item.parameters) ? item.parameters : [];
     for (const method of HTTP_METHODS) {
       if (item[method] === undefined) continue;
@@ -171,10 +189,12 @@ export function readImportDocument(
   const doc = parsed.data;
   const description = doc.info.description;
   const server = serverUrl(doc);
+  const protocols = protocolsOf(doc);
   return {
     title: doc.info.title,
     ...(description === undefined ? {} : { description }),
     ...(server === undefined ? {} : { serverUrl: server }),
+    ...(protocols === undefined ? {} : { protocols }),
     operations: readOperations(
       raw,
       doc,

@@ -1,9 +1,12 @@
 // How an import names API operations and maps a re-imported document onto existing operations (§A.12).
 //
-// Naming (first import and new operations): the resource name is the document's operationId
-// lower-cased, every run of non-alphanumerics turned into one "-", dashes trimmed, cut to 76
-// characters, de-duplicated with "-1".."-999". Without an operationId the name is generated the
-// same way from "{method}-{urlTemplate}" (GET /foo/{bar}?buzz={quix} -> get-foo-bar-buzz-quix).
+// Naming (first import and new operations): the resource name is the document's operationId with
+// its case kept (recorded: `addPet`, `findPetById`, `dummyOperationId`, `resourceWithFormDataPOST`,
+// net-ApiRevisionTests#6, #12), every run of non-alphanumerics turned into one "-", dashes
+// trimmed, cut to 76 characters, de-duplicated with "-1".."-999" (reference A.12; names are
+// compared case-insensitively, as APIM ids are). Without an operationId the name is generated the
+// same way from "{method}-{urlTemplate}", lower-cased (GET /foo/{bar}?buzz={quix} ->
+// get-foo-bar-buzz-quix).
 //
 // Re-import (the simulator's explicit choice, faithful to §A.12 and to the seed README's
 // troubleshooting "ValidationError stating an operation already exists when the operator
@@ -32,15 +35,15 @@ import {
   validationFailure,
 } from "./arm_error.ts";
 import type { ImportedOperation } from "./openapi_document.ts";
-import type { OperationState } from "./store.ts";
+import type { OperationState, PolicyState } from "./store.ts";
 
 const MAX_BASE_LENGTH = 76;
 const MAX_SUFFIX = 999;
 
-/** Lower-case, non-alphanumeric runs to "-", trimmed, at most 76 characters. */
+/** Non-alphanumeric runs to "-", trimmed, at most 76 characters; the case is kept. */
 export function normaliseOperationName(source: string): string {
-  return source.toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
+  return source
+    .replace(/[^A-Za-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, MAX_BASE_LENGTH)
     .replace(/-+$/, "");
@@ -51,7 +54,7 @@ export function generatedOperationName(
   method: string,
   urlTemplate: string,
 ): string {
-  return normaliseOperationName(`${method}-${urlTemplate}`);
+  return normaliseOperationName(`${method}-${urlTemplate}`).toLowerCase();
 }
 
 /** Method + URL template, the identity APIM uses to detect duplicate operations. */
@@ -65,10 +68,10 @@ function operationSignature(
 /** `base`, or `base-1`..`base-999`, whichever is not in `taken` (lower-case names). */
 function uniqueName(base: string, taken: Set<string>): string {
   const root = base === "" ? "operation" : base;
-  if (!taken.has(root)) return root;
+  if (!taken.has(root.toLowerCase())) return root;
   for (let i = 1; i <= MAX_SUFFIX; i++) {
     const candidate = `${root}-${i}`;
-    if (!taken.has(candidate)) return candidate;
+    if (!taken.has(candidate.toLowerCase())) return candidate;
   }
   throw validationFailure(
     `Unable to generate a unique operation name for '${root}'.`,
@@ -96,7 +99,7 @@ function duplicateSignatureError(
 function fromIncoming(
   op: ImportedOperation,
   name: string,
-  policy: string | undefined,
+  policy: PolicyState | undefined,
 ): OperationState {
   return {
     name,
@@ -128,7 +131,9 @@ export function planOperations(
   const result = new Map<ImportedOperation, OperationState>();
   for (const op of incoming) {
     if (op.operationId === undefined) continue;
-    const current = byName.get(normaliseOperationName(op.operationId));
+    const current = byName.get(
+      normaliseOperationName(op.operationId).toLowerCase(),
+    );
     if (!current || matched.has(current)) continue;
     matched.add(current);
     result.set(op, fromIncoming(op, current.name, current.policy));
@@ -146,7 +151,7 @@ export function planOperations(
   for (const op of incoming) {
     if (op.operationId === undefined || result.has(op)) continue;
     const name = uniqueName(normaliseOperationName(op.operationId), taken);
-    taken.add(name);
+    taken.add(name.toLowerCase());
     const predecessor = sameSignature(op);
     if (predecessor) renamed.add(predecessor);
     result.set(op, fromIncoming(op, name, predecessor?.policy));
@@ -170,7 +175,7 @@ export function planOperations(
         }]),
       };
     }
-    taken.add(name);
+    taken.add(name.toLowerCase());
     result.set(op, fromIncoming(op, name, undefined));
   }
   return {

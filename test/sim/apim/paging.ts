@@ -60,13 +60,25 @@ function nonNegativeInt(ctx: RequestContext, name: string): number | null {
   return n;
 }
 
+/** How a collection ends. */
+export interface ListOptions {
+  /**
+   * The last page carries `"nextLink": null` (revision lists: cli-test_apim_api_revision#2,
+   * net-ApiRevisionTests#15) instead of no nextLink (APIs, products, releases: net-ApiTests#2,
+   * net-ProductTests#2, net-ApiRevisionTests#18).
+   */
+  nullNextLink?: boolean;
+}
+
 /**
  * A paged collection body `{value, count, nextLink?}` of `items` after `$filter`, `$skip` and
- * `$top` (page size capped by the `pageSize` knob); nextLink is absolute to the simulator.
+ * `$top` (page size capped by the `pageSize` knob); nextLink is absolute to the simulator and
+ * `count` the total (net-ApiRevisionTests#13: `count` 9 on a `$top=1` page).
  */
 export function pagedList(
   ctx: RequestContext,
   items: readonly JsonObject[],
+  options: ListOptions = {},
 ): Response {
   const filter = ctx.url.searchParams.get("$filter");
   const clauses = filter ? parseFilter(filter) : [];
@@ -88,6 +100,8 @@ export function pagedList(
     body.nextLink = next.toString();
   } else if (ctx.runtime.knobs.emptyNextLink) {
     body.nextLink = "";
+  } else if (options.nullNextLink) {
+    body.nextLink = null;
   }
   return jsonResponse(200, body);
 }

@@ -12,7 +12,7 @@ import {
   type AuthVerifier,
   type Principal,
 } from "../auth_result.ts";
-import { ArmError } from "./arm_error.ts";
+import { ArmError, armFrontDoorError } from "./arm_error.ts";
 import { actionOf, authorize } from "./authorization.ts";
 import {
   type ApimRuntime,
@@ -22,11 +22,11 @@ import {
   type Route,
   SUPPORTED_API_VERSIONS,
 } from "./context.ts";
-import type { FaultInjector } from "./faults.ts";
+import type { AnswerHooks, FaultInjector } from "./faults.ts";
 import { emptyResponse, errorResponse, jsonResponse } from "./http.ts";
 import type { RequestKind, RequestLog } from "./request_log.ts";
 import { matchRoute, parseServicePath, type ServicePath } from "./router.ts";
-import type { RequestClass, Throttle } from "./throttling.ts";
+import type { Remaining, RequestClass, Throttle } from "./throttling.ts";
 import { nameKey, type ServiceState } from "./store.ts";
 
 /** Everything the pipeline needs besides the request. */
@@ -36,6 +36,7 @@ export interface Pipeline {
   verify: AuthVerifier | null;
   throttle: Throttle;
   faults: FaultInjector;
+  hooks: AnswerHooks;
   log: RequestLog;
 }
 
@@ -70,7 +71,7 @@ interface Incoming {
 
 /** What the steps learned, for headers and the log. */
 interface Outcome {
-  remaining: number | null;
+  remaining: Remaining | null;
   throttled: boolean;
   errorCode: string | null;
   injected: boolean;
@@ -94,7 +95,8 @@ function throttle(
   const subscription =
     /^\/subscriptions\/([^/]+)/i.exec(incoming.url.pathname)?.[1] ?? "-";
   const verdict = p.throttle.take(
-    `${subscription.toLowerCase()}|${principal.objectId}`,
+    subscription.toLowerCase(),
+    principal.objectId,
     incoming.cls,
     p.runtime.knobs.throttle,
   );
@@ -102,9 +104,9 @@ function throttle(
     outcome.remaining = verdict.remaining;
     return;
   }
-  outcome.remaining = 0;
+  outcome.remaining = { principal: 0, global: 0 };
   outcome.throttled = true;
-  const kind = incoming.cls === "reads" ? "read" : "write";
+  const kind = incoming.cls.slice(0, -1);
   throw new ArmError(
     429,
     "SubscriptionRequestsThrottled",
@@ -142,20 +144,20 @@ function serviceOf(p: Pipeline, address: ServicePath): ServiceState {
   const service = store.find(subscriptionId, resourceGroup, serviceName);
   if (service) return service;
   if (!store.hasSubscription(subscriptionId)) {
-    throw new ArmError(
+    throw armFrontDoorError(
       404,
       "SubscriptionNotFound",
       `The subscription '${subscriptionId}' could not be found.`,
     );
   }
   if (!store.hasResourceGroup(subscriptionId, resourceGroup)) {
-    throw new ArmError(
+    throw armFrontDoorError(
       404,
       "ResourceGroupNotFound",
       `Resource group '${resourceGroup}' could not be found.`,
     );
   }
-  throw new ArmError(
+  throw armFrontDoorError(
     404,
     "ResourceNotFound",
     `The Resource 'Microsoft.ApiManagement/service/${serviceName}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
@@ -246,11 +248,12 @@ async function dispatch(
   const method = incoming.request.method;
   const handler = isMethod(method) ? match.route.handlers[method] : undefined;
   if (!handler || !isMethod(method)) {
-    throw new ArmError(
-      405,
-      "MethodNotAllowed",
-      `The requested resource does not support http method '${method}'.`,
-    );
+    // APIM answers an unsupported method with ASP.NET's own body, not an ARM error
+    // (GET of a product-API link: aso-…20240501#89, aso-…578500a#157).
+    return jsonResponse(405, {
+      Message:
+        `The requested resource does not support http method '${method}'.`,
+    });
   }
   authorize(
     principal,
@@ -302,6 +305,11 @@ async function lostAnswer(
   return new Response(body, { status: response.status, headers });
 }
 
+function requestClass(method: string): RequestClass {
+  if (method === "GET" || method === "HEAD") return "reads";
+  return method === "DELETE" ? "deletes" : "writes";
+}
+
 function kindOf(method: string, url: URL): RequestKind {
   if (
     method === "GET" &&
@@ -330,11 +338,20 @@ function withArmHeaders(
   const clientRequestId = request.headers.get("x-ms-client-request-id");
   if (clientRequestId) headers.set("x-ms-client-request-id", clientRequestId);
   if (outcome.remaining !== null) {
+    const prefix = "x-ms-ratelimit-remaining-subscription";
     headers.set(
-      `x-ms-ratelimit-remaining-subscription-${incoming.cls}`,
-      String(outcome.remaining),
+      `${prefix}-${incoming.cls}`,
+      String(outcome.remaining.principal),
+    );
+    headers.set(
+      `${prefix}-global-${incoming.cls}`,
+      String(outcome.remaining.global),
     );
   }
+  // APIM's ETag header is always a quoted string (every ETag in the recordings, e.g.
+  // net-ApiTests#5 `"AAAAAAAALpI="`); the `etag` inside a service body is not.
+  const etag = headers.get("etag");
+  if (etag !== null && !/^(W\/)?"/.test(etag)) headers.set("etag", `"${etag}"`);
   const body = request.method === "HEAD" ? null : response.body;
   return new Response(body, { status: response.status, headers });
 }
@@ -353,9 +370,7 @@ export async function handleRequest(
     request,
     url,
     path: decodedPath(url.pathname),
-    cls: request.method === "GET" || request.method === "HEAD"
-      ? "reads"
-      : "writes",
+    cls: requestClass(request.method),
     kind: kindOf(request.method, url),
   };
   const outcome: Outcome = {
@@ -379,6 +394,7 @@ export async function handleRequest(
   const lost = response.status < 300 && !outcome.injected
     ? p.faults.takeUnknownOutcome(request.method, incoming.path, clock.now())
     : null;
+  await p.hooks.take(request.method, incoming.path)?.run();
   p.log.add({
     method: request.method,
     path: incoming.path,

@@ -1,4 +1,13 @@
-// API-scope policy routes (`.../apis/{apiId}/policies/policy`): XML validation, normalisation, ETags.
+// Policy routes of an API and of its operations (`.../apis/{apiId}[/operations/{operationId}]/policies/policy`):
+// XML validation, normalisation, ETags.
+//
+// What resets a policy (evidence): an import into an existing revision keeps the API's policy and the
+// policies of the operations it matches; operations it deletes lose theirs, renamed ones copy them by
+// method and template (reference A.12, operation_naming.ts). A revision created from `sourceApiId`
+// starts with the source's policies ("each revision has the same security settings as the current
+// revision", Learn "Revisions in Azure API Management"); one created without it (an import straight
+// into `;rev=n`) starts with none, i.e. the default `<base />` policy
+// (hashicorp/terraform-provider-azurerm#28552). See api_put.ts for both.
 
 import { z } from "zod";
 import {
@@ -20,7 +29,7 @@ import type { JsonObject } from "./json.ts";
 import { assertApiNotLocked } from "./long_running.ts";
 import { pagedList } from "./paging.ts";
 import { parsePolicy, PolicyXmlError, serializePolicy } from "./policy_xml.ts";
-import { type PolicyState, serviceResourceId } from "./store.ts";
+import { nameKey, type PolicyState, serviceResourceId } from "./store.ts";
 
 const policyBodySchema = z.object({
   properties: z.object({
@@ -29,9 +38,61 @@ const policyBodySchema = z.object({
   }).loose(),
 });
 
-function addressed(ctx: RequestContext): ApiRevisionRef & { name: string } {
+/** Where a policy lives: an API revision or one of its operations. */
+interface PolicyHolder {
+  /** The API (root name), for the lock of a running import. */
+  apiRoot: string;
+  /** ARM id of the policy's parent (the API or the operation, as addressed). */
+  parentId: string;
+  /** ARM type of the policy resource. */
+  type: string;
+  policy: PolicyState | null;
+  set(policy: PolicyState | null): void;
+}
+
+function revisionHolder(
+  ctx: RequestContext,
+  ref: ApiRevisionRef,
+  name: string,
+): PolicyHolder {
+  return {
+    apiRoot: ref.api.name,
+    parentId: `${serviceResourceId(ctx.service)}/apis/${name}`,
+    type: "Microsoft.ApiManagement/service/apis/policies",
+    policy: ref.revision.policy,
+    set: (policy) => ref.revision.policy = policy,
+  };
+}
+
+function operationHolder(
+  ctx: RequestContext,
+  ref: ApiRevisionRef,
+  name: string,
+): PolicyHolder {
+  const wanted = nameKey(param(ctx, "operationId"));
+  const op = ref.revision.operations.find((o) => nameKey(o.name) === wanted);
+  if (!op) throw entityNotFound("Operation");
+  return {
+    apiRoot: ref.api.name,
+    parentId: `${
+      serviceResourceId(ctx.service)
+    }/apis/${name}/operations/${op.name}`,
+    type: "Microsoft.ApiManagement/service/apis/operations/policies",
+    policy: op.policy ?? null,
+    set: (policy) => {
+      if (policy) op.policy = policy;
+      else delete op.policy;
+    },
+  };
+}
+
+/** The API- or operation-scope policy the route addresses. */
+function addressed(ctx: RequestContext): PolicyHolder {
   const address = parseApiAddress(param(ctx, "apiId"));
-  return { ...requireVisible(ctx, address), name: address.addressed };
+  const ref = requireVisible(ctx, address);
+  return "operationId" in ctx.params
+    ? operationHolder(ctx, ref, address.addressed)
+    : revisionHolder(ctx, ref, address.addressed);
 }
 
 function policyIdOf(ctx: RequestContext): void {
@@ -45,14 +106,13 @@ function policyIdOf(ctx: RequestContext): void {
 }
 
 function renderPolicy(
-  ctx: RequestContext,
-  apiName: string,
+  holder: PolicyHolder,
   policy: PolicyState,
   raw: boolean,
 ): JsonObject {
   return {
-    id: `${serviceResourceId(ctx.service)}/apis/${apiName}/policies/policy`,
-    type: "Microsoft.ApiManagement/service/apis/policies",
+    id: `${holder.parentId}/policies/policy`,
+    type: holder.type,
     name: "policy",
     properties: {
       value: raw
@@ -86,9 +146,9 @@ function normalisedPolicy(value: string, format: string): string {
 async function putPolicy(ctx: RequestContext): Promise<Response> {
   const body = await readBody(ctx, policyBodySchema);
   policyIdOf(ctx);
-  const { api, revision, name } = addressed(ctx);
-  assertApiNotLocked(ctx, api.name);
-  const existing = revision.policy;
+  const holder = addressed(ctx);
+  assertApiNotLocked(ctx, holder.apiRoot);
+  const existing = holder.policy;
   checkIfMatch(
     "PUT",
     ctx.request.headers.get("if-match"),
@@ -98,27 +158,27 @@ async function putPolicy(ctx: RequestContext): Promise<Response> {
     body.properties.value,
     body.properties.format ?? "xml",
   );
-  if (!existing || existing.value !== value) {
-    revision.policy = { value, etag: ctx.runtime.etags.next() };
-  }
-  const policy = revision.policy ?? { value, etag: "" };
+  const policy = existing && existing.value === value
+    ? existing
+    : { value, etag: ctx.runtime.etags.next() };
+  holder.set(policy);
   return jsonResponse(
     existing ? 200 : 201,
-    renderPolicy(ctx, name, policy, false),
+    renderPolicy(holder, policy, false),
     { etag: policy.etag },
   );
 }
 
 function getPolicy(ctx: RequestContext): Response {
   policyIdOf(ctx);
-  const { revision, name } = addressed(ctx);
-  const policy = revision.policy;
+  const holder = addressed(ctx);
+  const policy = holder.policy;
   if (!policy) throw entityNotFound("Policy");
   const raw = ctx.url.searchParams.get("format") === "rawxml";
   const response = entityResponse(
     ctx,
     200,
-    renderPolicy(ctx, name, policy, raw),
+    renderPolicy(holder, policy, raw),
     policy.etag,
   );
   simulateConcurrentWrite(ctx, () => policy.etag = ctx.runtime.etags.next());
@@ -127,34 +187,51 @@ function getPolicy(ctx: RequestContext): Response {
 
 function deletePolicy(ctx: RequestContext): Response {
   policyIdOf(ctx);
-  const { api, revision } = addressed(ctx);
-  assertApiNotLocked(ctx, api.name);
+  const holder = addressed(ctx);
+  assertApiNotLocked(ctx, holder.apiRoot);
   checkIfMatch(
     "DELETE",
     ctx.request.headers.get("if-match"),
-    revision.policy?.etag ?? null,
+    holder.policy?.etag ?? null,
   );
-  if (!revision.policy) return emptyResponse(204);
-  revision.policy = null;
+  if (!holder.policy) return emptyResponse(204);
+  holder.set(null);
   return emptyResponse(200);
 }
 
 function listPolicies(ctx: RequestContext): Response {
-  const { revision, name } = addressed(ctx);
-  const policy = revision.policy;
-  return pagedList(ctx, policy ? [renderPolicy(ctx, name, policy, false)] : []);
+  const holder = addressed(ctx);
+  const policy = holder.policy;
+  return pagedList(ctx, policy ? [renderPolicy(holder, policy, false)] : []);
 }
 
-/** API policy routes. */
+const POLICY_HANDLERS = {
+  GET: getPolicy,
+  HEAD: getPolicy,
+  PUT: putPolicy,
+  DELETE: deletePolicy,
+};
+
+/** API and operation policy routes. */
 export const policyRoutes: Route[] = [
   { pattern: ["apis", ":apiId", "policies"], handlers: { GET: listPolicies } },
   {
     pattern: ["apis", ":apiId", "policies", ":policyId"],
-    handlers: {
-      GET: getPolicy,
-      HEAD: getPolicy,
-      PUT: putPolicy,
-      DELETE: deletePolicy,
-    },
+    handlers: POLICY_HANDLERS,
+  },
+  {
+    pattern: ["apis", ":apiId", "operations", ":operationId", "policies"],
+    handlers: { GET: listPolicies },
+  },
+  {
+    pattern: [
+      "apis",
+      ":apiId",
+      "operations",
+      ":operationId",
+      "policies",
+      ":policyId",
+    ],
+    handlers: POLICY_HANDLERS,
   },
 ];

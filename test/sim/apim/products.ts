@@ -4,6 +4,13 @@
 // true, approvalRequired false, state notPublished), as ARM PUT semantics say. Creation links the
 // built-in `administrators` group (kept in state). DELETE of a product with subscriptions needs
 // `deleteSubscriptions=true` (400 otherwise; the real code is unverified); it removes its API links.
+//
+// `groups` in answers (test/fixtures/azure-recordings): the answer of a product PUT lists the
+// group objects (cli-test_apim_product_api#2, aso-…578500a#87, aso-…20240501#13); a GET at
+// 2024-05-01 carries `groups: []` (aso-…20240501#27); GETs at 2022-08-01 and list items carry none.
+// The product–API link PUT answers the API in the "link" rendering (api_contract.ts) under the
+// product's path, with the API's ETag (net-ProductTests#8, cli-test_apim_product_api#3,
+// aso-…20240501#86).
 
 import { z } from "zod";
 import { entityNotFound, invalidField } from "./arm_error.ts";
@@ -21,7 +28,9 @@ import {
   type EntityIdentity,
   type EntityKind,
   entityRoutes,
+  type EntityView,
 } from "./entity_routes.ts";
+import type { ApiView } from "./api_contract.ts";
 import { boundedString, emptyResponse, jsonResponse } from "./http.ts";
 import { compact, type JsonObject } from "./json.ts";
 import { pagedList } from "./paging.ts";
@@ -95,7 +104,37 @@ function productFieldsOf(
   return fields;
 }
 
-function renderProduct(ctx: RequestContext, p: ProductState): JsonObject {
+/** The built-in groups a product can be linked to, as a product PUT lists them. */
+function groupObject(ctx: RequestContext, name: string): JsonObject {
+  return name === "administrators"
+    ? {
+      id: `${serviceResourceId(ctx.service)}/groups/administrators`,
+      name: "Administrators",
+      description:
+        "Administrators is a built-in group containing the admin email account provided at the time of service creation. Its membership is managed by the system.",
+      builtIn: true,
+      type: "system",
+      externalId: null,
+    }
+    : {
+      id: `${serviceResourceId(ctx.service)}/groups/${name}`,
+      name,
+      builtIn: false,
+      type: "custom",
+      externalId: null,
+    };
+}
+
+function groupsOf(ctx: RequestContext, p: ProductState, view: EntityView) {
+  if (view === "put") return p.groups.map((g) => groupObject(ctx, g));
+  return view === "entity" && ctx.apiVersion === "2024-05-01" ? [] : undefined;
+}
+
+function renderProduct(
+  ctx: RequestContext,
+  p: ProductState,
+  view: EntityView,
+): JsonObject {
   return {
     id: `${serviceResourceId(ctx.service)}/products/${p.name}`,
     type: "Microsoft.ApiManagement/service/products",
@@ -108,6 +147,7 @@ function renderProduct(ctx: RequestContext, p: ProductState): JsonObject {
       approvalRequired: p.approvalRequired,
       subscriptionsLimit: p.subscriptionsLimit,
       state: p.state,
+      groups: groupsOf(ctx, p, view),
     }),
   };
 }
@@ -164,11 +204,15 @@ function renderProductApi(
   ctx: RequestContext,
   product: string,
   apiName: string,
+  view: ApiView,
 ): JsonObject[] {
   const api = ctx.service.apis.get(nameKey(apiName));
   const current = api?.revisions.get(api.currentRevision);
   if (!api || !current) return [];
   return [renderRevision(ctx.service, api, current, api.name, {
+    view,
+    apiVersion: ctx.apiVersion,
+  }, {
     id: `${
       serviceResourceId(ctx.service)
     }/products/${product}/apis/${api.name}`,
@@ -176,20 +220,15 @@ function renderProductApi(
   })];
 }
 
-/** `PUT products/{p}/apis/{a}`: no body; 201 new / 200 already linked; the body is the ApiContract. */
+/** `PUT products/{p}/apis/{a}`: body ignored; 201 new / 200 already linked; the body is the API, ETag the API's. */
 function putProductApi(ctx: RequestContext): Response {
   const product = requireParent(ctx, PRODUCT_LINKS);
   const api = requireLinkedApi(ctx, param(ctx, "apiId"));
   const { created } = linkApi(ctx, PRODUCT_LINKS, product, api, api.name);
   const current = api.revisions.get(api.currentRevision);
   if (!current) throw new Error(`API "${api.name}" has no current revision`);
-  return jsonResponse(
-    created ? 201 : 200,
-    renderRevision(ctx.service, api, current, api.name),
-    {
-      etag: current.etag,
-    },
-  );
+  const [body] = renderProductApi(ctx, product, api.name, "link");
+  return jsonResponse(created ? 201 : 200, body ?? {}, { etag: current.etag });
 }
 
 /** `HEAD products/{p}/apis/{a}`: 204 when linked, 404 otherwise. */
@@ -212,7 +251,7 @@ function listProductApis(ctx: RequestContext): Response {
   return pagedList(
     ctx,
     ctx.service.productLinks.of(product).flatMap((l) =>
-      renderProductApi(ctx, product, l.apiName)
+      renderProductApi(ctx, product, l.apiName, "list")
     ),
   );
 }
@@ -223,7 +262,7 @@ function listApiProducts(ctx: RequestContext): Response {
   const products = ctx.service.productLinks.parentsOf(api.name).flatMap(
     (key) => {
       const product = ctx.service.products.get(key);
-      return product ? [renderProduct(ctx, product)] : [];
+      return product ? [renderProduct(ctx, product, "list")] : [];
     },
   );
   return pagedList(ctx, products);

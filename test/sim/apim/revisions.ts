@@ -1,8 +1,17 @@
 // Revision listing (non-ARM summary items) and releases, which make a revision current.
+//
+// Recorded shapes (test/fixtures/azure-recordings): revision list items carry a relative `id`
+// `/apis/{id};rev={n}/revisions/{id};rev={n}` and `apiId` `/apis/{id};rev={n}` (not ARM ids, unlike
+// the 2024-05-01 spec example), newest revision first, `privateUrl` `/{path}` for the current
+// revision and `/{path};rev={n}` for others, and `"nextLink": null` on the last page
+// (net-ApiRevisionTests#15, #23; cli-test_apim_api_revision#2). A release PUT may name the
+// revision by a relative id (`/apis/{id};rev=2`) and the answer's `apiId` is the API's full ARM id
+// without `;rev=` (net-ApiRevisionTests#19, #22); list items carry no `apiId` (#18). Deleting a
+// release of an API that is gone answers 204 (#26).
 
 import { z } from "zod";
 import { entityNotFound, invalidField } from "./arm_error.ts";
-import { makeCurrent, requireVisibleApi } from "./api_state.ts";
+import { findVisible, makeCurrent, requireVisibleApi } from "./api_state.ts";
 import { nowIso, param, type RequestContext, type Route } from "./context.ts";
 import { checkIfMatch, simulateConcurrentWrite } from "./etag.ts";
 import {
@@ -34,38 +43,41 @@ function apiOf(ctx: RequestContext): ApiState {
 
 function listRevisions(ctx: RequestContext): Response {
   const api = apiOf(ctx);
-  const base = serviceResourceId(ctx.service);
-  const items = [...api.revisions.values()].map((r): JsonObject => {
-    const isCurrent = r.revision === api.currentRevision;
-    return compact({
-      apiId: `${base}/apis/${revisionName(api.name, r.revision)}`,
-      apiRevision: r.revision,
-      createdDateTime: r.createdAt,
-      updatedDateTime: r.updatedAt,
-      description: r.properties.apiRevisionDescription,
-      privateUrl: isCurrent
-        ? undefined
-        : `/${r.properties.path};rev=${r.revision}`,
-      isOnline: r.properties.isOnline,
-      isCurrent,
+  const items = [...api.revisions.values()]
+    .sort((a, b) => Number(b.revision) - Number(a.revision))
+    .map((r): JsonObject => {
+      const isCurrent = r.revision === api.currentRevision;
+      const id = revisionName(api.name, r.revision);
+      return compact({
+        id: `/apis/${id}/revisions/${id}`,
+        apiId: `/apis/${id}`,
+        apiRevision: r.revision,
+        createdDateTime: r.createdAt,
+        updatedDateTime: r.updatedAt,
+        description: r.properties.apiRevisionDescription,
+        privateUrl: isCurrent
+          ? `/${r.properties.path}`
+          : `/${r.properties.path};rev=${r.revision}`,
+        isOnline: r.properties.isOnline,
+        isCurrent,
+      });
     });
-  });
-  return pagedList(ctx, items);
+  return pagedList(ctx, items, { nullNextLink: true });
 }
 
 function renderRelease(
   service: ServiceState,
   api: ApiState,
   release: ReleaseState,
+  inList = false,
 ): JsonObject {
+  const apiUrl = `${serviceResourceId(service)}/apis/${api.name}`;
   return {
-    id: `${
-      serviceResourceId(service)
-    }/apis/${api.name}/releases/${release.name}`,
+    id: `${apiUrl}/releases/${release.name}`,
     type: "Microsoft.ApiManagement/service/apis/releases",
     name: release.name,
     properties: compact({
-      apiId: release.apiId,
+      apiId: inList ? undefined : apiUrl,
       createdDateTime: release.createdAt,
       updatedDateTime: release.updatedAt,
       notes: release.notes,
@@ -123,7 +135,9 @@ async function putRelease(ctx: RequestContext): Promise<Response> {
     ctx.request.headers.get("if-match"),
     existing?.etag ?? null,
   );
-  makeCurrent(ctx.runtime, api, releasedRevision(api, body.properties.apiId));
+  const released = releasedRevision(api, body.properties.apiId);
+  makeCurrent(ctx.runtime, api, released);
+  const live = api.revisions.get(released);
   const now = nowIso(ctx);
   const notes = body.properties.notes ?? undefined;
   const release: ReleaseState = {
@@ -133,6 +147,11 @@ async function putRelease(ctx: RequestContext): Promise<Response> {
     etag: ctx.runtime.etags.next(),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
+    wentLiveWith: {
+      apiPolicy: live?.policy !== null && live?.policy !== undefined,
+      operationPolicies:
+        live?.operations.flatMap((o) => o.policy ? [o.name] : []) ?? [],
+    },
   };
   api.releases.set(nameKey(name), release);
   return jsonResponse(
@@ -174,7 +193,9 @@ async function patchRelease(ctx: RequestContext): Promise<Response> {
 }
 
 function deleteRelease(ctx: RequestContext): Response {
-  const api = apiOf(ctx);
+  const root = parseApiAddress(param(ctx, "apiId")).root;
+  const api = findVisible(ctx, { root, revision: null, addressed: root })?.api;
+  if (!api) return emptyResponse(204);
   assertApiNotLocked(ctx, api.name);
   const release = api.releases.get(nameKey(releaseId(ctx)));
   checkIfMatch(
@@ -191,7 +212,9 @@ function listReleases(ctx: RequestContext): Response {
   const api = apiOf(ctx);
   return pagedList(
     ctx,
-    [...api.releases.values()].map((r) => renderRelease(ctx.service, api, r)),
+    [...api.releases.values()].map((r) =>
+      renderRelease(ctx.service, api, r, true)
+    ),
   );
 }
 

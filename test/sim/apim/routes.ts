@@ -9,6 +9,7 @@ import { productRoutes } from "./products.ts";
 import { revisionRoutes } from "./revisions.ts";
 import { serviceRoutes } from "./service.ts";
 import { tagRoutes } from "./tags.ts";
+import { versionSetRoutes } from "./version_sets.ts";
 
 /** All routes under `.../providers/Microsoft.ApiManagement/service/{serviceName}`. */
 export const allRoutes: readonly Route[] = [
@@ -19,5 +20,6 @@ export const allRoutes: readonly Route[] = [
   ...policyRoutes,
   ...tagRoutes,
   ...productRoutes,
+  ...versionSetRoutes,
   ...operationResultRoutes,
 ];

@@ -1,7 +1,7 @@
 // The APIM service resource: creating its state and `GET .../service/{name}` in the shape of ApiManagementServiceGetService.json.
 
 import { randomUUID } from "node:crypto";
-import type { RequestContext, Route } from "./context.ts";
+import type { ApiVersion, RequestContext, Route } from "./context.ts";
 import { entityResponse } from "./http.ts";
 import { compact, type JsonObject } from "./json.ts";
 import { LinkTable, serviceResourceId, type ServiceState } from "./store.ts";
@@ -23,6 +23,8 @@ export interface ServiceSpec {
   provisioningState?: string;
   publisherEmail?: string;
   publisherName?: string;
+  /** Start with what a new instance holds (the Echo API in the Starter product) instead of nothing. */
+  defaultContent?: boolean;
 }
 
 /** A new, empty service. */
@@ -46,6 +48,7 @@ export function newServiceState(
     apis: new Map(),
     products: new Map(),
     tags: new Map(),
+    versionSets: new Map(),
     productLinks: new LinkTable(),
     tagLinks: new LinkTable(),
   };
@@ -55,6 +58,8 @@ export function newServiceState(
   }
   return service;
 }
+
+const PUBLIC_IP = "203.0.113.10";
 
 /** The gateway security settings every service reports (all off by default). */
 const DEFAULT_SECURITY_SETTINGS = [
@@ -85,8 +90,11 @@ function hostname(
   };
 }
 
-/** The ApiManagementServiceResource body. */
-function renderService(service: ServiceState): JsonObject {
+/** The ApiManagementServiceResource body at `apiVersion`. */
+function renderService(
+  service: ServiceState,
+  apiVersion: ApiVersion,
+): JsonObject {
   const host = service.name.toLowerCase();
   const region = service.location.toLowerCase().replace(/\s+/g, "");
   const gateway = `${host}.azure-api.net`;
@@ -96,7 +104,6 @@ function renderService(service: ServiceState): JsonObject {
     ...(service.gatewayHostname
       ? [hostname("Proxy", service.gatewayHostname, true, true)]
       : []),
-    hostname("DeveloperPortal", portal, false, false),
     ...(service.developerPortalHostname
       ? [
         hostname(
@@ -139,7 +146,9 @@ function renderService(service: ServiceState): JsonObject {
       managementApiUrl: `https://${host}.management.azure-api.net`,
       scmUrl: `https://${host}.scm.azure-api.net`,
       hostnameConfigurations: configs,
-      publicIPAddresses: ["203.0.113.10"],
+      publicIPAddresses: [PUBLIC_IP],
+      outboundPublicIPAddresses: [PUBLIC_IP],
+      natGatewayState: "Disabled",
       additionalLocations: [],
       customProperties: Object.fromEntries(
         DEFAULT_SECURITY_SETTINGS.map((k) => [k, "false"]),
@@ -151,6 +160,9 @@ function renderService(service: ServiceState): JsonObject {
       publicNetworkAccess: "Enabled",
       privateEndpointConnections: [],
       platformVersion: "stv2",
+      ...(apiVersion === "2024-05-01"
+        ? { developerPortalStatus: "Enabled", legacyPortalStatus: "Disabled" }
+        : {}),
     }),
     sku: { ...service.sku },
     identity: {
@@ -163,7 +175,12 @@ function renderService(service: ServiceState): JsonObject {
 }
 
 function getService(ctx: RequestContext): Response {
-  return entityResponse(ctx, 200, renderService(ctx.service), ctx.service.etag);
+  return entityResponse(
+    ctx,
+    200,
+    renderService(ctx.service, ctx.apiVersion),
+    ctx.service.etag,
+  );
 }
 
 /** `GET/HEAD .../service/{serviceName}`. */

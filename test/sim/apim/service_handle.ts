@@ -3,15 +3,18 @@
 import { bumpRevisionEtag, removeApi } from "./api_state.ts";
 import type { ApimRuntime } from "./context.ts";
 import { parseApiAddress } from "./ids.ts";
+import { parsePolicy, serializePolicy } from "./policy_xml.ts";
 import {
   type ApiProperties,
   type ApiState,
+  type LivePolicies,
   nameKey,
   type OperationState,
   type ProductState,
   type RevisionState,
   serviceResourceId,
   type ServiceState,
+  type VersionSetState,
 } from "./store.ts";
 
 /** One revision as a test sees it. */
@@ -32,6 +35,8 @@ export interface ReleaseSnapshot {
   name: string;
   apiId: string;
   notes?: string;
+  /** The policies the released revision had when it went live. */
+  wentLiveWith: LivePolicies;
 }
 
 /** An API with all its revisions and associations. */
@@ -121,6 +126,7 @@ export class ServiceHandle {
         name: r.name,
         apiId: r.apiId,
         ...(r.notes === undefined ? {} : { notes: r.notes }),
+        wentLiveWith: structuredClone(r.wentLiveWith),
       })),
       productIds: [...s.products.values()].filter((p) =>
         s.productLinks.get(p.name, api.name)
@@ -183,12 +189,13 @@ export class ServiceHandle {
     return this.#service.tagLinks.of(tagId).map((l) => l.apiName);
   }
 
-  /** Whether an async operation on the API is running (it is locked); due operations complete first. */
+  /** Whether an async operation on the API is running or settling (writes to it answer 409). */
   isApiLocked(id: string): boolean {
     this.#runtime.operations.settleDue();
-    return this.#runtime.operations.running(
+    return this.#runtime.operations.lockHolder(
       this.#service,
       parseApiAddress(id).root,
+      this.#runtime.knobs.lockSettleMs,
     ) !== undefined;
   }
 
@@ -238,7 +245,37 @@ export class ServiceHandle {
     if (!op) {
       throw new Error(`No operation "${operationName}" on API "${apiId}"`);
     }
-    op.policy = policy;
+    op.policy = { value: policy, etag: this.#runtime.etags.next() };
+  }
+
+  /** Replaces the API-scope policy of the current revision (null: none), as if edited in the portal. */
+  setApiPolicy(apiId: string, policy: string | null): void {
+    const api = this.#api(apiId);
+    const revision = api?.revisions.get(api.currentRevision);
+    if (!revision) throw new Error(`No API "${apiId}"`);
+    revision.policy = policy === null ? null : {
+      value: serializePolicy(parsePolicy(policy, false), false),
+      etag: this.#runtime.etags.next(),
+    };
+  }
+
+  /** The policy XML of an operation of the current revision, or null. */
+  operationPolicy(apiId: string, operationName: string): string | null {
+    const api = this.#api(apiId);
+    const op = api?.revisions.get(api.currentRevision)?.operations
+      .find((o) => nameKey(o.name) === nameKey(operationName));
+    return op?.policy?.value ?? null;
+  }
+
+  /** A version set, or undefined. */
+  versionSet(id: string): VersionSetState | undefined {
+    const set = this.#service.versionSets.get(nameKey(id));
+    return set && structuredClone(set);
+  }
+
+  /** Deletes a version set out of band (its APIs keep their apiVersionSetId). */
+  deleteVersionSet(id: string): boolean {
+    return this.#service.versionSets.delete(nameKey(id));
   }
 
   /** Removes a product–API link out of band. */

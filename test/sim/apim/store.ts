@@ -19,11 +19,11 @@ export interface OperationState {
   description?: string;
   /** The document's `operationId` it came from, when there was one. */
   sourceOperationId?: string;
-  /** Operation-level policy XML, if any (copied on renames during re-import). */
-  policy?: string;
+  /** Operation-level policy, if any (kept on matched re-import, copied on renames). */
+  policy?: PolicyState;
 }
 
-/** An API-scope policy. */
+/** A policy (API or operation scope). */
 export interface PolicyState {
   /** Normalised XML as APIM returns it. */
   value: string;
@@ -70,6 +70,14 @@ export interface ReleaseState {
   etag: string;
   createdAt: string;
   updatedAt: string;
+  /** The policies the revision had when this release made it current (for tests; not rendered). */
+  wentLiveWith: LivePolicies;
+}
+
+/** Which policies a revision had: its own API-scope policy, and the operations with one. */
+export interface LivePolicies {
+  apiPolicy: boolean;
+  operationPolicies: string[];
 }
 
 /** An API (all its revisions). */
@@ -104,6 +112,20 @@ export interface ProductState {
 export interface TagState {
   name: string;
   displayName: string;
+  etag: string;
+}
+
+/** How a version set tells versions apart (`VersioningScheme`). */
+export type VersioningScheme = "Segment" | "Query" | "Header";
+
+/** An API version set: the APIs (versions) that share a path and differ by `apiVersion`. */
+export interface VersionSetState {
+  name: string;
+  displayName: string;
+  description?: string;
+  versioningScheme: VersioningScheme;
+  versionQueryName?: string;
+  versionHeaderName?: string;
   etag: string;
 }
 
@@ -202,6 +224,7 @@ export interface ServiceState {
   apis: Map<string, ApiState>;
   products: Map<string, ProductState>;
   tags: Map<string, TagState>;
+  versionSets: Map<string, VersionSetState>;
   productLinks: LinkTable;
   tagLinks: LinkTable;
 }
@@ -228,6 +251,13 @@ export class ApimStore {
         service.name,
       ),
       service,
+    );
+  }
+
+  /** Removes a service; false when there was none. */
+  remove(subscriptionId: string, resourceGroup: string, name: string): boolean {
+    return this.#services.delete(
+      ApimStore.#key(subscriptionId, resourceGroup, name),
     );
   }
 

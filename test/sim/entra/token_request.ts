@@ -135,8 +135,28 @@ function withoutTrailingSlash(s: string): string {
 }
 
 /**
- * The resource (token audience) named by a client-credentials scope `{resource}/.default`,
- * as spelled in `knownResources`.
+ * The OpenID Connect scopes, which Entra ID accepts next to `{resource}/.default` in a
+ * client-credentials request and ignores there (no user, so no ID or refresh token). MSAL for
+ * Java sends `openid profile offline_access` before the scopes of every token request (its
+ * ClientCredentialRequest builds an OAuthAuthorizationGrant, which starts the scope parameter with
+ * AbstractMsalAuthorizationGrant.COMMON_SCOPES_PARAM), and
+ * Azure Identity for Java gets ARM tokens that way. Microsoft's docs: "Scopes and permissions in
+ * the Microsoft identity platform" (learn.microsoft.com/entra/identity-platform/scopes-oidc) lists
+ * them as the well-defined OpenID Connect scopes, apart from resource permissions, and says a
+ * client-credentials request "must include" `scope={resource}/.default`; the errors it names are
+ * `.default` combined with a named permission and, in "OAuth 2.0 client credentials flow"
+ * (v2-oauth2-client-creds-grant-flow), scopes for more than one resource.
+ */
+const OPENID_CONNECT_SCOPES = new Set([
+  "openid",
+  "profile",
+  "offline_access",
+  "email",
+]);
+
+/**
+ * The resource (token audience) named by a client-credentials scope `{resource}/.default`
+ * (OpenID Connect scopes aside), as spelled in `knownResources`.
  */
 export function resourceFromScope(
   scope: string | undefined,
@@ -144,7 +164,9 @@ export function resourceFromScope(
   tenantId: string,
 ): { ok: true; resource: string } | { ok: false; error: AadError } {
   if (!scope) return failure(missingParameter("scope"));
-  const scopes = scope.trim().split(/\s+/);
+  const scopes = scope.trim().split(/\s+/).filter((s) =>
+    !OPENID_CONNECT_SCOPES.has(s.toLowerCase())
+  );
   const only = scopes[0] ?? "";
   if (scopes.length !== 1 || !only.endsWith("/.default")) {
     return failure(invalidScope(scope));

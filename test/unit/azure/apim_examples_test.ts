@@ -13,9 +13,9 @@ import {
 } from "../../../src/azure/apim_apis.ts";
 import type { ApimServiceRef } from "../../../src/azure/apim_paths.ts";
 import {
-  createOrUpdateApiPolicy,
-  deleteApiPolicy,
-  getApiPolicy,
+  createOrUpdatePolicy,
+  deletePolicy,
+  getPolicy,
 } from "../../../src/azure/apim_policies.ts";
 import {
   addApiToProduct,
@@ -220,14 +220,14 @@ const replays: Replay[] = [
           state: "pending",
           operation: {
             kind: "create-or-update",
-            url: ex.responses["201"]?.headers?.location,
-            pollKind: "location",
+            url: ex.responses["201"]?.headers?.["Azure-AsyncOperation"],
+            pollKind: "async-operation",
             startedAt: new Date(Date.UTC(2025, 0, 1)).toISOString(),
             resourcePath:
               "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1/apis/echo-api;rev=3",
             desiredHash: undefined,
           },
-          retryAfterMs: 5000,
+          retryAfterMs: 1000, // no Retry-After from APIM: polled after pollDelayMs(0)
         },
       ),
   },
@@ -388,8 +388,8 @@ const replays: Replay[] = [
         value: z.string(),
         format: z.enum(["xml", "rawxml"]),
       }).parse(requestProperties(ex));
-      return createOrUpdateApiPolicy(client, {
-        api: { service: serviceOf(ex), apiId: param(ex, "apiId") },
+      return createOrUpdatePolicy(client, {
+        scope: { api: { service: serviceOf(ex), apiId: param(ex, "apiId") } },
         properties: { format, value },
         ifMatch: "*",
       });
@@ -400,9 +400,8 @@ const replays: Replay[] = [
     status: "200",
     method: "GET",
     call: (client, ex) =>
-      getApiPolicy(client, {
-        service: serviceOf(ex),
-        apiId: param(ex, "apiId"),
+      getPolicy(client, {
+        api: { service: serviceOf(ex), apiId: param(ex, "apiId") },
       }),
   },
   {
@@ -410,8 +409,8 @@ const replays: Replay[] = [
     status: "200",
     method: "DELETE",
     call: (client, ex) =>
-      deleteApiPolicy(client, {
-        api: { service: serviceOf(ex), apiId: param(ex, "apiId") },
+      deletePolicy(client, {
+        scope: { api: { service: serviceOf(ex), apiId: param(ex, "apiId") } },
         ifMatch: "*",
       }),
   },

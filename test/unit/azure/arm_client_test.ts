@@ -6,10 +6,13 @@ import {
   ArmError,
   ArmResponseError,
   ArmTransportError,
+  FencedRequestError,
   UntrustedUrlError,
 } from "../../../src/azure/arm_error.ts";
-import { armPath } from "../../../src/azure/arm_path.ts";
+import { armPath, topLevelResourceId } from "../../../src/azure/arm_path.ts";
 import { KeyedSemaphore } from "../../../src/azure/keyed_semaphore.ts";
+import { RequestBudget } from "../../../src/azure/request_budget.ts";
+import { FakeClock } from "../../support/fake_clock.ts";
 import {
   FAKE_ARM_ORIGIN,
   fakeArmClient,
@@ -370,4 +373,128 @@ Deno.test("ArmClient refuses a base URL that is not an https origin", () => {
       TypeError,
     );
   }
+});
+
+Deno.test("withSignal() sends nothing once its signal aborted (a deposed leader's fence), sharing everything else", async () => {
+  const { client, fake } = fakeArmClient(() => jsonResponse(200, {}));
+  const term = new AbortController();
+  const fenced = client.withSignal(term.signal);
+  await fenced.request({ method: "GET", path: PATH });
+  assert.equal(fake.requests.length, 1);
+  term.abort(new Error("lost leadership"));
+  await assert.rejects(
+    fenced.request({ method: "PUT", path: PATH, body: {} }),
+    /lost leadership/,
+  );
+  assert.equal(fake.requests.length, 1, "no write left after the fence");
+  await client.request({ method: "GET", path: PATH });
+  assert.equal(fake.requests.length, 2, "the unfenced client still works");
+});
+
+Deno.test("withSignal() cuts off a write waiting for its instance's write slot", async () => {
+  const limit = new KeyedSemaphore(1);
+  const { client, fake } = fakeArmClient(() => jsonResponse(200, {}), {
+    writeLimit: limit,
+  });
+  const release = await limit.acquire(
+    topLevelResourceId(String(PATH)) ?? "",
+  );
+  const term = new AbortController();
+  const waiting = client.withSignal(term.signal).request({
+    method: "PUT",
+    path: PATH,
+    body: {},
+  });
+  term.abort(new Error("lost leadership"));
+  await assert.rejects(waiting, /lost leadership/);
+  release();
+  assert.equal(fake.requests.length, 0);
+});
+
+Deno.test('request() with retry "rejected" re-sends only after answers that prove the write was refused', async () => {
+  const cases: Array<[string, () => Response, number]> = [
+    [
+      "429",
+      () =>
+        jsonResponse(429, { error: { code: "TooManyRequests", message: "" } }, {
+          "retry-after": "1",
+        }),
+      2,
+    ],
+    [
+      "500",
+      () =>
+        jsonResponse(500, {
+          error: { code: "InternalServerError", message: "" },
+        }),
+      1,
+    ],
+    [
+      "503",
+      () =>
+        jsonResponse(503, {
+          error: { code: "ServiceUnavailable", message: "" },
+        }),
+      1,
+    ],
+  ];
+  for (const [what, first, sent] of cases) {
+    const { client, fake } = fakeArmClient(
+      sequence(first, () => jsonResponse(200, {})),
+    );
+    await client.request({
+      method: "PUT",
+      path: PATH,
+      body: {},
+      retry: "rejected",
+    })
+      .catch(() => undefined);
+    assert.equal(fake.requests.length, sent, what);
+  }
+  const { client, fake } = fakeArmClient(() => {
+    throw new TypeError("connection reset");
+  });
+  await assert.rejects(
+    client.request({ method: "PUT", path: PATH, body: {}, retry: "rejected" }),
+    ArmTransportError,
+  );
+  assert.equal(fake.requests.length, 1, "a lost answer is not re-sent");
+});
+
+Deno.test("request() feeds the write budget per class with the tighter of the caller's and the global budget", async () => {
+  const budget = new RequestBudget({ clock: new FakeClock(0) });
+  const { client } = fakeArmClient(
+    (request) =>
+      jsonResponse(
+        200,
+        {},
+        request.method === "DELETE"
+          ? {
+            "x-ms-ratelimit-remaining-subscription-deletes": "150",
+            "x-ms-ratelimit-remaining-subscription-global-deletes": "40",
+          }
+          : {
+            "x-ms-ratelimit-remaining-subscription-writes": "180",
+            "x-ms-ratelimit-remaining-subscription-global-writes": "2900",
+          },
+      ),
+    { budget },
+  );
+  await client.request({ method: "PUT", path: PATH, body: {} });
+  await client.request({ method: "DELETE", path: PATH });
+  assert.equal(budget.available("s|writes"), 180);
+  assert.equal(budget.available("s|deletes"), 40);
+});
+
+Deno.test("withSignal() with a fence refuses to send once the fence says the lease is not held, at the moment of sending", async () => {
+  const { client, fake } = fakeArmClient(() => jsonResponse(200, {}));
+  let holds = true;
+  const fenced = client.withSignal(new AbortController().signal, () => holds);
+  await fenced.request({ method: "PUT", path: PATH, body: {} });
+  holds = false; // e.g. the process was frozen past its renew deadline
+  await assert.rejects(
+    fenced.request({ method: "PUT", path: PATH, body: {} }),
+    FencedRequestError,
+  );
+  assert.equal(fake.requests.length, 1);
 });

@@ -14,9 +14,12 @@ import {
   apiReleasePath,
   apiResourceId,
   apiTagPath,
+  policyPath,
   productApiPath,
   serviceResourceId,
   validateApimId,
+  versionSetPath,
+  versionSetResourceId,
 } from "../../../src/azure/apim_paths.ts";
 
 const service: ApimServiceRef = {
@@ -35,6 +38,28 @@ Deno.test("apiPath() keeps the literal ;rev= of a revision id", () => {
   assert.equal(
     String(apiPolicyPath({ service, apiId: "echo-api;rev=12" })),
     `${servicePrefix}/apis/echo-api;rev=12/policies/policy`,
+  );
+});
+
+Deno.test("operation policies and version sets have their own paths; ids are encoded", () => {
+  assert.equal(
+    String(policyPath({
+      api: { service, apiId: "payment-api" },
+      operationId: "UploadPayment_FI Nordea",
+    })),
+    `${servicePrefix}/apis/payment-api/operations/UploadPayment_FI%20Nordea/policies/policy`,
+  );
+  assert.equal(
+    String(versionSetPath({ service, versionSetId: "orders" })),
+    `${servicePrefix}/apiVersionSets/orders`,
+  );
+  assert.equal(
+    versionSetResourceId({ service, versionSetId: "orders" }),
+    `${servicePrefix}/apiVersionSets/orders`,
+  );
+  assert.throws(
+    () => versionSetPath({ service, versionSetId: "a?b" }),
+    InvalidArmRequestError,
   );
 });
 

@@ -11,7 +11,9 @@ import {
 import {
   classifyArmError,
   describeArmError,
+  isInstanceGone,
   type RetryDecision,
+  writeOutcomeUnknown,
 } from "../../../src/azure/classify_arm_error.ts";
 import { CredentialConfigError } from "../../../src/azure/credential_config.ts";
 import { TokenRequestError } from "../../../src/azure/token_source.ts";
@@ -185,5 +187,60 @@ Deno.test("describeArmError() is the message verbatim when there are no details"
       }),
     ),
     message,
+  );
+});
+
+Deno.test("writeOutcomeUnknown(): lost or ambiguous answers may hide an applied write; refusals do not", () => {
+  const line = { method: "PUT" as const, path: "/x" };
+  const arm = (status: number, code: string) =>
+    new ArmError({ ...line, status, code, message: "m" });
+  const unknown = [
+    new ArmTransportError(line, "timeout"),
+    new ArmTransportError(line, "network"),
+    new ArmResponseError(line, 201, "body is not JSON"),
+    arm(408, "RequestTimeout"),
+    arm(500, "InternalServerError"),
+    arm(502, "BadGateway"),
+    arm(504, "GatewayTimeout"),
+    arm(422, "ManagementApiRequestFailed"),
+  ];
+  const refused = [
+    arm(400, "ValidationError"),
+    arm(409, "PessimisticConcurrencyConflict"),
+    arm(412, "PreconditionFailed"),
+    arm(429, "TooManyRequests"),
+    arm(422, "UnprocessableEntity"),
+    new Error("anything else"),
+  ];
+  for (const e of unknown) {
+    assert.equal(writeOutcomeUnknown(e), true, String(e));
+  }
+  for (const e of refused) {
+    assert.equal(writeOutcomeUnknown(e), false, String(e));
+  }
+});
+
+Deno.test("isInstanceGone(): ARM's recorded answers for a gone instance, resource group or subscription, not a gone API", () => {
+  const gone = (code: string, message: string) =>
+    new ArmError({ method: "GET", path: "/x", status: 404, code, message });
+  assert.equal(
+    isInstanceGone(
+      gone("ResourceGroupNotFound", "Resource group 'rg' could not be found."),
+    ),
+    true,
+  );
+  assert.equal(
+    isInstanceGone(
+      gone(
+        "ResourceNotFound",
+        "The Resource 'Microsoft.ApiManagement/service/svc' under resource group 'rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+      ),
+    ),
+    true,
+  );
+  assert.equal(isInstanceGone(gone("SubscriptionNotFound", "gone")), true);
+  assert.equal(
+    isInstanceGone(gone("ResourceNotFound", "Api not found.")),
+    false,
   );
 });

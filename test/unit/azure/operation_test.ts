@@ -70,7 +70,7 @@ function operation(
 
 // ---- startOperationFromResponse ------------------------------------------------------------
 
-Deno.test("startOperationFromResponse() makes 201 InProgress + Location a pending operation (2024-05-01)", () => {
+Deno.test("startOperationFromResponse() makes 201 InProgress a pending operation polled at Azure-AsyncOperation (2024-05-01)", () => {
   const start = startOperationFromResponse(
     armResponse(201, apiBody("InProgress"), {
       location: LOCATION,
@@ -82,8 +82,8 @@ Deno.test("startOperationFromResponse() makes 201 InProgress + Location a pendin
   assert.ok(start.state === "pending");
   assert.deepEqual(start.operation, {
     kind: "import",
-    url: LOCATION,
-    pollKind: "location",
+    url: ASYNC_OPERATION,
+    pollKind: "async-operation",
     startedAt: "2025-01-01T12:00:00.000Z",
     resourcePath: API_PATH,
     desiredHash: "sha256:abc",
@@ -101,14 +101,21 @@ Deno.test("startOperationFromResponse() makes 202 + Location pending and honours
   assert.equal(start.retryAfterMs, 10_000);
 });
 
-Deno.test("startOperationFromResponse() uses Azure-AsyncOperation only without Location", () => {
-  const start = startOperationFromResponse(
-    armResponse(202, undefined, { "azure-asyncoperation": ASYNC_OPERATION }),
-    { kind: "delete" },
-  );
-  assert.ok(start.state === "pending");
-  assert.equal(start.operation.url, ASYNC_OPERATION);
-  assert.equal(start.operation.pollKind, "async-operation");
+Deno.test("startOperationFromResponse() polls Azure-AsyncOperation when there is one, with or without Location", () => {
+  for (
+    const headers of [
+      { "azure-asyncoperation": ASYNC_OPERATION },
+      { "azure-asyncoperation": ASYNC_OPERATION, location: LOCATION },
+    ]
+  ) {
+    const start = startOperationFromResponse(
+      armResponse(202, undefined, headers),
+      { kind: "delete" },
+    );
+    assert.ok(start.state === "pending");
+    assert.equal(start.operation.url, ASYNC_OPERATION);
+    assert.equal(start.operation.pollKind, "async-operation");
+  }
 });
 
 Deno.test("startOperationFromResponse() polls the resource when only provisioningState says it runs", () => {
@@ -262,14 +269,17 @@ Deno.test("pollOperation() refuses a poll URL on another host and sends nothing"
   assert.equal(fake.requests.length, 0);
 });
 
-Deno.test("pollOperation() completes a delete on 204, and on 404", async () => {
-  for (const status of [204, 404]) {
+Deno.test("pollOperation() completes a delete on 204, and calls a 404 gone (only a read can tell)", async () => {
+  for (const [status, state] of [[204, "succeeded"], [404, "gone"]] as const) {
     const { client } = fakeArmClient(() =>
       status === 204 ? new Response(null, { status }) : jsonResponse(status, {})
     );
     const result = await pollOperation(client, operation({ kind: "delete" }));
-    assert.equal(result.state, "succeeded", String(status));
+    assert.equal(result.state, state, String(status));
   }
+  const { client } = fakeArmClient(() => jsonResponse(404, {}));
+  const expired = await pollOperation(client, operation({ kind: "import" }));
+  assert.equal(expired.state, "gone", "an expired import URL is no failure");
 });
 
 Deno.test("pollOperation() reads Azure-AsyncOperation status resources", async () => {
@@ -296,6 +306,29 @@ Deno.test("pollOperation() reads Azure-AsyncOperation status resources", async (
   assert.ok(failed.state === "failed");
   assert.equal(failed.error.code, "ValidationError");
   assert.equal(failed.error.message, "Invalid document");
+  const detailed = await pollOperation(
+    fakeArmClient(() =>
+      jsonResponse(200, {
+        status: "Failed",
+        error: {
+          code: "ValidationError",
+          message: "One or more fields contain incorrect values:",
+          details: [{
+            code: "ValidationError",
+            target: "path",
+            message: "Cannot create API 'a' with the same Path 'p'",
+          }],
+        },
+      })
+    ).client,
+    op,
+  );
+  assert.ok(detailed.state === "failed");
+  assert.deepEqual(detailed.error.details, [{
+    code: "ValidationError",
+    target: "path",
+    message: "Cannot create API 'a' with the same Path 'p'",
+  }]);
 });
 
 Deno.test("pollOperation() switches to the resource when Azure-AsyncOperation has no status", async () => {

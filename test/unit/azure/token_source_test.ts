@@ -136,9 +136,11 @@ Deno.test("getToken() keeps a still-valid token when a proactive refresh fails",
   // No new attempt for 30 s, then it tries again.
   assert.equal((await source.getToken()).token, "t1");
   assert.equal(source.tokenRequests, 2);
+  assert.equal(source.tokenFailures, 1);
   await clock.sleep(31_000);
   credential.fail = false;
   assert.equal((await source.getToken()).token, "t2");
+  assert.equal(source.tokenFailures, 1);
 });
 
 Deno.test("getToken() fails when there is no valid token to fall back on", async () => {
@@ -147,6 +149,8 @@ Deno.test("getToken() fails when there is no valid token to fall back on", async
   assert.ok(credential);
   credential.fail = true;
   await assert.rejects(source.getToken(), TokenRequestError);
+  assert.equal(source.tokenFailures, 1);
   credential.fail = false;
   assert.equal((await source.getToken()).token, "t1");
+  assert.deepEqual([source.tokenRequests, source.tokenFailures], [2, 1]);
 });

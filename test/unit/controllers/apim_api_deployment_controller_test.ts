@@ -1,7 +1,7 @@
 // Unit tests for when a failed APIMAPIDeployment stays failed until its spec or the retry annotation changes.
 import assert from "node:assert/strict";
 import { settledFailure } from "../../../src/controllers/apim_api_deployment_controller.ts";
-import { RETRY_ANNOTATION } from "../../../src/controllers/registration.ts";
+import { RETRY_ANNOTATION } from "../../../src/controllers/registration_rules.ts";
 import { type ApimApi, apimApiSchema } from "../../../src/crd/apim_api.ts";
 import {
   type ApimApiDeployment,

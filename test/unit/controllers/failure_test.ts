@@ -14,7 +14,6 @@ import {
   describeFailure,
   type Failure,
   ReportedFailure,
-  WAIT_FOR_OPERATION_MS,
 } from "../../../src/controllers/failure.ts";
 import {
   KubeApiError,
@@ -76,7 +75,7 @@ Deno.test("describeFailure() waits as long as a 429's Retry-After says", () => {
   });
 });
 
-Deno.test("describeFailure() waits for the running operation on a 409 PessimisticConcurrencyConflict", () => {
+Deno.test("describeFailure() waits (backing off, as expected progress) for the running operation on a 409 PessimisticConcurrencyConflict", () => {
   const error = armError({
     status: 409,
     code: "PessimisticConcurrencyConflict",
@@ -84,10 +83,11 @@ Deno.test("describeFailure() waits for the running operation on a 409 Pessimisti
       "Conflict occurred while applying changes. Please retry the operation.",
   });
   assert.deepEqual(describeFailure(error), {
-    decision: { kind: "retryAfter", delayMs: WAIT_FOR_OPERATION_MS },
+    decision: { kind: "backoff" },
     reason: "PessimisticConcurrencyConflict",
     message:
       "Conflict occurred while applying changes. Please retry the operation.",
+    expected: true,
   });
 });
 

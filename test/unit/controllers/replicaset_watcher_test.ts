@@ -1,21 +1,12 @@
 // Unit tests for which ReplicaSets an APIMAPI targets.
 import assert from "node:assert/strict";
 import { targetSelector } from "../../../src/controllers/replicaset_watcher.ts";
-import { type ApimApi, apimApiSchema } from "../../../src/crd/apim_api.ts";
+import type { ApimApi } from "../../../src/crd/apim_api.ts";
+import { apimApiFixture } from "./apim_api_fixture.ts";
 import { labelSelectorMatches } from "../../../src/kube/label_selector.ts";
 
 function api(name: string, target?: unknown): ApimApi {
-  return apimApiSchema.parse({
-    metadata: { name, namespace: "shop" },
-    spec: {
-      APIID: name,
-      serviceUrl: "http://orders.shop.svc",
-      routePrefix: "/orders",
-      openApiDefinitionUrl: "/swagger.json",
-      apimService: "apim",
-      ...(target === undefined ? {} : { target }),
-    },
-  });
+  return apimApiFixture(name, target === undefined ? {} : { target });
 }
 
 Deno.test("targetSelector() selects app.kubernetes.io/name=<name> without a target", () => {

@@ -98,6 +98,8 @@ Deno.test("decodeReplicaSetRecord() keeps only the fields the readiness decision
     },
     uid: "rs-uid-1",
     ownerUid: "deploy-uid",
+    ownerKind: "Deployment",
+    ownerName: "orders",
     revision: 4,
     creationTimestamp: "2026-01-02T03:04:05Z",
     desiredReplicas: 2,
@@ -191,6 +193,7 @@ Deno.test("replicaSetView() carries the readiness facts of a record", () => {
     {
       name: "orders-7d9f8b6c5",
       uid: "rs-uid-1",
+      owner: "Deployment/orders",
       ownerUid: "deploy-uid",
       revision: 4,
       creationTimestamp: "2026-01-02T03:04:05Z",

@@ -63,16 +63,44 @@ Deno.test("WorkQueue keeps the earliest due time of a queued key", async () => {
   await queue.shutdown();
 });
 
-Deno.test("WorkQueue hands out due keys in due-time order", async () => {
+Deno.test("WorkQueue hands out due keys in the order their work arrived, and keeps nothing not due", async () => {
   const clock = new FakeClock();
   const queue = newQueue(clock);
   queue.addAfter("c", 300);
   queue.addAfter("a", 100);
   queue.addAfter("b", 200);
+  queue.addAfter("later", 5_000);
   await clock.advance(1000);
   const order = [await queue.get(), await queue.get(), await queue.get()];
-  assert.deepEqual(order, ["a", "b", "c"]);
+  assert.deepEqual(order, ["c", "a", "b"]);
   for (const key of ["a", "b", "c"]) queue.done(key);
+  assert.equal(queue.depth, 1, "the key not due yet stays");
+  await queue.shutdown();
+});
+
+Deno.test("WorkQueue carries a requeued key's work ahead of work that arrived after it (no lockstep in bursts)", async () => {
+  const clock = new FakeClock();
+  const queue = newQueue(clock);
+  queue.add("first");
+  assert.equal(await queue.get(), "first");
+  // Its reconcile asks to look again in a second (a poll), while a burst of new work arrives.
+  queue.addAfter("first", 1000);
+  queue.done("first");
+  for (let i = 0; i < 5; i++) queue.add(`new-${i}`);
+  assert.equal(await queue.get(), "new-0");
+  await clock.advance(1000);
+  assert.equal(
+    await queue.get(),
+    "first",
+    "the older work goes first once due",
+  );
+  queue.done("first"); // finished: its arrival is forgotten
+  queue.done("new-0");
+  queue.add("first");
+  const rest = [];
+  for (let i = 0; i < 5; i++) rest.push(await queue.get());
+  assert.deepEqual(rest, ["new-1", "new-2", "new-3", "new-4", "first"]);
+  for (const key of rest) queue.done(key ?? "");
   await queue.shutdown();
 });
 

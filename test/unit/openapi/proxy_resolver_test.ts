@@ -17,22 +17,29 @@ Deno.test("bypassesProxy() honours hosts, suffixes, wildcards and ports in NO_PR
   assert.equal(bypassesProxy("anything", undefined), false);
 });
 
-Deno.test("proxyForHost() prefers HTTPS_PROXY and accepts lower-case names", () => {
+Deno.test("proxyForHost() picks the proxy by scheme, like Deno's fetch", () => {
+  const https = (env: Record<string, string>) =>
+    proxyForHost("x.example.com", "https:", env)?.host;
+  const http = (env: Record<string, string>) =>
+    proxyForHost("x.example.com", "http:", env)?.host;
+  assert.equal(https({ https_proxy: "http://10.1.2.3:3128" }), "10.1.2.3:3128");
+  assert.equal(https({ HTTP_PROXY: "proxy:8080" }), undefined);
+  assert.equal(http({ HTTP_PROXY: "proxy:8080" }), "proxy:8080");
   assert.equal(
-    proxyForHost("x.example.com", { https_proxy: "http://10.1.2.3:3128" })
-      ?.host,
-    "10.1.2.3:3128",
+    http({ HTTPS_PROXY: "http://p:1" }),
+    undefined,
+    "an http:// URL with only HTTPS_PROXY goes direct",
   );
+  assert.equal(http({ ALL_PROXY: "http://all:1", HTTP_PROXY: "h:2" }), "all:1");
+  assert.equal(https({ all_proxy: "http://all:1" }), "all:1");
   assert.equal(
-    proxyForHost("x.example.com", { HTTP_PROXY: "proxy:8080" })?.hostname,
-    "proxy",
+    http({ HTTP_PROXY: "h:2", REQUEST_METHOD: "GET" }),
+    undefined,
+    "HTTP_PROXY is ignored in a CGI context",
   );
-  assert.equal(proxyForHost("x.example.com", {}), undefined);
+  assert.equal(https({}), undefined);
   assert.equal(
-    proxyForHost("x.example.com", {
-      HTTPS_PROXY: "http://p:1",
-      NO_PROXY: "example.com",
-    }),
+    https({ HTTPS_PROXY: "http://p:1", NO_PROXY: "example.com" }),
     undefined,
   );
 });
@@ -48,14 +55,29 @@ Deno.test("proxyAwareResolver() checks the proxy's address for proxied hosts", a
   const env = { HTTPS_PROXY: "http://proxy.internal:3128", NO_PROXY: ".svc" };
   const resolver = proxyAwareResolver(env, resolve);
   const signal = new AbortController().signal;
-  assert.deepEqual(await resolver("my-api.example.com", signal), ["10.0.0.9"]);
-  assert.deepEqual(await resolver("api.default.svc", signal), ["192.0.2.1"]);
-  assert.deepEqual(asked, ["proxy.internal", "api.default.svc"]);
+  assert.deepEqual(
+    await resolver("my-api.example.com", signal, "https:"),
+    ["10.0.0.9"],
+  );
+  assert.deepEqual(
+    await resolver("my-api.example.com", signal, "http:"),
+    ["192.0.2.1"],
+    "an http:// document is fetched directly, so its own address is checked",
+  );
+  assert.deepEqual(
+    await resolver("api.default.svc", signal, "https:"),
+    ["192.0.2.1"],
+  );
+  assert.deepEqual(asked, [
+    "proxy.internal",
+    "my-api.example.com",
+    "api.default.svc",
+  ]);
   assert.deepEqual(
     await proxyAwareResolver(
       { HTTPS_PROXY: "http://169.254.169.254:80" },
       resolve,
-    )("x.io", signal),
+    )("x.io", signal, "https:"),
     ["169.254.169.254"],
   );
 });

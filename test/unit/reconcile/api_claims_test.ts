@@ -147,3 +147,36 @@ Deno.test("findClaimConflict() compares paths case-insensitively, as APIM does",
   );
   assert.equal(conflict?.field, "routePrefix");
 });
+
+Deno.test("findClaimConflict() lets versions of one version set share a path, but not a version", () => {
+  const v1 = claim("team-a/orders-v1", {
+    creationTimestamp: OLDER,
+    apiId: "orders-v1",
+    versionSet: "orders",
+    apiVersion: "v1",
+  });
+  const v2 = claim("team-a/orders-v2", {
+    apiId: "orders-v2",
+    versionSet: "orders",
+    apiVersion: "v2",
+  });
+  assert.equal(findClaimConflict(v2, [v1]), undefined);
+  const alsoV1 = claim("team-b/orders-v1b", {
+    apiId: "orders-v1b",
+    path: "other",
+    versionSet: "orders",
+    apiVersion: "V1",
+  });
+  assert.deepEqual(findClaimConflict(alsoV1, [v1]), {
+    field: "apiVersion",
+    owner: "team-a/orders-v1",
+    message:
+      'APIMAPI "team-a/orders-v1" already registers version "v1" of this version set in this API Management instance',
+  });
+  const otherSet = claim("team-c/orders", {
+    apiId: "orders-c",
+    versionSet: "billing",
+    apiVersion: "v2",
+  });
+  assert.equal(findClaimConflict(otherSet, [v1])?.field, "routePrefix");
+});

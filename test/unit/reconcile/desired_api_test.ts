@@ -46,9 +46,18 @@ Deno.test("ownerMarker() names the owner and the first 32 characters of the hash
 
 Deno.test("parseOwnerMarker() reads back what ownerMarker() wrote", () => {
   const marker = parseOwnerMarker(ownerMarker(owner, hash));
-  assert.deepEqual(marker, { owner: "shop/orders", hash: hash.slice(0, 32) });
+  assert.deepEqual(marker, {
+    owner: "shop/orders",
+    hash: hash.slice(0, 32),
+    adopted: false,
+  });
   assert.ok(marker && markerOwnedBy(marker, owner));
   assert.ok(marker && markerHasHash(marker, hash));
+  const adopted = parseOwnerMarker(
+    ownerMarker(owner, hash, { adopted: true }),
+  );
+  assert.equal(adopted?.adopted, true);
+  assert.ok(adopted && markerHasHash(adopted, hash));
 });
 
 const notMarkers: [string, string | undefined][] = [
@@ -147,6 +156,7 @@ const baseSpec = {
 const document: DocumentFacts = {
   digest: "sha256:aaaa",
   format: "openapi+json",
+  title: "Orders",
 };
 
 function desired(
@@ -166,6 +176,8 @@ Deno.test("desiredApi() describes the API the import sends, with its marker", ()
     displayName: "Orders",
     protocols: ["https"],
     format: "openapi+json",
+    shownName: "Orders",
+    digest: "sha256:aaaa",
     hash: api.hash,
     marker: ownerMarker(owner, api.hash),
   });
@@ -242,4 +254,47 @@ Deno.test("desiredApi() hash ignores fields that do not reach the API entity", (
     deletionPolicy: "Retain",
   });
   assert.equal(same.hash, desired().hash);
+});
+
+// ---- versions -------------------------------------------------------------------------------
+
+const SET_ID =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim/apiVersionSets/orders";
+
+Deno.test("desiredApi() keeps the hash of an unversioned API as it was before version sets", () => {
+  // Registered APIs must not be imported again after an upgrade.
+  assert.equal(
+    desired().hash,
+    hashOf({
+      apiId: "orders",
+      path: "orders/v1",
+      serviceUrl: "https://orders.example.com",
+      subscriptionRequired: true,
+      displayName: "Orders",
+      protocols: ["https"],
+      format: "openapi+json",
+      digest: "sha256:aaaa",
+    }),
+  );
+});
+
+Deno.test("desiredApi() carries the version set and version into the import and its hash", () => {
+  const spec = apimApiSpecSchema.parse({
+    ...baseSpec,
+    versionSet: "orders",
+    apiVersion: "v2",
+  });
+  const v2 = desiredApi(spec, document, owner, SET_ID);
+  assert.equal(v2.apiVersionSetId, SET_ID);
+  assert.equal(v2.apiVersion, "v2");
+  assert.notEqual(v2.hash, desired().hash);
+  const v3 = desiredApi(
+    { ...spec, apiVersion: "v3" },
+    document,
+    owner,
+    SET_ID,
+  );
+  assert.notEqual(v3.hash, v2.hash);
+  const unresolved = desiredApi(spec, document, owner);
+  assert.equal("apiVersion" in unresolved, false, "no version without a set");
 });

@@ -7,6 +7,7 @@ import {
 import { apimProductSpecSchema } from "../../../src/crd/apim_product.ts";
 import { apimTagSpecSchema } from "../../../src/crd/apim_tag.ts";
 import {
+  decideEntityOwnership,
   differingFields,
   productProperties,
   tagProperties,
@@ -181,3 +182,50 @@ Deno.test("differingFields() finds nothing when nothing is desired", () => {
   assert.deepEqual(differingFields({}, undefined), []);
   assert.deepEqual(differingFields({}, { displayName: "x" }), []);
 });
+
+const ownershipRows: Array<
+  [string, Parameters<typeof decideEntityOwnership>[0], string]
+> = [
+  ["a missing entity is created", {
+    exists: false,
+    created: false,
+    adopted: false,
+    adoptionAllowed: false,
+  }, "create"],
+  ["a missing entity the operator made before is made again", {
+    exists: false,
+    created: true,
+    adopted: false,
+    adoptionAllowed: false,
+  }, "manage"],
+  ["an entity the operator created is managed", {
+    exists: true,
+    created: true,
+    adopted: false,
+    adoptionAllowed: false,
+  }, "manage"],
+  ["an adopted entity is managed", {
+    exists: true,
+    created: false,
+    adopted: true,
+    adoptionAllowed: false,
+  }, "manage"],
+  ["a foreign entity is refused", {
+    exists: true,
+    created: false,
+    adopted: false,
+    adoptionAllowed: false,
+  }, "refuse"],
+  ["a foreign entity is adopted when asked", {
+    exists: true,
+    created: false,
+    adopted: false,
+    adoptionAllowed: true,
+  }, "adopt"],
+];
+
+for (const [what, facts, expected] of ownershipRows) {
+  Deno.test(`decideEntityOwnership(): ${what}`, () => {
+    assert.equal(decideEntityOwnership(facts), expected);
+  });
+}

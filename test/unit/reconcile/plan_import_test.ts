@@ -7,6 +7,7 @@ import {
   decideImport,
   type ObservedApi,
   planLinks,
+  versionedRoutePrefix,
 } from "../../../src/reconcile/plan_import.ts";
 
 const spec = apimApiSpecSchema.parse({
@@ -20,6 +21,7 @@ const owner = { namespace: "default", name: "my-api" };
 const desired = desiredApi(spec, {
   digest: "sha256:abc",
   format: "openapi+json",
+  title: "Orders",
 }, owner);
 
 function observed(
@@ -41,11 +43,13 @@ Deno.test("desiredApi() strips the route prefix's slashes and hashes document an
   const other = desiredApi(spec, {
     digest: "sha256:def",
     format: "openapi+json",
+    title: "Orders",
   }, owner);
   assert.notEqual(other.hash, desired.hash);
   const again = desiredApi(spec, {
     digest: "sha256:abc",
     format: "openapi+json",
+    title: "Orders",
   }, owner);
   assert.equal(again.hash, desired.hash);
 });
@@ -137,4 +141,20 @@ Deno.test("apiHostOf() joins the proxy host and the route prefix", () => {
     apiHostOf("svc.azure-api.net", "api"),
     "https://svc.azure-api.net/api",
   );
+});
+
+Deno.test("versionedRoutePrefix() appends the version for the Segment scheme only", () => {
+  const segment = { scheme: "Segment", apiVersion: "v2" };
+  assert.equal(versionedRoutePrefix("/orders", segment), "/orders/v2");
+  assert.equal(versionedRoutePrefix("/orders/", segment), "/orders/v2");
+  assert.equal(
+    versionedRoutePrefix("/orders", { scheme: "Header", apiVersion: "v2" }),
+    "/orders",
+  );
+  assert.equal(
+    versionedRoutePrefix("/orders", { scheme: "Segment" }),
+    "/orders",
+    "the set's unversioned API",
+  );
+  assert.equal(versionedRoutePrefix("/orders", undefined), "/orders");
 });

@@ -48,11 +48,15 @@ Deno.test("revisionApiId(), releaseId() and releaseNotes() name the revision and
   assert.equal(releaseId(3), "azure-apim-operator-rev-3");
   assert.ok(releaseId(123456789).length <= 80);
   assert.equal(
-    releaseNotes("orders-7d9f", ["orders:2"]),
-    'Released by azure-apim-operator for ReplicaSet "orders-7d9f" (orders:2)',
+    releaseNotes({
+      replicaSet: "orders-7d9f",
+      owner: "Deployment/orders",
+      images: ["orders:2"],
+    }),
+    'Released by azure-apim-operator for ReplicaSet "orders-7d9f" of Deployment/orders (orders:2)',
   );
   assert.equal(
-    releaseNotes(undefined, []),
+    releaseNotes({}),
     "Released by azure-apim-operator for a spec change",
   );
 });

@@ -26,7 +26,11 @@ function replicaSet(name = "orders-7d9f", uid = `uid-${name}`): ReplicaSetView {
   };
 }
 
-const ready: WorkloadState = { state: "Ready", replicaSet: replicaSet() };
+const ready: WorkloadState = {
+  state: "Ready",
+  workloads: [],
+  ready: [replicaSet()],
+};
 
 function inputs(overrides: Partial<RolloutInputs> = {}): RolloutInputs {
   return {
@@ -47,6 +51,7 @@ const expectedSpec: ApimApiDeploymentSpec = {
     uid: "uid-orders-7d9f",
     images: ["registry.example.com/orders:1.2.3", "sidecar:9"],
   },
+  readyReplicaSets: [{ name: "orders-7d9f", uid: "uid-orders-7d9f" }],
   apimApiGeneration: 2,
   openApiDefinitionUrl: DOC_URL,
   serviceUrl: SERVICE_URL,
@@ -154,21 +159,17 @@ Deno.test("planRollout() writes nothing when the rollout is registered even if a
 
 const waiting: [Exclude<WorkloadState, { state: "Ready" }>, string][] = [
   [
-    { state: "NoMatch", message: "No ReplicaSet matches" },
+    { state: "NoMatch", message: "No ReplicaSet matches", workloads: [] },
     "NoMatchingReplicaSet",
   ],
   [
-    {
-      state: "NotReady",
-      replicaSet: replicaSet(),
-      message: "1 of 2 replicas ready",
-    },
+    { state: "NotReady", workloads: [], message: "1 of 2 replicas ready" },
     "WaitingForReplicaSet",
   ],
   [
     {
       state: "WaitingForIngress",
-      replicaSet: replicaSet(),
+      workloads: [],
       host: "orders.example.com",
       message: "Waiting for an Ingress",
     },
@@ -207,6 +208,20 @@ for (const [workload, reason] of waiting) {
     );
   });
 
+  Deno.test(`planRollout() reports ${reason} when the workload is ${workload.state} and only the original operator's record exists`, () => {
+    // Its persistent record of the last import: no ReplicaSet of ours, no generation.
+    const original: ApimApiDeploymentSpec = {
+      apimApiName: "orders",
+      openApiDefinitionUrl: DOC_URL,
+      serviceUrl: SERVICE_URL,
+    };
+    const plan = planRollout(
+      inputs({ workload, deployment: { spec: original } }),
+    );
+    assert.equal(plan.deployment.action, "none");
+    assert.equal(plan.verdict?.reason, reason);
+  });
+
   Deno.test(`planRollout() keeps quiet when the workload is ${workload.state} but a deployment exists`, () => {
     assert.deepEqual(
       planRollout(inputs({ workload, deployment: { spec: expectedSpec } })),
@@ -214,3 +229,35 @@ for (const [workload, reason] of waiting) {
     );
   });
 }
+
+Deno.test("planRollout() signals a new ready rollout of any matched workload, naming it", () => {
+  const api = { ...replicaSet("api-2"), owner: "Deployment/api" };
+  const worker = { ...replicaSet("worker-5"), owner: "Deployment/worker" };
+  const plan = planRollout(inputs({
+    workload: { state: "Ready", workloads: [], ready: [api, worker] },
+    registered: { uid: "uid-worker-5", generation: 2 },
+    registeredSet: [{ uid: "uid-worker-5" }, { uid: "uid-api-1" }],
+  }));
+  const deployment = plan.deployment;
+  assert.equal(deployment.action, "create");
+  const spec = "spec" in deployment ? deployment.spec : undefined;
+  assert.equal(spec?.replicaSet?.name, "api-2");
+  assert.equal(spec?.replicaSet?.owner, "Deployment/api");
+  assert.deepEqual(spec?.readyReplicaSets?.map((r) => r.name), [
+    "api-2",
+    "worker-5",
+  ]);
+});
+
+Deno.test("planRollout() writes nothing once every ready workload's ReplicaSet is registered", () => {
+  const api = replicaSet("api-2");
+  const worker = replicaSet("worker-5");
+  assert.deepEqual(
+    planRollout(inputs({
+      workload: { state: "Ready", workloads: [], ready: [api, worker] },
+      registered: { uid: "uid-api-2", generation: 2 },
+      registeredSet: [{ uid: "uid-worker-5" }, { uid: "uid-api-2" }],
+    })),
+    { deployment: { action: "none" } },
+  );
+});

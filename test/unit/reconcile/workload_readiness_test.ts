@@ -52,7 +52,10 @@ Deno.test("decideWorkloadState() is Ready when the newest ReplicaSet is ready an
     ],
   }));
   assert.equal(state.state, "Ready");
-  assert.equal(state.state === "Ready" && state.replicaSet.name, "new");
+  assert.deepEqual(
+    state.state === "Ready" && state.ready.map((r) => r.name),
+    ["new"],
+  );
 });
 
 Deno.test("decideWorkloadState() waits while the newest ReplicaSet is not fully ready", () => {
@@ -80,30 +83,104 @@ Deno.test("decideWorkloadState() waits while an older ReplicaSet of the same own
   assert.match(state.state === "NotReady" ? state.message : "", /"old"/);
 });
 
-Deno.test("decideWorkloadState() ignores ready ReplicaSets of another owner", () => {
-  const state = decideWorkloadState(inputs({
-    replicaSets: [
-      rs("new", { revision: 3 }),
-      rs("other", { revision: 1, ownerUid: "deploy-2" }),
-    ],
-  }));
-  assert.equal(state.state, "Ready");
-});
+/** Two Deployments sharing the name label (a Helm chart's api and worker). */
+function owners(
+  api: Partial<ReplicaSetView>[],
+  worker: Partial<ReplicaSetView>[],
+): ReplicaSetView[] {
+  const of = (owner: string, sets: Partial<ReplicaSetView>[]) =>
+    sets.map((o, i) =>
+      rs(`${owner}-${i + 1}`, {
+        ownerUid: `uid-${owner}`,
+        owner: `Deployment/${owner}`,
+        revision: i + 1,
+        ...o,
+      })
+    );
+  return [...of("api", api), ...of("worker", worker)];
+}
 
-Deno.test("decideWorkloadState() orders by creation time when revisions are absent", () => {
+const ownerRows: {
+  what: string;
+  api: Partial<ReplicaSetView>[];
+  worker: Partial<ReplicaSetView>[];
+  state: string;
+  ready: string[];
+}[] = [
+  {
+    what:
+      "a worker at a higher revision does not outrank the api's new rollout",
+    api: [{ readyReplicas: 0 }, {}],
+    worker: [{ readyReplicas: 0 }, { readyReplicas: 0 }, {}],
+    state: "Ready",
+    ready: ["api-2", "worker-3"],
+  },
+  {
+    what: "a worker scaled to zero does not block the api",
+    api: [{}],
+    worker: [{ desiredReplicas: 0, readyReplicas: 0 }],
+    state: "Ready",
+    ready: ["api-1"],
+  },
+  {
+    what: "a worker mid-rollout does not block the api",
+    api: [{}],
+    worker: [{}, { readyReplicas: 1 }],
+    state: "Ready",
+    ready: ["api-1"],
+  },
+  {
+    what: "the api draining its old ReplicaSet is judged on its own",
+    api: [{ readyReplicas: 1 }, {}],
+    worker: [{ desiredReplicas: 0, readyReplicas: 0 }],
+    state: "NotReady",
+    ready: [],
+  },
+];
+
+for (const row of ownerRows) {
+  Deno.test(`decideWorkloadState() judges each owner on its own: ${row.what}`, () => {
+    const state = decideWorkloadState(inputs({
+      replicaSets: owners(row.api, row.worker),
+    }));
+    assert.equal(state.state, row.state);
+    assert.deepEqual(
+      state.state === "Ready" ? state.ready.map((r) => r.name).sort() : [],
+      row.ready,
+    );
+    assert.deepEqual(
+      state.workloads.map((w) => w.owner),
+      ["Deployment/api", "Deployment/worker"],
+    );
+  });
+}
+
+Deno.test("decideWorkloadState() orders one owner's ReplicaSets by creation time when revisions are absent", () => {
   const state = decideWorkloadState(inputs({
     replicaSets: [
-      ownerless(
-        rs("a", {
-          creationTimestamp: "2026-01-02T00:00:00Z",
-          readyReplicas: 0,
-        }),
-      ),
-      ownerless(rs("b", { creationTimestamp: "2026-01-01T00:00:00Z" })),
+      rs("a", {
+        creationTimestamp: "2026-01-02T00:00:00Z",
+        readyReplicas: 0,
+      }),
+      rs("b", { creationTimestamp: "2026-01-01T00:00:00Z" }),
     ],
   }));
   assert.equal(state.state, "NotReady");
-  assert.equal(state.state === "NotReady" && state.replicaSet.name, "a");
+  assert.equal(state.workloads[0]?.replicaSet.name, "a");
+});
+
+Deno.test("decideWorkloadState() treats each ReplicaSet without an owner as its own workload", () => {
+  const state = decideWorkloadState(inputs({
+    replicaSets: [
+      ownerless(rs("a", { readyReplicas: 0 })),
+      ownerless(rs("b")),
+    ],
+  }));
+  assert.equal(state.state, "Ready");
+  assert.deepEqual(state.workloads.map((w) => w.owner), [
+    "ReplicaSet/a",
+    "ReplicaSet/b",
+  ]);
 });
 
 Deno.test("decideWorkloadState() treats a ReplicaSet scaled to zero as not ready", () => {

@@ -1,0 +1,189 @@
+// A registration's closing writes: release a new revision, product and tag links, and pruning old revisions.
+import {
+  createOrUpdateApiRelease,
+  deleteApi,
+  listApiRevisions,
+} from "../azure/apim_apis.ts";
+import { type ApiRef, apiResourceId } from "../azure/apim_paths.ts";
+import {
+  addApiToProduct,
+  listApiProducts,
+  removeApiFromProduct,
+} from "../azure/apim_products.ts";
+import type { ApiRevision } from "../azure/apim_schemas.ts";
+import {
+  assignTagToApi,
+  listApiTags,
+  removeTagFromApi,
+} from "../azure/apim_tags.ts";
+import type { ArmClient } from "../azure/arm_client.ts";
+import { ArmError } from "../azure/arm_error.ts";
+import type { PendingOperation } from "../azure/operation.ts";
+import type { ApimApi } from "../crd/apim_api.ts";
+import type { ApimApiDeploymentSpec } from "../crd/apim_api_deployment.ts";
+import type { Logger } from "../log.ts";
+import { planLinks } from "../reconcile/plan_import.ts";
+import {
+  releaseId,
+  releaseNotes,
+  revisionApiId,
+  type RevisionFacts,
+  revisionsToPrune,
+} from "../reconcile/plan_revisions.ts";
+import { ReportedFailure } from "./failure.ts";
+
+/** What the closing writes need. */
+export interface ClosingContext {
+  arm: ArmClient;
+  api: ApimApi;
+  ref: ApiRef;
+  logger: Logger;
+}
+
+/** A revision as the revision decisions read it. */
+export function revisionFacts(revision: ApiRevision): RevisionFacts {
+  return {
+    apiRevision: revision.apiRevision,
+    isCurrent: revision.isCurrent === true,
+  };
+}
+
+/** The product and tag ids linked after {@linkcode linkAll}. */
+export interface Links {
+  products: string[];
+  tags: string[];
+}
+
+/** Makes `revision` current with a release naming the rollout. */
+export async function releaseRevision(
+  c: ClosingContext,
+  revision: string,
+  rollout: ApimApiDeploymentSpec["replicaSet"],
+): Promise<void> {
+  await createOrUpdateApiRelease(c.arm, {
+    api: c.ref,
+    releaseId: releaseId(revision),
+    properties: {
+      apiId: apiResourceId({
+        ...c.ref,
+        apiId: revisionApiId(c.ref.apiId, revision),
+      }),
+      notes: releaseNotes({
+        ...(rollout?.name === undefined ? {} : { replicaSet: rollout.name }),
+        ...(rollout?.owner === undefined ? {} : { owner: rollout.owner }),
+        images: rollout?.images ?? [],
+      }),
+    },
+  });
+  c.logger.info("🚀 Released API revision", { revision });
+}
+
+/** What pruning left running: a revision delete API Management works on (it locks the API meanwhile). */
+export type PruneResult =
+  | { state: "done" }
+  | { state: "running"; operation: PendingOperation; retryAfterMs: number };
+
+/**
+ * Deletes the revisions beyond the number to keep, oldest first, until one delete runs on in API
+ * Management (2024-05-01): that one is returned, to be recorded and polled before the next.
+ */
+export async function pruneRevisions(c: ClosingContext): Promise<PruneResult> {
+  const revisions = await listApiRevisions(c.arm, c.ref);
+  const prune = revisionsToPrune(
+    revisions.map(revisionFacts),
+    c.api.spec.revisions.keep,
+  );
+  for (const old of prune) {
+    c.logger.info("🧹 Deleting old API revision", { revision: old });
+    const start = await deleteApi(c.arm, {
+      api: { ...c.ref, apiId: revisionApiId(c.ref.apiId, old) },
+      ifMatch: "*",
+    });
+    if (start.state === "pending") {
+      return {
+        state: "running",
+        operation: { ...start.operation, kind: "delete" },
+        retryAfterMs: start.retryAfterMs,
+      };
+    }
+  }
+  return { state: "done" };
+}
+
+async function linkOrExplain(
+  c: ClosingContext,
+  kind: "Product" | "Tag",
+  id: string,
+  link: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await link();
+  } catch (error) {
+    if (error instanceof ArmError && error.status === 404) {
+      // The product or tag may be created soon (its own CR); retry with backoff.
+      throw new ReportedFailure({
+        decision: { kind: "backoff" },
+        reason: `${kind}NotFound`,
+        message:
+          `${kind} "${id}" does not exist in API Management instance "${c.api.spec.apimService}": create it (e.g. with an APIM${kind} resource) or remove it from ${
+            kind === "Product" ? "productIds" : "tagIds"
+          }`,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Links the API to exactly the products and tags of its spec: adds the missing links, and removes
+ * the links it made earlier that left the lists (links made by others are left alone). A new API
+ * has no links, so nothing is listed for it.
+ */
+export async function linkAll(
+  c: ClosingContext,
+  created: boolean,
+): Promise<Links> {
+  const { arm, api, ref } = c;
+  const { service, apiId } = ref;
+  const [productsNow, tagsNow] = created ? [[], []] : await Promise.all([
+    listApiProducts(arm, ref).then((list) => list.map((p) => p.name)),
+    listApiTags(arm, ref).then((list) => list.map((t) => t.name)),
+  ]);
+  const products = planLinks(
+    api.spec.productIds,
+    productsNow,
+    api.status?.linkedProducts ?? [],
+  );
+  const tags = planLinks(
+    api.spec.tagIds,
+    tagsNow,
+    api.status?.linkedTags ?? [],
+  );
+  for (const productId of products.add) {
+    c.logger.info("📦 Assigning API to product", { productId });
+    await linkOrExplain(
+      c,
+      "Product",
+      productId,
+      () => addApiToProduct(arm, { product: { service, productId }, apiId }),
+    );
+  }
+  for (const productId of products.remove) {
+    c.logger.info("📦 Removing API from product", { productId });
+    await removeApiFromProduct(arm, { product: { service, productId }, apiId });
+  }
+  for (const tagId of tags.add) {
+    c.logger.info("🔖 Assigning tag to API", { tagId });
+    await linkOrExplain(
+      c,
+      "Tag",
+      tagId,
+      () => assignTagToApi(arm, { api: ref, tagId }),
+    );
+  }
+  for (const tagId of tags.remove) {
+    c.logger.info("🔖 Removing tag from API", { tagId });
+    await removeTagFromApi(arm, { api: ref, tagId });
+  }
+  return { products: [...api.spec.productIds], tags: [...api.spec.tagIds] };
+}

@@ -1,0 +1,192 @@
+// The state of one registration pass and the status writes every step uses (verdict, operation record, phase, Events).
+import type { ApiRef } from "../azure/apim_paths.ts";
+import type { ApiContract } from "../azure/apim_schemas.ts";
+import type { ArmError } from "../azure/arm_error.ts";
+import type { ApimApi, PendingOperationRecord } from "../crd/apim_api.ts";
+import type {
+  ApimApiDeployment,
+  DeploymentPhase,
+} from "../crd/apim_api_deployment.ts";
+import { apimApis } from "../crd/resources.ts";
+import type { Logger } from "../log.ts";
+import type { OpenApiDocument } from "../openapi/parse_document.ts";
+import type { StatusVerdict } from "../reconcile/conditions.ts";
+import type { OwnerRef } from "../reconcile/desired_api.ts";
+import type { RegistrationFacts } from "../reconcile/plan_registration.ts";
+import { revisionApiId } from "../reconcile/plan_revisions.ts";
+import { reportApiVerdict } from "./apim_api_status.ts";
+import { involvedObject } from "./controller.ts";
+import type { OperatorContext } from "./operator_context.ts";
+import type { Links } from "./registration_links.ts";
+import {
+  patchStatus,
+  patchStatusRetrying,
+  type StatusPatch,
+} from "./status_patch.ts";
+import type { UsableVersionSet } from "./version_set_lookup.ts";
+
+function sameRecord(
+  a: PendingOperationRecord | undefined,
+  b: PendingOperationRecord | undefined,
+): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** What a pass knows and holds; the steps read and update it. */
+export class RegistrationPass {
+  readonly ctx: OperatorContext;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly owner: OwnerRef;
+  deployment: ApimApiDeployment;
+  api: ApimApi;
+  /** The operation as this pass knows it; every status write persists it. */
+  record: PendingOperationRecord | undefined;
+  facts!: RegistrationFacts;
+  ref!: ApiRef;
+  doc: OpenApiDocument | undefined;
+  /** The API (or revision) as APIM last answered: the import, a poll, or a read. */
+  body: ApiContract | undefined;
+  pollError: ArmError | undefined;
+  /** When the last poll (or the import's acceptance) was answered: Retry-After counts from then. */
+  answeredAt: number | undefined;
+  links: Links | undefined;
+  /** The digest of the document API Management holds now. */
+  digest: string | undefined;
+  /** Forget `status.registeredApi` with the failure (nothing was ever created there). */
+  releaseIdentity = false;
+  /** The version set the API joins, when it has one and it can be used. */
+  versionSet: UsableVersionSet | undefined;
+
+  constructor(
+    ctx: OperatorContext,
+    deployment: ApimApiDeployment,
+    api: ApimApi,
+    signal: AbortSignal,
+  ) {
+    this.ctx = ctx;
+    this.deployment = deployment;
+    this.api = api;
+    this.signal = signal;
+    this.record = api.status?.pendingOperation;
+    this.owner = {
+      namespace: api.metadata.namespace ?? "",
+      name: api.metadata.name,
+    };
+    this.logger = ctx.logger.child({
+      controller: "apimapideployment",
+      namespace: this.owner.namespace,
+      name: this.owner.name,
+      apiId: api.spec.APIID,
+    });
+  }
+
+  /** The resource the recorded operation writes: the API, or its new revision. */
+  targetRef(): ApiRef {
+    const revision = this.record?.revision;
+    return revision === undefined
+      ? this.ref
+      : { ...this.ref, apiId: revisionApiId(this.ref.apiId, revision) };
+  }
+
+  /** The delay left of `delayMs` counted from the last answer, so status writes do not make polls late. */
+  sinceAnswer(delayMs: number): number {
+    const from = this.answeredAt ?? this.ctx.clock.now();
+    return Math.max(0, from + delayMs - this.ctx.clock.now());
+  }
+
+  /** Forgets the operation (the next status write clears it). */
+  forget(): void {
+    this.record = undefined;
+    this.facts.operation = undefined;
+    this.facts.intentRecorded = false;
+    this.facts.poll = undefined;
+    this.facts.target = undefined;
+  }
+
+  /** Counts the recorded import's end in the import-duration metric. */
+  observeImport(result: "succeeded" | "failed"): void {
+    const started = Date.parse(this.record?.startedAt ?? "");
+    if (Number.isNaN(started)) return;
+    this.ctx.metrics.observeImport(result, this.ctx.clock.now() - started);
+  }
+
+  /**
+   * Writes the verdict with the operation as this pass knows it. A concurrent write of other fields
+   * is retried on a fresh read, unless the APIMAPI is being deleted (a sent write's poll URL is still
+   * recorded: the deletion needs it), its spec changed, or someone else changed the recorded
+   * operation: then the pass ends and runs again on fresh data.
+   */
+  async report(
+    verdict: StatusVerdict,
+    fields: StatusPatch,
+    options: { whileDeleting?: boolean } = {},
+  ): Promise<void> {
+    const seen = this.api;
+    this.api = await reportApiVerdict(
+      this.ctx,
+      seen,
+      verdict,
+      { ...fields, pendingOperation: this.record ?? null },
+      this.signal,
+      (fresh) =>
+        (options.whileDeleting === true || !fresh.metadata.deletionTimestamp) &&
+        fresh.metadata.generation === seen.metadata.generation &&
+        sameRecord(
+          fresh.status?.pendingOperation,
+          seen.status?.pendingOperation,
+        ),
+    );
+  }
+
+  /** Writes the operation as this pass knows it, nothing else. */
+  async persistRecord(): Promise<void> {
+    const seen = this.api;
+    this.api = await patchStatusRetrying(
+      this.ctx.kinds.apimApis,
+      seen,
+      () => ({ pendingOperation: this.record ?? null }),
+      {
+        signal: this.signal,
+        accept: (fresh) =>
+          sameRecord(
+            fresh.status?.pendingOperation,
+            seen.status?.pendingOperation,
+          ),
+      },
+    );
+  }
+
+  /** The deployment's phase (informational: a failed write is not an error of the pass). */
+  async setPhase(
+    phase: DeploymentPhase,
+    message: string,
+    extra: StatusPatch = {},
+  ): Promise<void> {
+    this.deployment = await patchStatus(
+      this.ctx.kinds.apimApiDeployments,
+      this.deployment,
+      {
+        phase,
+        message,
+        observedGeneration: this.deployment.metadata.generation ?? null,
+        lastAttemptAt: new Date(this.ctx.clock.now()).toISOString(),
+        ...extra,
+      },
+      this.signal,
+    ).catch(() => this.deployment);
+  }
+
+  /** Records an Event on the APIMAPI. */
+  async event(
+    type: "Normal" | "Warning",
+    reason: string,
+    note: string,
+  ): Promise<void> {
+    await this.ctx.events.record(involvedObject(apimApis, this.api), {
+      type,
+      reason,
+      note,
+    });
+  }
+}

@@ -1,0 +1,175 @@
+// End to end: changes that land while an import runs — a newer rollout, a spec edit, a delete, concurrent metadata writes.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import type { GenericObject } from "../../src/kube/kube_object.ts";
+import { fixtureDocument } from "../support/document_server.ts";
+import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import { apimApiManifest } from "../support/manifests.ts";
+import {
+  apiSpec,
+  importPuts,
+  type Scenario,
+  startScenario,
+  statusOf,
+} from "../support/scenario.ts";
+import { waitFor } from "../support/wait.ts";
+import { deployReadyWorkload, makeRolloutReady } from "../support/workload.ts";
+
+const LABELS = { "app.kubernetes.io/name": "petstore" };
+/** Imports that take several seconds (completed by time, polled every second). */
+const SLOW_IMPORTS = {
+  importPolls: 1_000,
+  importDurationMs: 5_000,
+  pollRetryAfterSeconds: 1,
+};
+
+function accepted(api: GenericObject): boolean {
+  const op = statusOf(api)["pendingOperation"] as { url?: string } | undefined;
+  return op?.url !== undefined;
+}
+
+async function importRunning(s: Scenario): Promise<void> {
+  await s.env.waitForObject(
+    s.env.apis.apimApis,
+    s.ns,
+    "petstore",
+    accepted,
+    "the first import to be accepted and running",
+  );
+}
+
+function operationsOf(s: Scenario): string[] {
+  return (s.service.currentRevision("petstore")?.operations ?? [])
+    .map((o) => o.name.toLowerCase()).sort();
+}
+
+Deno.test("a rollout that lands while an import runs is imported after it, never at the same time", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "overlap");
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await importRunning(s);
+
+  s.app.serve(await fixtureDocument("petstore-v2.json"));
+  await env.apis.deployments.mergePatch("petstore", {
+    spec: {
+      template: {
+        spec: { containers: [{ name: "api", image: "petstore:2" }] },
+      },
+    },
+  }, { namespace: s.ns });
+  const second = await makeRolloutReady(env, s.ns, "petstore", LABELS);
+  const api = await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      isReady(a) &&
+      (statusOf(a)["registeredReplicaSet"] as { name?: string })?.name ===
+        second.metadata?.name,
+    "the second rollout registered",
+    90_000,
+  );
+  assert.deepEqual(
+    operationsOf(s),
+    ["createpet", "deletepet", "listpets", "showpetbyid"],
+    "API Management holds the second rollout's document",
+  );
+  assert.equal(importPuts(env, "petstore", true), 2, "two imports, one each");
+  const v2 = new TextEncoder().encode(
+    await fixtureDocument("petstore-v2.json"),
+  );
+  assert.equal(
+    statusOf(api)["documentDigest"],
+    `sha256:${createHash("sha256").update(v2).digest("hex")}`,
+    "the status names the document API Management holds",
+  );
+});
+
+Deno.test("a spec edit that lands while an import runs reaches API Management", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "edit");
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS);
+  await importRunning(s);
+
+  await env.apis.apimApis.mergePatch("petstore", {
+    spec: { displayName: "Pets (edited)" },
+  }, { namespace: s.ns });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      isReady(a) &&
+      statusOf(a)["observedGeneration"] === a.metadata?.generation &&
+      s.service.currentRevision("petstore")?.properties.displayName ===
+        "Pets (edited)",
+    "the edit registered",
+    90_000,
+  );
+  assert.equal(importPuts(env, "petstore", true), 2, "one import each");
+});
+
+Deno.test("an APIMAPI deleted during its first import takes its API with it", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "delimport");
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS);
+  await importRunning(s);
+  assert.equal(
+    s.service.api("petstore"),
+    undefined,
+    "the API is still being created",
+  );
+
+  await env.apis.apimApis.delete("petstore", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    "the APIMAPI to be deleted",
+    90_000,
+  );
+  // Once nothing runs on the API any more, nothing of it is left.
+  const status = await waitFor(async () => {
+    const read = await env.armAsPortal(s.service, "GET", "/apis/petstore");
+    await read.body?.cancel();
+    return s.service.isApiLocked("petstore") ? undefined : read.status;
+  }, { description: "API Management to settle", timeoutMs: 30_000 });
+  assert.equal(status, 404, "no API is left behind in API Management");
+  assert.equal(importPuts(env, "petstore"), 1);
+});
+
+Deno.test("a metadata write landing during the import (a GitOps tool's annotation) never costs a second import", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "argo");
+  // While API Management accepts the import, another tool annotates the APIMAPI: the status write
+  // that records the running import meets a newer resourceVersion.
+  env.apim.beforeAnswer({
+    method: "PUT",
+    path: /\/apis\/petstore$/,
+    run: async () => {
+      await env.apis.apimApis.mergePatch("petstore", {
+        metadata: { annotations: { "argocd.argoproj.io/sync-wave": "1" } },
+      }, { namespace: s.ns });
+    },
+  });
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS);
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    isReady,
+    "the API to become Ready",
+    90_000,
+  );
+  assert.equal(
+    importPuts(env, "petstore"),
+    1,
+    "exactly one import PUT was sent",
+  );
+});

@@ -1,0 +1,172 @@
+// End to end: the operator recovers from what goes wrong later — failed drift checks, long downtimes, failed deletes.
+import assert from "node:assert/strict";
+import {
+  conditionOf,
+  E2eEnvironment,
+  isReady,
+} from "../support/e2e_environment.ts";
+import { apimApiManifest } from "../support/manifests.ts";
+import {
+  apiSpec,
+  importPuts,
+  registerApi,
+  type Scenario,
+  startScenario,
+  statusOf,
+} from "../support/scenario.ts";
+import { waitFor } from "../support/wait.ts";
+import { deployReadyWorkload } from "../support/workload.ts";
+
+const DELETE_FAILURE = {
+  status: 400,
+  code: "ValidationError",
+  message: "The API could not be deleted: a dependent operation failed.",
+};
+
+/** DELETEs of the API that API Management accepted. */
+function deletes(s: Scenario, apiId: string): number {
+  return s.env.apim.selectRequests({
+    method: "DELETE",
+    path: new RegExp(`/apis/${apiId}$`),
+  }).filter((r) => r.status < 300).length;
+}
+
+Deno.test("a drift check that fails keeps its schedule, shows the error, and repairs once the cause is gone", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startScenario(env, "drifterr", {
+    extraArgs: ["--resync-period=2s"],
+  });
+  s.service.createProduct("gold");
+  await registerApi(s, "petstore", { productIds: ["gold"] });
+
+  // Someone deletes the product in the portal: re-linking fails until it is back.
+  s.service.deleteProduct("gold");
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      conditionOf(a, "Ready")?.message.startsWith("The drift check failed") ===
+        true,
+    "the failed drift check in status",
+  );
+  await env.waitForEvent(
+    s.ns,
+    "petstore",
+    (e) => e.type === "Warning" && e.reason === "DriftCheckFailed",
+    "a DriftCheckFailed Warning",
+  );
+  s.service.createProduct("gold");
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) => isReady(a) && s.service.productApis("gold").includes("petstore"),
+    "the link restored by a later check",
+  );
+});
+
+Deno.test("an import that finished while the operator was down longer than the import budget is polled and registered", async () => {
+  await using env = await E2eEnvironment.start({
+    knobs: {
+      importPolls: 1_000,
+      importDurationMs: 5_000,
+      pollRetryAfterSeconds: 1,
+    },
+  });
+  await using s = await startScenario(env, "downtime", {
+    extraArgs: ["--import-budget=3s"],
+  });
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", {
+    "app.kubernetes.io/name": "petstore",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      (statusOf(a)["pendingOperation"] as { url?: string } | undefined)?.url !==
+        undefined,
+    "the import accepted",
+  );
+  await s.operator!.kill();
+  // The operator is down until API Management has finished, past the 3 s budget.
+  await waitFor(async () => {
+    const read = await env.armAsPortal(s.service, "GET", "/apis/petstore");
+    await read.body?.cancel();
+    return read.status === 200 ? true : undefined;
+  }, {
+    description: "the import to finish in API Management",
+    timeoutMs: 30_000,
+  });
+  env.operator(s.operatorOptions);
+  const api = await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    isReady,
+    "Ready after the restart (not ImportTimedOut)",
+  );
+  assert.equal(statusOf(api)["pendingOperation"], undefined);
+  assert.equal(importPuts(env, "petstore"), 1);
+});
+
+Deno.test("a failed asynchronous delete is sent again", async () => {
+  await using env = await E2eEnvironment.start({
+    knobs: { asyncDelete: true, importPolls: 1 },
+  });
+  await using s = await startScenario(env, "delfail");
+  await registerApi(s, "petstore");
+  env.apim.failNextDelete(DELETE_FAILURE);
+  await env.apis.apimApis.delete("petstore", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    "the APIMAPI gone",
+  );
+  assert.equal(s.service.api("petstore"), undefined, "the API was deleted");
+  assert.equal(deletes(s, "petstore"), 2, "the failed delete was sent again");
+});
+
+Deno.test("an expired delete operation URL (404) is checked against the API before the APIMAPI goes", async () => {
+  await using env = await E2eEnvironment.start({
+    knobs: { asyncDelete: true, importPolls: 1_000, importDurationMs: 500 },
+  });
+  await using s = await startScenario(env, "delexpired", {
+    extraArgs: ["--unconfirmed-write-wait=2s"],
+  });
+  await registerApi(s, "petstore");
+  // The delete fails in API Management, and its operation URL is gone by the time it is polled.
+  env.apim.failNextDelete(DELETE_FAILURE);
+  env.apim.beforeAnswer({
+    method: "DELETE",
+    path: /\/apis\/petstore$/,
+    run: () => {
+      // The operation's status URL (Azure-AsyncOperation, .../operationResults/{id}) expired.
+      env.apim.injectFault({
+        method: "GET",
+        path: /\/operationResults\//,
+        status: 404,
+        body: {
+          error: { code: "ResourceNotFound", message: "Operation not found." },
+        },
+      });
+      return Promise.resolve();
+    },
+  });
+  await env.apis.apimApis.delete("petstore", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    "the APIMAPI gone",
+  );
+  assert.equal(
+    s.service.api("petstore"),
+    undefined,
+    "the API was not left behind",
+  );
+  assert.equal(deletes(s, "petstore"), 2);
+});
