@@ -43,9 +43,33 @@ export function describeArmError(error: ArmError): string {
     : error.message;
 }
 
+// An operation that failed inside a successful answer (an Azure-AsyncOperation status "Failed"
+// with `error: {code, message}` in a 200 answer, per the ARM RPC's async-api-reference, or a
+// `provisioningState` of Failed/Canceled) has no HTTP status to go by: only these codes say the
+// request itself was wrong (APIM's import validation answers "ValidationError: One or more fields
+// contain incorrect values", terraform-provider-azurerm#29033); any other failure inside API
+// Management (ManagementApiRequestFailed, InternalServerError, a cancelled operation) may pass.
+const INPUT_ERROR_CODES = new Set([
+  "validationerror",
+  "badrequest",
+  "invalidparameters",
+  "invalidrequestcontent",
+  "invalidrequestformat",
+]);
+
+function classifyOperationFailure(
+  error: ArmError,
+  reason: FailureReason,
+): RetryDecision {
+  return INPUT_ERROR_CODES.has(error.code.toLowerCase())
+    ? { kind: "terminal", ...reason }
+    : { kind: "backoff", ...reason };
+}
+
 function classifyStatus(error: ArmError): RetryDecision {
   const reason = { code: error.code, message: describeArmError(error) };
   const { status } = error;
+  if (status < 400) return classifyOperationFailure(error, reason);
   const retryable = status === 408 || status === 429 || status >= 500;
   if (retryable && error.retryAfterMs !== undefined) {
     return { kind: "retry-after", delayMs: error.retryAfterMs, ...reason };

@@ -112,6 +112,24 @@ Deno.test("an import that finished while the operator was down longer than the i
   assert.equal(importPuts(env, "petstore"), 1);
 });
 
+Deno.test("an import that fails inside API Management for its own reasons is sent again and registered", async () => {
+  await using env = await E2eEnvironment.start({ knobs: { importPolls: 1 } });
+  await using s = await startScenario(env, "impfail");
+  // The operation's status says Failed in a 200 answer (Azure-AsyncOperation): no 4xx to go by.
+  env.apim.failNextImport({
+    status: 422,
+    code: "ManagementApiRequestFailed",
+    message: "The operation did not complete in time inside API Management.",
+  });
+  await registerApi(s, "petstore");
+  assert.ok(s.service.api("petstore"), "the API is registered");
+  assert.equal(
+    importPuts(env, "petstore"),
+    2,
+    "the failed import was sent again",
+  );
+});
+
 Deno.test("a failed asynchronous delete is sent again", async () => {
   await using env = await E2eEnvironment.start({
     knobs: { asyncDelete: true, importPolls: 1 },

@@ -47,6 +47,21 @@ const table: Array<[string, unknown, RetryDecision["kind"], number?]> = [
     2_000,
   ],
   ["429 without Retry-After", armError(429, "TooManyRequests"), "backoff"],
+  [
+    "operation failed inside APIM (200, ManagementApiRequestFailed)",
+    armError(200, "ManagementApiRequestFailed", { method: "GET" }),
+    "backoff",
+  ],
+  [
+    "operation failed on invalid input (200, ValidationError)",
+    armError(200, "ValidationError", { method: "GET" }),
+    "terminal",
+  ],
+  [
+    "provisioning state Canceled (200)",
+    armError(200, "ProvisioningCanceled", { method: "GET" }),
+    "backoff",
+  ],
   ["500", armError(500, "InternalServerError"), "backoff"],
   ["502", armError(502, "Http502"), "backoff"],
   ["504", armError(504, "GatewayTimeout"), "backoff"],
