@@ -249,6 +249,7 @@ export class Registration {
           ...this.#gather(service),
           operation: undefined,
           desired: undefined,
+          earlierImport: f.applied,
         };
         pass.body = undefined;
         return undefined;

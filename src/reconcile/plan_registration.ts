@@ -109,6 +109,12 @@ export interface RegistrationFacts {
   revisions?: readonly RevisionFacts[] | undefined;
   /** The document is in API Management (imported now or earlier, or already in sync). */
   applied?: AppliedImport | undefined;
+  /**
+   * An import that completed for an earlier rollout or spec generation in this pass: when the
+   * current document and spec want the very same import, it stands (its revision is released)
+   * instead of being imported again.
+   */
+  earlierImport?: AppliedImport | undefined;
   /** A PATCH of drifted fields was sent. */
   patched?: boolean;
   /** The policies kept on the API were put on the new revision (it starts with `<base />`). */
@@ -488,6 +494,12 @@ export function nextRegistrationStep(f: RegistrationFacts): RegistrationStep {
     };
   }
   if (!f.desired) return { step: "fetchDocument" };
+  if (f.earlierImport?.desiredHash === f.desired.hash) {
+    return {
+      step: "applied",
+      applied: { ...f.earlierImport, trigger: f.trigger },
+    };
+  }
   if (f.recentlyVerifiedHash === f.desired.hash) {
     return {
       step: "applied",

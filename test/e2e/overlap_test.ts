@@ -113,6 +113,53 @@ Deno.test("a spec edit that lands while an import runs reaches API Management", 
   assert.equal(importPuts(env, "petstore", true), 2, "one import each");
 });
 
+Deno.test("a spec edit that changes nothing API Management holds, landing during a new-revision import, costs no second import", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "samerev");
+  await env.apply([apimApiManifest(
+    s.ns,
+    "petstore",
+    apiSpec(s, "petstore", { revisions: { mode: "NewRevision", keep: 2 } }),
+  )]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    isReady,
+    "the first rollout registered",
+    90_000,
+  );
+
+  s.app.serve(await fixtureDocument("petstore-v2.json"));
+  await env.apis.deployments.mergePatch("petstore", {
+    spec: {
+      template: {
+        spec: { containers: [{ name: "api", image: "petstore:2" }] },
+      },
+    },
+  }, { namespace: s.ns });
+  await makeRolloutReady(env, s.ns, "petstore", LABELS);
+  await importRunning(s);
+  await env.apis.apimApis.mergePatch("petstore", {
+    spec: { deletionPolicy: "Retain" },
+  }, { namespace: s.ns });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      isReady(a) &&
+      statusOf(a)["observedGeneration"] === a.metadata?.generation &&
+      operationsOf(s).includes("createpet"),
+    "the second document released with the edit observed",
+    90_000,
+  );
+  assert.equal(importPuts(env, "petstore", true), 2, "one import per document");
+});
+
 Deno.test("an APIMAPI deleted during its first import takes its API with it", async () => {
   await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
   await using s = await startScenario(env, "delimport");

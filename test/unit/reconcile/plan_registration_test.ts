@@ -246,6 +246,37 @@ const rows: {
     step: "decideAgain",
   },
   {
+    what:
+      "an import for an earlier rollout stands when the current document wants the same import",
+    facts: {
+      desired,
+      earlierImport: {
+        ...applied,
+        revision: "4",
+        trigger: { replicaSetUid: "rs-1", generation: 2 },
+      },
+    },
+    step: "applied",
+    check: (s) =>
+      assert.deepEqual(s.step === "applied" && s.applied, {
+        ...applied,
+        revision: "4",
+        trigger,
+      }),
+  },
+  {
+    what: "an import for an earlier rollout of another document is not reused",
+    facts: {
+      desired,
+      earlierImport: {
+        ...applied,
+        desiredHash: older.hash,
+        trigger: { replicaSetUid: "rs-1", generation: 3 },
+      },
+    },
+    step: "readApi",
+  },
+  {
     what: "a new revision gets the API's policies first",
     facts: { applied: { ...applied, revision: "4" } },
     step: "carryPolicies",
