@@ -10,11 +10,11 @@ import { type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { findClaimConflict } from "../reconcile/api_claims.ts";
 import { CONDITION_LIMITS, truncated } from "../reconcile/conditions.ts";
 import { apimPath, desiredApi } from "../reconcile/desired_api.ts";
-import {
-  nextRegistrationStep,
-  type RegistrationFacts,
-  type RegistrationStep,
-} from "../reconcile/plan_registration.ts";
+import { nextRegistrationStep } from "../reconcile/plan_registration.ts";
+import type {
+  RegistrationFacts,
+  RegistrationStep,
+} from "../reconcile/registration_facts.ts";
 import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
 import { operationFacts } from "./operation_record.ts";

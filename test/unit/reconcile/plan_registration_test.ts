@@ -6,10 +6,12 @@ import type { ObservedApi } from "../../../src/reconcile/plan_import.ts";
 import {
   describeDuration,
   nextRegistrationStep,
-  type OperationFacts,
-  type RegistrationFacts,
-  type RegistrationStep,
 } from "../../../src/reconcile/plan_registration.ts";
+import type {
+  OperationFacts,
+  RegistrationFacts,
+  RegistrationStep,
+} from "../../../src/reconcile/registration_facts.ts";
 
 const NOW = Date.parse("2026-12-04T12:00:00Z");
 const owner = { namespace: "shop", name: "orders" };
