@@ -25,7 +25,8 @@ import { Backoff, type BackoffPolicy } from "../util/backoff.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { KubeApiError, type KubeDecodeError } from "./kube_errors.ts";
 import type { KubeObject } from "./kube_object.ts";
-import type { ListPage, ResourceApi, SelectorOptions } from "./resource_api.ts";
+import type { ResourceApi } from "./resource_api.ts";
+import type { ListPage, SelectorOptions } from "./resource_list_watch.ts";
 import type { WatchEvent } from "./watch_event.ts";
 
 /** The I/O of a watcher: a consistent paged list and a watch from a resourceVersion. */
