@@ -11,8 +11,8 @@ import {
   watcher,
   type WatcherEvent,
   WatchIdleError,
-  type WatchSource,
 } from "../../../src/kube/watcher.ts";
+import type { WatchSource } from "../../../src/kube/watch_source.ts";
 import { FakeClock, settle } from "../../support/fake_clock.ts";
 
 function obj(name: string, resourceVersion: string): KubeObject {
