@@ -28,6 +28,7 @@ export function operationFacts(
     trigger: record.generation === undefined ? undefined : {
       generation: record.generation,
       replicaSetUid: record.replicaSetUid,
+      readySet: record.readySet,
     },
   };
 }

@@ -10,7 +10,10 @@ import { type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { findClaimConflict } from "../reconcile/api_claims.ts";
 import { CONDITION_LIMITS, truncated } from "../reconcile/conditions.ts";
 import { apimPath, desiredApi } from "../reconcile/desired_api.ts";
-import { nextRegistrationStep } from "../reconcile/plan_registration.ts";
+import {
+  nextRegistrationStep,
+  readySetKey,
+} from "../reconcile/plan_registration.ts";
 import type {
   RegistrationFacts,
   RegistrationStep,
@@ -113,6 +116,7 @@ export class Registration {
     pass.versionSet = versionSet.usable;
     const trigger = {
       replicaSetUid: spec.replicaSet?.uid,
+      readySet: readySetKey(spec.readyReplicaSets),
       generation: spec.apimApiGeneration ?? pass.api.metadata.generation ?? 0,
     };
     return {

@@ -87,6 +87,9 @@ export async function recordIntent(
     ...(op.trigger?.replicaSetUid === undefined
       ? {}
       : { replicaSetUid: op.trigger.replicaSetUid }),
+    ...(op.trigger?.readySet === undefined
+      ? {}
+      : { readySet: op.trigger.readySet }),
     ...(op.trigger ? { generation: op.trigger.generation } : {}),
   };
   if (step.adopting) {

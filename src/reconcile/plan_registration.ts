@@ -19,6 +19,7 @@ import {
   driftedFields,
   type ObservedApi,
 } from "./plan_import.ts";
+import { hashOf } from "./hash.ts";
 import { nextRevision } from "./plan_revisions.ts";
 import type {
   AppliedImport,
@@ -28,12 +29,21 @@ import type {
   RegistrationTrigger,
 } from "./registration_facts.ts";
 
+/** A short key of a set of ReplicaSets (order does not matter). */
+export function readySetKey(
+  replicaSets: readonly { uid: string }[] | undefined,
+): string | undefined {
+  if (replicaSets === undefined) return undefined;
+  return hashOf(replicaSets.map((r) => r.uid).sort()).slice(0, 16);
+}
+
 function sameTrigger(
   a: RegistrationTrigger | undefined,
   b: RegistrationTrigger,
 ): boolean {
   return a !== undefined && a.generation === b.generation &&
-    (a.replicaSetUid ?? "") === (b.replicaSetUid ?? "");
+    (a.replicaSetUid ?? "") === (b.replicaSetUid ?? "") &&
+    (a.readySet === undefined || a.readySet === b.readySet);
 }
 
 /** How often an import past its budget is still polled. */

@@ -4,9 +4,14 @@ import type { DesiredApi, OwnerRef } from "./desired_api.ts";
 import type { ApiFieldChanges, ObservedApi } from "./plan_import.ts";
 import type { RevisionFacts } from "./plan_revisions.ts";
 
-/** What a registration serves: the rollout (ReplicaSet) and the APIMAPI generation. */
+/** What a registration serves: the rollout (ReplicaSet), the ReplicaSets ready then, and the APIMAPI generation. */
 export interface RegistrationTrigger {
   replicaSetUid?: string | undefined;
+  /**
+   * {@linkcode readySetKey} of the ready ReplicaSets the document is fetched for: another workload
+   * sharing the label may become ready while the trigger's import runs (absent in older records).
+   */
+  readySet?: string | undefined;
   generation: number;
 }
 
