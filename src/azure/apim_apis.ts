@@ -1,10 +1,7 @@
 // Typed calls for APIs, revisions and releases (Api_*, ApiRevision_ListByService, ApiRelease_CreateOrUpdate).
 
-import {
-  type ArmClient,
-  type ArmResponse,
-  parseArmBody,
-} from "./arm_client.ts";
+import type { ArmClient } from "./arm_client.ts";
+import { type ArmResponse, parseArmBody } from "./arm_response.ts";
 import { ArmError } from "./arm_error.ts";
 import { isInstanceGone } from "./classify_arm_error.ts";
 import {

@@ -1,6 +1,7 @@
 // Typed call for the APIM instance itself (ApiManagementService_Get).
 
-import { type ArmClient, parseArmBody } from "./arm_client.ts";
+import type { ArmClient } from "./arm_client.ts";
+import { parseArmBody } from "./arm_response.ts";
 import { type ApimServiceRef, servicePath } from "./apim_paths.ts";
 import { type ApimService, apimServiceSchema } from "./apim_schemas.ts";
 

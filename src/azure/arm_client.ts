@@ -1,99 +1,34 @@
 // ArmClient: every ARM request goes through here (token, api-version, timeout, size cap, bounded retries).
 
-import type { z } from "zod";
 import { type Logger, silentLogger } from "../log.ts";
 import { backoffDelay, type BackoffPolicy } from "../util/backoff.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import {
   ArmError,
-  type ArmRequestLine,
   ArmResponseError,
   ArmTransportError,
   FencedRequestError,
   parseArmError,
-  UntrustedUrlError,
 } from "./arm_error.ts";
 import {
   parseRetryAfterMs,
   type RateLimitRemaining,
-  readRateLimitRemaining,
   readRequestId,
-  tightestRemaining,
 } from "./arm_headers.ts";
+import { ArmPacing, type PacedAnswer } from "./arm_pacing.ts";
 import {
-  type ArmPath,
-  subscriptionOf,
-  topLevelResourceId,
-} from "./arm_path.ts";
-import { BodyTooLargeError, readBoundedText } from "./bounded_body.ts";
+  type ArmCallLine,
+  type ArmRequest,
+  resolveArmUrl,
+} from "./arm_request.ts";
+import {
+  type ArmRequestEvent,
+  ArmRequestReport,
+} from "./arm_request_report.ts";
+import { type ArmResponse, armResponse, readArmBody } from "./arm_response.ts";
 import type { KeyedSemaphore } from "./keyed_semaphore.ts";
 import type { TokenSource } from "./token_source.ts";
-import type { BudgetClass, RequestBudget } from "./request_budget.ts";
-
-/** HTTP methods ARM calls use. */
-export type ArmMethod = "GET" | "HEAD" | "PUT" | "PATCH" | "DELETE";
-
-/** Query parameters; undefined values are left out. */
-export type ArmQuery = Readonly<
-  Record<string, string | number | boolean | undefined>
->;
-
-interface ArmRequestBase {
-  method: ArmMethod;
-  /** Extra headers, e.g. `If-Match`. */
-  headers?: Readonly<Record<string, string>>;
-  /** JSON body. */
-  body?: unknown;
-  /**
-   * True (default): retry throttling, 5xx and transport failures. `"rejected"`: retry only answers
-   * that prove the request was not applied (429), for writes that must never be sent twice
-   * (imports). False: exactly one attempt (LRO polls). A 401 still gets one retry with a fresh token.
-   */
-  retry?: boolean | "rejected";
-  signal?: AbortSignal;
-}
-
-/** A request to a path of ours: the client adds the base URL and `api-version`. */
-export interface ArmPathRequest extends ArmRequestBase {
-  path: ArmPath;
-  query?: ArmQuery;
-}
-
-/** A request to an absolute URL ARM handed out (Location, nextLink): sent as is, ARM origin only. */
-export interface ArmUrlRequest extends ArmRequestBase {
-  url: string;
-}
-
-/** One ARM request. */
-export type ArmRequest = ArmPathRequest | ArmUrlRequest;
-
-/** A successful (2xx) ARM answer with its JSON body parsed (undefined when empty). */
-export interface ArmResponse {
-  method: ArmMethod;
-  status: number;
-  headers: Headers;
-  body: unknown;
-  /** The URL that was requested. */
-  url: string;
-  /** Its path (no query). */
-  path: string;
-  /** The `ETag` header, verbatim. */
-  etag: string | undefined;
-  /** When the answer arrived (the client's clock, ms since the epoch). */
-  receivedAt: number;
-}
-
-/** What the request hook sees after every attempt (for metrics). */
-export interface ArmRequestEvent {
-  method: ArmMethod;
-  /** HTTP status, or how the attempt failed without one. */
-  status: number | "timeout" | "network";
-  durationMs: number;
-  /** ARM answered 429. */
-  throttled: boolean;
-  /** The `x-ms-ratelimit-remaining-*` headers of this answer. */
-  rateLimitRemaining: RateLimitRemaining;
-}
+import type { RequestBudget } from "./request_budget.ts";
 
 /** Options for {@linkcode ArmClient}. */
 export interface ArmClientOptions {
@@ -132,16 +67,8 @@ const DEFAULT_BACKOFF: BackoffPolicy = {
   jitter: 0.5,
 };
 
-// The request line with its method typed, for the hook.
-interface Line extends ArmRequestLine {
-  method: ArmMethod;
-}
-
-interface Attempt {
-  response: Response;
+interface Attempt extends PacedAnswer {
   text: string;
-  /** The answer's `x-ms-ratelimit-remaining-*` headers. */
-  remaining: RateLimitRemaining;
 }
 
 /** The ARM REST client. Throws ArmError, ArmTransportError, ArmResponseError, UntrustedUrlError. */
@@ -157,20 +84,18 @@ export class ArmClient {
   readonly #maxAttempts: number;
   readonly #backoff: BackoffPolicy;
   readonly #maxRetryAfterMs: number;
-  readonly #writeLimit: KeyedSemaphore | undefined;
-  readonly #budget: RequestBudget | undefined;
-  readonly #onRequest: ((event: ArmRequestEvent) => void) | undefined;
+  readonly #pacing: ArmPacing;
   readonly #log: Logger;
   readonly #options: ArmClientOptions;
   /** Shared by this client and the clients {@linkcode withSignal} derives from it. */
-  readonly #seen: { rateLimit: RateLimitRemaining };
+  readonly #report: ArmRequestReport;
   readonly #signal: AbortSignal | undefined;
   readonly #fence: (() => boolean) | undefined;
 
   constructor(
     options: ArmClientOptions,
     derived?: {
-      seen: { rateLimit: RateLimitRemaining };
+      report: ArmRequestReport;
       signal: AbortSignal;
       fence?: (() => boolean) | undefined;
     },
@@ -192,12 +117,15 @@ export class ArmClient {
     this.#maxAttempts = options.maxAttempts ?? 4;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
-    this.#writeLimit = options.writeLimit;
-    this.#budget = options.budget;
-    this.#onRequest = options.onRequest;
+    this.#pacing = new ArmPacing(
+      options.writeLimit,
+      options.budget,
+      this.#clock,
+    );
     this.#log = options.logger ?? silentLogger;
     this.#options = options;
-    this.#seen = derived?.seen ?? { rateLimit: {} };
+    this.#report = derived?.report ??
+      new ArmRequestReport(this.#clock, options.onRequest, this.#log);
     this.#signal = derived?.signal;
     this.#fence = derived?.fence;
   }
@@ -213,7 +141,7 @@ export class ArmClient {
       ? AbortSignal.any([this.#signal, signal])
       : signal;
     return new ArmClient(this.#options, {
-      seen: this.#seen,
+      report: this.#report,
       signal: combined,
       fence: fence ?? this.#fence,
     });
@@ -231,7 +159,7 @@ export class ArmClient {
 
   /** The latest `x-ms-ratelimit-remaining-*` value seen for each header (the remaining budget). */
   get rateLimitRemaining(): Readonly<RateLimitRemaining> {
-    return { ...this.#seen.rateLimit };
+    return this.#report.rateLimitRemaining;
   }
 
   /**
@@ -243,8 +171,8 @@ export class ArmClient {
   async request(original: ArmRequest): Promise<ArmResponse> {
     const request = this.#fenced(original);
     request.signal?.throwIfAborted();
-    const url = this.#resolve(request);
-    const line: Line = { method: request.method, path: url.pathname };
+    const url = resolveArmUrl(request, this.#origin, this.#apiVersion);
+    const line: ArmCallLine = { method: request.method, path: url.pathname };
     const retry = request.retry ?? true;
     let rejectedToken: string | undefined;
     let attempt = 0;
@@ -254,7 +182,11 @@ export class ArmClient {
       );
       let result: Attempt;
       try {
-        result = await this.#attempt(url, request, token.token, line);
+        result = await this.#pacing.send(
+          url,
+          request,
+          () => this.#send(url, request, token.token, line),
+        );
       } catch (error) {
         if (
           !(error instanceof ArmTransportError) ||
@@ -274,7 +206,9 @@ export class ArmClient {
         });
         continue;
       }
-      if (response.ok) return this.#success(url, response, text, line);
+      if (response.ok) {
+        return armResponse(url, response, text, line, this.#clock.now());
+      }
       const error = parseArmError(text, {
         ...line,
         status: response.status,
@@ -321,7 +255,7 @@ export class ArmClient {
   }
 
   async #pause(
-    line: Line,
+    line: ArmCallLine,
     cause: number | string,
     delayMs: number,
     signal: AbortSignal | undefined,
@@ -330,89 +264,11 @@ export class ArmClient {
     await this.#clock.sleep(delayMs, signal);
   }
 
-  #resolve(request: ArmRequest): URL {
-    if ("url" in request) {
-      let url: URL | undefined;
-      try {
-        url = new URL(request.url);
-      } catch {
-        url = undefined;
-      }
-      if (url?.origin !== this.#origin) {
-        throw new UntrustedUrlError(request.url, this.#origin);
-      }
-      return url;
-    }
-    const url = new URL(String(request.path), this.#origin);
-    url.searchParams.set("api-version", this.#apiVersion);
-    for (const [name, value] of Object.entries(request.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
-    }
-    return url;
-  }
-
-  async #attempt(
-    url: URL,
-    request: ArmRequest,
-    token: string,
-    line: Line,
-  ): Promise<Attempt> {
-    if (request.method === "GET" || request.method === "HEAD") {
-      return await this.#sendWithinBudget(url, request, token, line);
-    }
-    const key = topLevelResourceId(url.pathname);
-    const release = key && this.#writeLimit
-      ? await this.#writeLimit.acquire(key, request.signal)
-      : undefined;
-    try {
-      return await this.#sendWithinBudget(url, request, token, line);
-    } finally {
-      release?.();
-    }
-  }
-
-  // A request waits for room in the subscription's budget for its class (ARM counts reads,
-  // writes and deletes apart) and reports what ARM says is left: the tighter of the caller's and
-  // the subscription-wide (global) budget.
-  async #sendWithinBudget(
-    url: URL,
-    request: ArmRequest,
-    token: string,
-    line: Line,
-  ): Promise<Attempt> {
-    const subscription = subscriptionOf(url.pathname);
-    if (!this.#budget || !subscription) {
-      return await this.#send(url, request, token, line);
-    }
-    const cls: BudgetClass = request.method === "DELETE"
-      ? "deletes"
-      : request.method === "GET" || request.method === "HEAD"
-      ? "reads"
-      : "writes";
-    const done = await this.#budget.acquire(subscription, cls, request.signal);
-    let remaining: number | undefined;
-    let pauseMs: number | undefined;
-    try {
-      const attempt = await this.#send(url, request, token, line);
-      if (attempt.response.status === 429) {
-        // The whole class is throttled for the subscription: nothing of it goes before Retry-After.
-        remaining = 0;
-        pauseMs = parseRetryAfterMs(
-          attempt.response.headers.get("retry-after"),
-          this.#clock.now(),
-        );
-      } else remaining = tightestRemaining(attempt.remaining, cls);
-      return attempt;
-    } finally {
-      done(remaining, pauseMs);
-    }
-  }
-
   async #send(
     url: URL,
     request: ArmRequest,
     token: string,
-    line: Line,
+    line: ArmCallLine,
   ): Promise<Attempt> {
     if (this.#fence && !this.#fence()) throw new FencedRequestError(line);
     // A real timer: the timeout guards the real network, whatever clock the retries use.
@@ -444,107 +300,17 @@ export class ArmClient {
           ? { body: JSON.stringify(request.body) }
           : {}),
       });
-      const text = await this.#readBody(response, line);
-      const remaining = this.#report(line, response, started);
+      const text = await readArmBody(response, line, this.#maxResponseBytes);
+      const remaining = this.#report.answered(line, response, started);
       return { response, text, remaining };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
       if (error instanceof ArmResponseError) throw error;
       const reason = timeout.signal.aborted ? "timeout" : "network";
-      this.#emit(line, reason, started, {});
+      this.#report.failed(line, reason, started);
       throw new ArmTransportError(line, reason, { cause: error });
     } finally {
       clearTimeout(timer);
     }
   }
-
-  async #readBody(response: Response, line: Line): Promise<string> {
-    try {
-      return await readBoundedText(response, this.#maxResponseBytes);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      throw new ArmResponseError(line, response.status, error.message, {
-        cause: error,
-      });
-    }
-  }
-
-  #report(
-    line: Line,
-    response: Response,
-    started: number,
-  ): RateLimitRemaining {
-    const remaining = readRateLimitRemaining(response.headers);
-    this.#seen.rateLimit = { ...this.#seen.rateLimit, ...remaining };
-    this.#emit(line, response.status, started, remaining);
-    if (response.status === 429) {
-      this.#log.info("ARM throttled a request", {
-        ...line,
-        retryAfter: response.headers.get("retry-after"),
-      });
-    }
-    return remaining;
-  }
-
-  #emit(
-    line: Line,
-    status: ArmRequestEvent["status"],
-    started: number,
-    rateLimitRemaining: RateLimitRemaining,
-  ): void {
-    this.#onRequest?.({
-      method: line.method,
-      status,
-      durationMs: this.#clock.now() - started,
-      throttled: status === 429,
-      rateLimitRemaining,
-    });
-  }
-
-  #success(
-    url: URL,
-    response: Response,
-    text: string,
-    line: Line,
-  ): ArmResponse {
-    let body: unknown;
-    if (text.trim() !== "") {
-      try {
-        body = JSON.parse(text);
-      } catch (error) {
-        throw new ArmResponseError(line, response.status, "body is not JSON", {
-          cause: error,
-        });
-      }
-    }
-    return {
-      method: line.method,
-      status: response.status,
-      headers: response.headers,
-      body,
-      url: url.href,
-      path: url.pathname,
-      etag: response.headers.get("etag") ?? undefined,
-      receivedAt: this.#clock.now(),
-    };
-  }
-}
-
-/**
- * Parses an ARM response body with `schema`.
- *
- * @throws {ArmResponseError} naming the first mismatch
- */
-export function parseArmBody<T>(
-  response: ArmResponse,
-  schema: z.ZodType<T>,
-): T {
-  const parsed = schema.safeParse(response.body);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ArmResponseError(
-    { method: response.method, path: response.path },
-    response.status,
-    `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
-  );
 }

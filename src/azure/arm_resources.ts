@@ -1,13 +1,9 @@
 // Generic typed ARM resource calls (get with ETag, write, delete, paged list) that the APIM functions share.
 
 import { z } from "zod";
-import {
-  type ArmClient,
-  type ArmMethod,
-  type ArmQuery,
-  type ArmResponse,
-  parseArmBody,
-} from "./arm_client.ts";
+import type { ArmClient } from "./arm_client.ts";
+import type { ArmMethod, ArmQuery } from "./arm_request.ts";
+import { type ArmResponse, parseArmBody } from "./arm_response.ts";
 import {
   ArmError,
   ArmResponseError,

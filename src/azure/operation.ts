@@ -15,7 +15,8 @@
 // the poller watch the resource instead.
 
 import { z } from "zod";
-import { type ArmClient, type ArmResponse } from "./arm_client.ts";
+import type { ArmClient } from "./arm_client.ts";
+import type { ArmResponse } from "./arm_response.ts";
 import { ArmError, ArmResponseError, ArmTransportError } from "./arm_error.ts";
 import { parseRetryAfterMs } from "./arm_headers.ts";
 

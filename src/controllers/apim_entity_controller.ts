@@ -1,24 +1,20 @@
 // The shared lifecycle of API Management entities managed by a CR (products, tags, version sets): finalizer, PUT on drift, delete.
-import type { ApimServiceRef } from "../azure/apim_paths.ts";
-import type { Versioned } from "../azure/arm_resources.ts";
-import type { Condition, DeletionPolicy } from "../crd/meta.ts";
-import type { Cache } from "../kube/cache.ts";
 import { objectKey, parseObjectKey } from "../kube/kube_object.ts";
-import type { KubeObject } from "../kube/kube_object.ts";
-import type { ResourceDescriptor } from "../kube/resource.ts";
-import type { ResourceApi } from "../kube/resource_api.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { type StatusVerdict } from "../reconcile/conditions.ts";
 import {
   decideEntityOwnership,
   differingFields,
 } from "../reconcile/plan_entity.ts";
-import { isInstanceGone } from "../azure/classify_arm_error.ts";
-import { ArmError } from "../azure/arm_error.ts";
+import { entityClaimConflict } from "./apim_entity_claims.ts";
+import type { EntityKind, EntityObject } from "./apim_entity_kind.ts";
+import {
+  effectiveDeletionPolicy,
+  removeEntity,
+} from "./apim_entity_removal.ts";
 import { ADOPT_ANNOTATION } from "./registration_rules.ts";
 import {
   type Controller,
-  type Enqueue,
   involvedObject,
   jittered,
   makeController,
@@ -37,61 +33,6 @@ import {
   serviceRef,
 } from "./service_lookup.ts";
 import { patchStatus, type StatusPatch } from "./status_patch.ts";
-
-/** The CR shape the lifecycle needs. */
-export interface EntityObject extends KubeObject {
-  metadata: KubeObject["metadata"] & { name: string };
-  spec: { apimService: string; deletionPolicy?: DeletionPolicy | undefined };
-  status?: {
-    conditions?: Condition[] | undefined;
-    /** Written by older versions after a successful PUT: the entity was theirs to manage. */
-    etag?: string | undefined;
-    created?: boolean | undefined;
-    adopted?: boolean | undefined;
-  } | undefined;
-}
-
-/** What differs between products and tags. */
-export interface EntityKind<
-  T extends EntityObject,
-  P extends Record<string, unknown>,
-> {
-  /** Controller name, e.g. `apimproduct`. */
-  name: string;
-  /** "Product" or "Tag", for messages. */
-  noun: string;
-  resource: ResourceDescriptor;
-  api(ctx: OperatorContext): ResourceApi<T>;
-  cache(ctx: OperatorContext): Cache<T>;
-  /** The entity id in API Management. */
-  idOf(object: T): string;
-  desired(object: T): P;
-  get(ctx: OperatorContext, service: ApimServiceRef, id: string): Promise<
-    Versioned<{ id: string; properties: Record<string, unknown> }> | undefined
-  >;
-  put(
-    ctx: OperatorContext,
-    service: ApimServiceRef,
-    id: string,
-    properties: P,
-    ifMatch: string | undefined,
-  ): Promise<Versioned<{ id: string; properties: Record<string, unknown> }>>;
-  remove(
-    ctx: OperatorContext,
-    service: ApimServiceRef,
-    id: string,
-  ): Promise<void>;
-  /** Status fields besides the conditions (the seed's phase/message included). */
-  statusFields(
-    object: T,
-    id: string,
-    entity: Versioned<{ id: string; properties: Record<string, unknown> }>,
-  ): StatusPatch;
-  /** Why the entity may not be deleted from API Management yet (it is still in use), if it may not. */
-  removalBlocker?(ctx: OperatorContext, object: T): string | undefined;
-  /** Subscriptions to other caches whose changes concern objects of this kind. */
-  watchRelated?(ctx: OperatorContext, enqueue: Enqueue): Array<() => void>;
-}
 
 /** How soon a deletion waiting for its entity to fall out of use looks again. */
 const IN_USE_RECHECK_MS = 10_000;
@@ -140,105 +81,8 @@ export function apimEntityController<
     );
   }
 
-  /** The older CR wins when two name the same entity in the same instance. */
-  function claimConflict(object: T, identity: string): string | undefined {
-    const id = kind.idOf(object).toLowerCase();
-    const mine = `${object.metadata.creationTimestamp ?? ""}|${
-      objectKey(object)
-    }`;
-    const older = cache.list().find((other) => {
-      if (
-        objectKey(other) === objectKey(object) ||
-        other.metadata.deletionTimestamp
-      ) return false;
-      if (kind.idOf(other).toLowerCase() !== id) return false;
-      const service = lookupService(
-        ctx,
-        other.metadata.namespace,
-        other.spec.apimService,
-      );
-      if (!service || serviceIdentity(service) !== identity) return false;
-      return `${other.metadata.creationTimestamp ?? ""}|${objectKey(other)}` <
-        mine;
-    });
-    return older
-      ? `${kind.resource.kind} "${
-        objectKey(older)
-      }" already manages ${kind.noun.toLowerCase()} "${
-        kind.idOf(object)
-      }" in this API Management instance`
-      : undefined;
-  }
-
-  /** Unset deletionPolicy: Delete for an entity the operator created, Retain for one it adopted. */
-  function effectivePolicy(object: T): DeletionPolicy {
-    return object.spec.deletionPolicy ??
-      (object.status?.adopted === true ? "Retain" : "Delete");
-  }
-
-  /** Removes the entity (unless retained or not ours) and says which Event lets the CR go. */
-  async function removal(
-    object: T,
-  ): Promise<{ type: "Normal" | "Warning"; reason: string; note: string }> {
-    const id = kind.idOf(object);
-    const noun = kind.noun.toLowerCase();
-    const service = lookupService(
-      ctx,
-      object.metadata.namespace,
-      object.spec.apimService,
-    );
-    const adopted = object.status?.adopted === true;
-    if (effectivePolicy(object) === "Retain") {
-      return {
-        type: "Normal",
-        reason: "Retained",
-        note: adopted && object.spec.deletionPolicy === undefined
-          ? `Left ${noun} "${id}" in API Management: it was adopted, and deletionPolicy is not set to Delete`
-          : `Left ${noun} "${id}" in API Management`,
-      };
-    }
-    if (!service) {
-      return {
-        type: "Warning",
-        reason: "APIMServiceNotFound",
-        note:
-          `APIMService "${object.spec.apimService}" is gone; released the finalizer without deleting ${noun} "${id}"`,
-      };
-    }
-    if (claimConflict(object, serviceIdentity(service))) {
-      return {
-        type: "Warning",
-        reason: "NotOwned",
-        note: `Left ${noun} "${id}" to its older owner`,
-      };
-    }
-    try {
-      await kind.remove(ctx, serviceRef(service), id);
-    } catch (error) {
-      if (isInstanceGone(error)) {
-        return {
-          type: "Warning",
-          reason: "InstanceGone",
-          note:
-            `The API Management instance of ${noun} "${id}" (or its resource group) no longer exists; nothing left to delete`,
-        };
-      }
-      if (!(error instanceof ArmError && error.status === 404)) throw error;
-      return {
-        type: "Normal",
-        reason: "AlreadyGone",
-        note: `${kind.noun} "${id}" no longer exists in API Management`,
-      };
-    }
-    return {
-      type: "Normal",
-      reason: "Deleted",
-      note: `Deleted ${noun} "${id}" from API Management`,
-    };
-  }
-
   async function finalize(object: T, signal: AbortSignal): Promise<Outcome> {
-    const inUse = effectivePolicy(object) === "Delete"
+    const inUse = effectiveDeletionPolicy(object) === "Delete"
       ? kind.removalBlocker?.(ctx, object)
       : undefined;
     if (inUse) {
@@ -254,7 +98,7 @@ export function apimEntityController<
       );
       return requeueAfter(IN_USE_RECHECK_MS);
     }
-    const outcome = await removal(object);
+    const outcome = await removeEntity(ctx, kind, object);
     const fields = {
       controller: kind.name,
       namespace: object.metadata.namespace,
@@ -283,7 +127,12 @@ export function apimEntityController<
           `APIMService "${object.spec.apimService}" was not found in namespace "${object.metadata.namespace}" or in the operator namespace "${ctx.settings.operatorNamespace}"`,
       });
     }
-    const conflict = claimConflict(object, serviceIdentity(service));
+    const conflict = entityClaimConflict(
+      ctx,
+      kind,
+      object,
+      serviceIdentity(service),
+    );
     if (conflict) {
       throw new ReportedFailure({
         decision: { kind: "terminal" },

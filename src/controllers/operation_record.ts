@@ -8,7 +8,7 @@ import type { PendingOperationRecord } from "../crd/apim_api.ts";
 import type {
   OperationFacts,
   PollFacts,
-} from "../reconcile/plan_registration.ts";
+} from "../reconcile/registration_facts.ts";
 
 /** The record as decision facts (an unreadable start time counts as long ago). */
 export function operationFacts(
@@ -28,6 +28,7 @@ export function operationFacts(
     trigger: record.generation === undefined ? undefined : {
       generation: record.generation,
       replicaSetUid: record.replicaSetUid,
+      readySet: record.readySet,
     },
   };
 }

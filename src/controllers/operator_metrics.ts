@@ -1,5 +1,5 @@
 // The operator's Prometheus metric families (controller-runtime names where they exist) and their hooks.
-import type { ArmRequestEvent } from "../azure/arm_client.ts";
+import type { ArmRequestEvent } from "../azure/arm_request_report.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
 import type {
   Counter,

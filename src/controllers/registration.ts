@@ -12,9 +12,12 @@ import { CONDITION_LIMITS, truncated } from "../reconcile/conditions.ts";
 import { apimPath, desiredApi } from "../reconcile/desired_api.ts";
 import {
   nextRegistrationStep,
-  type RegistrationFacts,
-  type RegistrationStep,
+  readySetKey,
 } from "../reconcile/plan_registration.ts";
+import type {
+  RegistrationFacts,
+  RegistrationStep,
+} from "../reconcile/registration_facts.ts";
 import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
 import { operationFacts } from "./operation_record.ts";
@@ -113,6 +116,7 @@ export class Registration {
     pass.versionSet = versionSet.usable;
     const trigger = {
       replicaSetUid: spec.replicaSet?.uid,
+      readySet: readySetKey(spec.readyReplicaSets),
       generation: spec.apimApiGeneration ?? pass.api.metadata.generation ?? 0,
     };
     return {

@@ -1,7 +1,7 @@
 // Takes over an API that holds the pass's document already (the original operator imported it): no import, our marker PATCHed on.
 import { updateApi } from "../azure/apim_apis.ts";
 import type { ApimService } from "../crd/apim_service.ts";
-import type { RegistrationStep } from "../reconcile/plan_registration.ts";
+import type { RegistrationStep } from "../reconcile/registration_facts.ts";
 import type { RegistrationPass } from "./registration_pass.ts";
 import { registrationIdentity } from "./registration_rules.ts";
 

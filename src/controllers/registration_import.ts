@@ -12,7 +12,7 @@ import {
   ownerMarker,
   type OwnerRef,
 } from "../reconcile/desired_api.ts";
-import type { PinnedFields } from "../reconcile/plan_registration.ts";
+import type { PinnedFields } from "../reconcile/registration_facts.ts";
 import type { OperatorContext } from "./operator_context.ts";
 
 /** What to import where. */

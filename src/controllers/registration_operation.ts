@@ -5,7 +5,7 @@ import { pollDelayMs, pollOperation } from "../azure/operation.ts";
 import type { PendingOperationRecord } from "../crd/apim_api.ts";
 import type { ApimService } from "../crd/apim_service.ts";
 import { type Outcome, requeueAfter } from "../kube/run_controller.ts";
-import type { RegistrationStep } from "../reconcile/plan_registration.ts";
+import type { RegistrationStep } from "../reconcile/registration_facts.ts";
 import { revisionApiId } from "../reconcile/plan_revisions.ts";
 import {
   operationFacts,
@@ -87,6 +87,9 @@ export async function recordIntent(
     ...(op.trigger?.replicaSetUid === undefined
       ? {}
       : { replicaSetUid: op.trigger.replicaSetUid }),
+    ...(op.trigger?.readySet === undefined
+      ? {}
+      : { readySet: op.trigger.readySet }),
     ...(op.trigger ? { generation: op.trigger.generation } : {}),
   };
   if (step.adopting) {

@@ -12,7 +12,7 @@ import type { Logger } from "../log.ts";
 import type { OpenApiDocument } from "../openapi/parse_document.ts";
 import type { StatusVerdict } from "../reconcile/conditions.ts";
 import type { OwnerRef } from "../reconcile/desired_api.ts";
-import type { RegistrationFacts } from "../reconcile/plan_registration.ts";
+import type { RegistrationFacts } from "../reconcile/registration_facts.ts";
 import { revisionApiId } from "../reconcile/plan_revisions.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import { involvedObject } from "./controller.ts";

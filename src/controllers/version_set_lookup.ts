@@ -7,7 +7,7 @@ import {
   versionSetIdOf,
 } from "../crd/apim_api_version_set.ts";
 import type { ApimService } from "../crd/apim_service.ts";
-import type { VersionSetProblem } from "../reconcile/plan_registration.ts";
+import type { VersionSetProblem } from "../reconcile/registration_facts.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
   lookupService,

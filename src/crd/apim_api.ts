@@ -74,6 +74,8 @@ export const pendingOperationSchema = z.object({
   revision: z.string().exactOptional(),
   /** The rollout and APIMAPI generation the import serves. */
   replicaSetUid: z.string().exactOptional(),
+  /** Key of the ReplicaSets ready when the import was decided. */
+  readySet: z.string().exactOptional(),
   generation: z.number().int().exactOptional(),
 });
 

@@ -7,7 +7,8 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import type { KubeObject } from "./kube_object.ts";
 import type { ResourceApi } from "./resource_api.ts";
 import { Store, type StoreListener } from "./store.ts";
-import { watcher, watchSourceFor } from "./watcher.ts";
+import { watchSourceFor } from "./watch_source.ts";
+import { watcher } from "./watcher.ts";
 
 /** Options of {@linkcode Cache}. */
 export interface CacheOptions<T extends KubeObject, U extends KubeObject> {

@@ -1,17 +1,25 @@
 // Typed API of one resource: get, list (paged), create, replace, patches, apply, delete, status, watch.
 
-import { z } from "zod";
-import { formatIssues } from "./format_issues.ts";
-import { jsonLines } from "./json_lines.ts";
-import type { KubeClient, KubeRequest, QueryParams } from "./kube_client.ts";
-import { KubeApiError, KubeDecodeError } from "./kube_errors.ts";
+import type { KubeClient, KubeRequest } from "./kube_client.ts";
+import { KubeApiError } from "./kube_errors.ts";
 import type { Decoder, KubeObject } from "./kube_object.ts";
 import {
   apiVersionOf,
   type ResourceDescriptor,
   resourcePath,
 } from "./resource.ts";
-import { decodeWatchEvent, type WatchEvent } from "./watch_event.ts";
+import { ResourceDecoder } from "./resource_decoder.ts";
+import {
+  collectPages,
+  type ListOptions,
+  type ListPage,
+  listPage,
+  listPages,
+  type ListResult,
+  type WatchOptions,
+  watchResource,
+} from "./resource_list_watch.ts";
+import type { WatchEvent } from "./watch_event.ts";
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -28,55 +36,6 @@ export interface ObjectOptions extends CallOptions {
 /** Options of writes. */
 export interface WriteOptions extends ObjectOptions {
   fieldManager?: string | undefined;
-}
-
-/** What to do with objects that fail the decoder in lists and watches. */
-export interface InvalidObjectOptions {
-  /** When set, invalid objects are reported here and skipped instead of failing the call. */
-  onInvalid?: ((error: KubeDecodeError) => void) | undefined;
-}
-
-/** Server-side filters of lists and watches. */
-export interface SelectorOptions {
-  /** Omit for all namespaces. */
-  namespace?: string | undefined;
-  labelSelector?: string | undefined;
-  fieldSelector?: string | undefined;
-}
-
-/** Options of one list page. */
-export interface ListOptions
-  extends CallOptions, SelectorOptions, InvalidObjectOptions {
-  limit?: number | undefined;
-  continue?: string | undefined;
-  resourceVersion?: string | undefined;
-  resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined;
-}
-
-/** One page of a list. */
-export interface ListPage<T> {
-  items: T[];
-  /** The list's resourceVersion: watch from here to see every later change. */
-  resourceVersion: string;
-  /** Token for the next page; undefined on the last page. */
-  continue: string | undefined;
-}
-
-/** A complete list. */
-export interface ListResult<T> {
-  items: T[];
-  resourceVersion: string;
-}
-
-/** Options of a watch. */
-export interface WatchOptions
-  extends CallOptions, SelectorOptions, InvalidObjectOptions {
-  /** Events after this version; omit for "now" (without initial state). */
-  resourceVersion?: string | undefined;
-  /** The server ends the stream after this many seconds. */
-  timeoutSeconds?: number | undefined;
-  /** Ask for BOOKMARK events (default true). */
-  allowWatchBookmarks?: boolean | undefined;
 }
 
 /** Options of server-side apply. */
@@ -101,21 +60,11 @@ export type JsonPatchOperation =
   | { op: "remove"; path: string }
   | { op: "move" | "copy"; from: string; path: string };
 
-const listSchema = z.object({
-  metadata: z.object({
-    resourceVersion: z.string().exactOptional(),
-    continue: z.string().exactOptional(),
-  }),
-  items: z.array(z.unknown()).nullable(),
-});
-
-const DEFAULT_PAGE_SIZE = 500;
-
 /** Typed access to one resource; objects are validated by the caller's decoder at the edge. */
 export class ResourceApi<T extends KubeObject> {
   readonly resource: ResourceDescriptor;
   readonly #client: KubeClient;
-  readonly #decode: Decoder<T>;
+  readonly #decoder: ResourceDecoder<T>;
 
   constructor(
     client: KubeClient,
@@ -124,7 +73,7 @@ export class ResourceApi<T extends KubeObject> {
   ) {
     this.#client = client;
     this.resource = resource;
-    this.#decode = decode;
+    this.#decoder = new ResourceDecoder(resource, decode);
   }
 
   /** Reads one object (or its status subresource). */
@@ -150,65 +99,21 @@ export class ResourceApi<T extends KubeObject> {
   }
 
   /** One page of a list; pass `continue` from the previous page for the next. */
-  async list(options: ListOptions = {}): Promise<ListPage<T>> {
-    const path = resourcePath(this.resource, { namespace: options.namespace });
-    const raw = await this.#client.request({
-      method: "GET",
-      path,
-      query: {
-        ...selectorQuery(options),
-        limit: options.limit,
-        continue: options.continue,
-        resourceVersion: options.resourceVersion,
-        resourceVersionMatch: options.resourceVersionMatch,
-      },
-      signal: options.signal,
-    });
-    const parsed = listSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new KubeDecodeError(
-        `the ${this.resource.plural} list`,
-        formatIssues(parsed.error),
-      );
-    }
-    const items: T[] = [];
-    for (const item of parsed.data.items ?? []) {
-      const decoded = this.#decodeListed(item, options.onInvalid);
-      if (decoded !== undefined) items.push(decoded);
-    }
-    return {
-      items,
-      resourceVersion: parsed.data.metadata.resourceVersion ?? "",
-      continue: parsed.data.metadata.continue || undefined,
-    };
+  list(options: ListOptions = {}): Promise<ListPage<T>> {
+    return listPage(this.#client, this.#decoder, options);
   }
 
   /**
    * All pages of a list, one at a time (default 500 objects each), so that only one page's
    * raw JSON is in memory. Every page carries the list's resourceVersion.
    */
-  async *pages(options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
-    let token: string | undefined = options.continue;
-    do {
-      const page: ListPage<T> = await this.list({
-        ...options,
-        limit: options.limit ?? DEFAULT_PAGE_SIZE,
-        continue: token,
-      });
-      yield page;
-      token = page.continue;
-    } while (token !== undefined);
+  pages(options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+    return listPages((o) => this.list(o), options);
   }
 
   /** The whole list, following `continue` tokens. */
-  async listAll(options: ListOptions = {}): Promise<ListResult<T>> {
-    const items: T[] = [];
-    let resourceVersion = "";
-    for await (const page of this.pages(options)) {
-      items.push(...page.items);
-      resourceVersion = page.resourceVersion;
-    }
-    return { items, resourceVersion };
+  listAll(options: ListOptions = {}): Promise<ListResult<T>> {
+    return collectPages(this.pages(options));
   }
 
   /** Creates an object; the namespace comes from the object, then the options, then the client. */
@@ -303,36 +208,8 @@ export class ResourceApi<T extends KubeObject> {
    * {@linkcode KubeApiError} (410 Gone when the version is too old); a failure in the stream
    * arrives as an ERROR event.
    */
-  async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
-    const path = resourcePath(this.resource, { namespace: options.namespace });
-    const stream = await this.#client.stream({
-      method: "GET",
-      path,
-      query: {
-        ...selectorQuery(options),
-        watch: true,
-        resourceVersion: options.resourceVersion,
-        timeoutSeconds: options.timeoutSeconds,
-        allowWatchBookmarks: options.allowWatchBookmarks ?? true,
-      },
-      signal: options.signal,
-    });
-    const request = { method: "GET", path };
-    for await (
-      const line of jsonLines(stream, `the watch of "${path}"`, options.signal)
-    ) {
-      let event: WatchEvent<T>;
-      try {
-        event = decodeWatchEvent(line, (o) => this.#decodeObject(o), request);
-      } catch (error) {
-        if (error instanceof KubeDecodeError && options.onInvalid) {
-          options.onInvalid(error);
-          continue;
-        }
-        throw error;
-      }
-      yield event;
-    }
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    return watchResource(this.#client, this.#decoder, options);
   }
 
   #patch(
@@ -353,7 +230,7 @@ export class ResourceApi<T extends KubeObject> {
 
   /** Sends a request whose answer is one object, and decodes it. */
   async #call(request: KubeRequest): Promise<T> {
-    return this.#decodeObject(await this.#client.request(request));
+    return this.#decoder.object(await this.#client.request(request));
   }
 
   /** The path of `object` itself (its name and namespace). */
@@ -396,63 +273,4 @@ export class ResourceApi<T extends KubeObject> {
       kind: object.kind ?? this.resource.kind,
     };
   }
-
-  /** Decodes a list item; list items lack apiVersion/kind, which are filled in first. */
-  #decodeListed(
-    item: unknown,
-    onInvalid: ((error: KubeDecodeError) => void) | undefined,
-  ): T | undefined {
-    const withType = typeof item === "object" && item !== null
-      ? {
-        apiVersion: apiVersionOf(this.resource),
-        kind: this.resource.kind,
-        ...item,
-      }
-      : item;
-    try {
-      return this.#decodeObject(withType);
-    } catch (error) {
-      if (error instanceof KubeDecodeError && onInvalid) {
-        onInvalid(error);
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  #decodeObject(value: unknown): T {
-    try {
-      return this.#decode(value);
-    } catch (error) {
-      throw new KubeDecodeError(
-        `${this.resource.plural} "${describeObject(value)}"`,
-        error instanceof z.ZodError
-          ? formatIssues(error)
-          : error instanceof Error
-          ? error.message
-          : String(error),
-        error,
-      );
-    }
-  }
-}
-
-function selectorQuery(options: SelectorOptions): QueryParams {
-  return {
-    labelSelector: options.labelSelector || undefined,
-    fieldSelector: options.fieldSelector || undefined,
-  };
-}
-
-/** `namespace/name` of a raw object for messages, as far as it can be read. */
-function describeObject(value: unknown): string {
-  const parsed = z.object({
-    metadata: z.object({
-      name: z.string().optional(),
-      namespace: z.string().optional(),
-    }),
-  }).safeParse(value);
-  if (!parsed.success) return "?";
-  const { name, namespace } = parsed.data.metadata;
-  return namespace ? `${namespace}/${name ?? "?"}` : name ?? "?";
 }

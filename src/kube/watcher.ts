@@ -15,61 +15,19 @@
 // A (re)list is always a consistent read (no resourceVersion), paged, so that nothing older
 // than what was already seen comes back and only one page of raw JSON is held at a time. The
 // watch resumes from the last resourceVersion seen (objects and bookmarks). Backoff is
-// 0.8 s doubling to 30 s with full jitter, reset after two minutes without a failure
-// (client-go's reflector). A watch that ends cleanly within a second without any event
+// client-go's reflector's (watch_backoff.ts). A watch that ends cleanly within a second without any event
 // counts as a failure, so a misbehaving server cannot cause a hot loop.
 
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
-import { Backoff, type BackoffPolicy } from "../util/backoff.ts";
+import type { BackoffPolicy } from "../util/backoff.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import { KubeApiError, type KubeDecodeError } from "./kube_errors.ts";
+import { KubeApiError } from "./kube_errors.ts";
 import type { KubeObject } from "./kube_object.ts";
-import type { ListPage, ResourceApi, SelectorOptions } from "./resource_api.ts";
+import type { ListPage } from "./resource_list_watch.ts";
+import { WATCH_BACKOFF, WatchBackoff } from "./watch_backoff.ts";
 import type { WatchEvent } from "./watch_event.ts";
-
-/** The I/O of a watcher: a consistent paged list and a watch from a resourceVersion. */
-export interface WatchSource<T> {
-  list(signal: AbortSignal): AsyncIterable<ListPage<T>>;
-  watch(
-    resourceVersion: string,
-    timeoutSeconds: number,
-    signal: AbortSignal,
-  ): AsyncIterable<WatchEvent<T>>;
-}
-
-/** Options of {@linkcode watchSourceFor}. */
-export interface WatchSourceOptions extends SelectorOptions {
-  /** Objects per list page (default 500). */
-  pageSize?: number | undefined;
-  /** Invalid objects are reported here and skipped (otherwise the list/watch fails). */
-  onInvalid?: ((error: KubeDecodeError) => void) | undefined;
-}
-
-/** The {@linkcode WatchSource} of a resource (optionally one namespace, with selectors). */
-export function watchSourceFor<T extends KubeObject>(
-  api: ResourceApi<T>,
-  options: WatchSourceOptions = {},
-): WatchSource<T> {
-  const selectors = {
-    namespace: options.namespace,
-    labelSelector: options.labelSelector,
-    fieldSelector: options.fieldSelector,
-    onInvalid: options.onInvalid,
-  };
-  return {
-    list: (signal) =>
-      api.pages({ ...selectors, limit: options.pageSize, signal }),
-    watch: (resourceVersion, timeoutSeconds, signal) =>
-      api.watch({
-        ...selectors,
-        resourceVersion,
-        timeoutSeconds,
-        allowWatchBookmarks: true,
-        signal,
-      }),
-  };
-}
+import type { WatchSource } from "./watch_source.ts";
 
 /** What the watcher reports: a (re)list as init, initPage (repeated), initDone, then single changes. */
 export type WatcherEvent<T> =
@@ -91,14 +49,6 @@ export type WatcherState =
     error: unknown;
     then: { phase: "empty" } | { phase: "listed"; resourceVersion: string };
   };
-
-/** The reflector's backoff in client-go: 0.8 s doubling to 30 s, full jitter. */
-export const WATCH_BACKOFF: BackoffPolicy = {
-  initialMs: 800,
-  maxMs: 30_000,
-  factor: 2,
-  jitter: 1,
-};
 
 /** Options of {@linkcode Watcher}. */
 export interface WatcherOptions {
@@ -141,8 +91,7 @@ export class Watcher<T extends KubeObject> {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #logger: Logger;
-  readonly #backoff: Backoff;
-  readonly #resetBackoffAfterMs: number;
+  readonly #backoff: WatchBackoff;
   readonly #minTimeoutSeconds: number;
   readonly #maxTimeoutSeconds: number;
   readonly #idleMarginMs: number;
@@ -155,7 +104,6 @@ export class Watcher<T extends KubeObject> {
   #watchOpenedAt = 0;
   #watchTimeoutMs = 0;
   #watchEventCount = 0;
-  #lastFailureAt: number | undefined;
 
   constructor(source: WatchSource<T>, options: WatcherOptions) {
     this.#source = source;
@@ -163,8 +111,11 @@ export class Watcher<T extends KubeObject> {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
-    this.#backoff = new Backoff(options.backoff ?? WATCH_BACKOFF, this.#random);
-    this.#resetBackoffAfterMs = options.resetBackoffAfterMs ?? 120_000;
+    this.#backoff = new WatchBackoff(
+      options.backoff ?? WATCH_BACKOFF,
+      this.#random,
+      options.resetBackoffAfterMs ?? 120_000,
+    );
     this.#minTimeoutSeconds = options.minTimeoutSeconds ?? 300;
     this.#maxTimeoutSeconds = options.maxTimeoutSeconds ?? 600;
     this.#idleMarginMs = options.idleMarginMs ?? 30_000;
@@ -322,20 +273,7 @@ export class Watcher<T extends KubeObject> {
   ): Promise<WatcherEvent<T>[]> {
     await this.#release();
     this.#signal.throwIfAborted();
-    const now = this.#clock.now();
-    if (
-      this.#lastFailureAt !== undefined &&
-      now - this.#lastFailureAt >= this.#resetBackoffAfterMs
-    ) {
-      this.#backoff.reset();
-    }
-    this.#lastFailureAt = now;
-    let delayMs = this.#backoff.next();
-    if (
-      error instanceof KubeApiError && error.retryAfterSeconds !== undefined
-    ) {
-      delayMs = Math.max(delayMs, error.retryAfterSeconds * 1000);
-    }
+    const delayMs = this.#backoff.next(error, this.#clock.now());
     this.#logger.warn(
       then.phase === "empty"
         ? "List failed, retrying"

@@ -5,11 +5,8 @@
 //   delete recorded ─> poll ─> running: wait | failed: send again | succeeded, or gone and absent: let go
 //   nothing recorded ─> read the API at the recorded identity ─> absent / instance gone / not ours: let go
 //                                                             └─> ours: record intent, send DELETE
-import {
-  holdsImport,
-  type OperationFacts,
-  type PollFacts,
-} from "./plan_registration.ts";
+import { holdsImport } from "./plan_registration.ts";
+import type { OperationFacts, PollFacts } from "./registration_facts.ts";
 import {
   markerOwnedBy,
   type OwnerRef,

@@ -100,3 +100,55 @@ Deno.test("the api's new rollout is imported although a worker sharing its name 
     "status names both matched workloads",
   );
 });
+
+Deno.test("a workload that becomes ready while another's import runs has its document imported after it", async () => {
+  await using env = await E2eEnvironment.start({
+    knobs: {
+      importPolls: 1_000,
+      importDurationMs: 5_000,
+      pollRetryAfterSeconds: 1,
+    },
+  });
+  await using s = await startScenario(env, "twoready");
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore-api", API, { image: "api:1" });
+  await deployReadyWorkload(env, s.ns, "petstore-worker", WORKER, {
+    image: "worker:1",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    isReady,
+    "the first registration",
+    90_000,
+  );
+
+  s.app.serve(await fixtureDocument("petstore-v2.json"));
+  await setImage(s, "petstore-worker", WORKER, "worker:2");
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      (statusOf(a)["pendingOperation"] as { url?: string } | undefined)
+        ?.url !== undefined,
+    "the worker rollout's import running",
+  );
+  // The api's rollout becomes ready meanwhile; from now on the app serves its document.
+  s.app.serve(await fixtureDocument("petstore-renamed.json"));
+  const api2 = await setImage(s, "petstore-api", API, "api:2");
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      isReady(a) &&
+      (statusOf(a)["registeredReplicaSets"] as { name: string }[] | undefined)
+          ?.some((r) => r.name === api2) === true &&
+      statusOf(a)["pendingOperation"] === undefined &&
+      operations(s).includes("listowners"),
+    "the api rollout's document in API Management",
+    90_000,
+  );
+});

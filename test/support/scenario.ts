@@ -55,9 +55,11 @@ export async function startScenario(
     operatorNamespace: opNs,
     ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
   };
-  const operator = options.noOperator
-    ? undefined
-    : env.operator({ ...operatorOptions, echo: options.echo ?? false });
+  const operator = options.noOperator ? undefined : env.operator({
+    ...operatorOptions,
+    // E2E_ECHO=1 prints the operator's log while a test runs, for debugging one test.
+    echo: options.echo ?? Deno.env.get("E2E_ECHO") === "1",
+  });
   return {
     env,
     ns,

@@ -61,7 +61,7 @@ function labelSelector(labels: Record<string, string>): string {
  * ReplicaSet reports all its replicas ready and older ones none. Returns that ReplicaSet.
  */
 export async function makeRolloutReady(
-  env: { apis: Pick<TestApis, "pods" | "replicaSets"> },
+  env: { apis: Pick<TestApis, "deployments" | "pods" | "replicaSets"> },
   namespace: string,
   deploymentName: string,
   labels: Record<string, string>,
@@ -104,7 +104,17 @@ export async function makeRolloutReady(
         rs.metadata?.annotations?.["deployment.kubernetes.io/revision"] ?? 0,
       );
     const newest = owned.sort((a, b) => revision(b) - revision(a))[0];
-    if (!newest) return undefined;
+    // Until the controller-manager has seen the latest template, the newest ReplicaSet may be the old one.
+    const deployment = await env.apis.deployments.find(deploymentName, {
+      namespace,
+    });
+    const observed = (deployment?.["status"] as
+      | { observedGeneration?: number }
+      | undefined)?.observedGeneration;
+    if (
+      !newest || !deployment || observed !== deployment.metadata?.generation ||
+      revision(newest) !== revision(deployment)
+    ) return undefined;
     const spec = newest["spec"] as { replicas?: number };
     const rsStatus = newest["status"] as { readyReplicas?: number } | undefined;
     const drained = owned.slice(1).every((rs) =>

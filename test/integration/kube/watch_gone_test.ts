@@ -6,10 +6,8 @@ import { Cache } from "../../../src/kube/cache.ts";
 import { configMaps } from "../../../src/kube/builtin_resources.ts";
 import type { KubeClient } from "../../../src/kube/kube_client.ts";
 import { KubeApiError } from "../../../src/kube/kube_errors.ts";
-import {
-  ResourceApi,
-  type WatchOptions,
-} from "../../../src/kube/resource_api.ts";
+import { ResourceApi } from "../../../src/kube/resource_api.ts";
+import type { WatchOptions } from "../../../src/kube/resource_list_watch.ts";
 import type { WatchEvent } from "../../../src/kube/watch_event.ts";
 import { startControlPlane } from "../../controlplane/control_plane.ts";
 import {

@@ -1,7 +1,7 @@
 // Tests of the long-running-operation state machine: starting from a write's answer, one poll per call.
 
 import assert from "node:assert/strict";
-import type { ArmResponse } from "../../../src/azure/arm_client.ts";
+import type { ArmResponse } from "../../../src/azure/arm_response.ts";
 import { ArmError, UntrustedUrlError } from "../../../src/azure/arm_error.ts";
 import {
   isOperationOverdue,

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { KubeApiError } from "../../../src/kube/kube_errors.ts";
 import type { KubeObject } from "../../../src/kube/kube_object.ts";
-import type { ListPage } from "../../../src/kube/resource_api.ts";
+import type { ListPage } from "../../../src/kube/resource_list_watch.ts";
 import type { WatchEvent } from "../../../src/kube/watch_event.ts";
 import {
   WatchClosedEarlyError,
@@ -11,8 +11,8 @@ import {
   watcher,
   type WatcherEvent,
   WatchIdleError,
-  type WatchSource,
 } from "../../../src/kube/watcher.ts";
+import type { WatchSource } from "../../../src/kube/watch_source.ts";
 import { FakeClock, settle } from "../../support/fake_clock.ts";
 
 function obj(name: string, resourceVersion: string): KubeObject {

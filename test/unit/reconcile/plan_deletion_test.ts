@@ -7,7 +7,7 @@ import {
   effectivePolicy,
   nextDeletionStep,
 } from "../../../src/reconcile/plan_deletion.ts";
-import type { OperationFacts } from "../../../src/reconcile/plan_registration.ts";
+import type { OperationFacts } from "../../../src/reconcile/registration_facts.ts";
 
 const NOW = Date.parse("2026-12-04T12:00:00Z");
 const owner = { namespace: "shop", name: "orders" };

@@ -6,10 +6,13 @@ import type { ObservedApi } from "../../../src/reconcile/plan_import.ts";
 import {
   describeDuration,
   nextRegistrationStep,
-  type OperationFacts,
-  type RegistrationFacts,
-  type RegistrationStep,
+  readySetKey,
 } from "../../../src/reconcile/plan_registration.ts";
+import type {
+  OperationFacts,
+  RegistrationFacts,
+  RegistrationStep,
+} from "../../../src/reconcile/registration_facts.ts";
 
 const NOW = Date.parse("2026-12-04T12:00:00Z");
 const owner = { namespace: "shop", name: "orders" };
@@ -244,6 +247,25 @@ const rows: {
       },
     },
     step: "decideAgain",
+  },
+  {
+    what:
+      "an import whose rollout became ready beside another workload's is decided again",
+    facts: {
+      trigger: { ...trigger, readySet: "rs-2+rs-9" },
+      applied: { ...applied, trigger: { ...trigger, readySet: "rs-2" } },
+    },
+    step: "decideAgain",
+  },
+  {
+    what:
+      "an import recorded before ready sets were recorded serves its rollout's trigger",
+    facts: {
+      trigger: { ...trigger, readySet: "rs-2" },
+      applied,
+      linked: true,
+    },
+    step: "finish",
   },
   {
     what:
@@ -565,4 +587,12 @@ Deno.test("describeDuration() writes durations the way the flags take them", () 
   assert.equal(describeDuration(30 * 60_000), "30m");
   assert.equal(describeDuration(90 * 60_000 + 5_000), "1h30m5s");
   assert.equal(describeDuration(0), "0s");
+});
+
+Deno.test("readySetKey() names a set of ReplicaSets whatever their order", () => {
+  const a = { uid: "a" };
+  const b = { uid: "b" };
+  assert.equal(readySetKey([a, b]), readySetKey([b, a]));
+  assert.notEqual(readySetKey([a, b]), readySetKey([a]));
+  assert.equal(readySetKey(undefined), undefined);
 });
