@@ -282,7 +282,9 @@ export class Registration {
         });
         const patched = await updateApi(arm, {
           api: pass.ref,
-          properties: step.changes,
+          properties: step.marker === undefined
+            ? step.changes
+            : { ...step.changes, apiRevisionDescription: step.marker },
           ifMatch: step.ifMatch,
         });
         pass.body = patched.entity;

@@ -73,6 +73,7 @@ export async function sendImport(
         subscriptionRequired: desired.subscriptionRequired,
         apiRevisionDescription: ownerMarker(request.owner, desired.hash, {
           adopted: request.adopted,
+          doc: desired.importHash,
         }),
         ...(displayName === undefined ? {} : { displayName }),
         ...(desired.protocols === undefined

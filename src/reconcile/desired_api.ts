@@ -40,6 +40,11 @@ export interface DesiredApi {
   digest: string;
   /** Hash of everything above plus the document digest. */
   hash: string;
+  /**
+   * Hash of what only an import changes: the document, its format, the API's identity, name,
+   * protocols and version. Path, serviceUrl and subscriptionRequired are left out: a PATCH sets them.
+   */
+  importHash: string;
   /** Text stored in the API's `apiRevisionDescription`: owner and hash, read back to skip no-op imports. */
   marker: string;
 }
@@ -64,30 +69,44 @@ function ownerToken(owner: OwnerRef): string {
   return plain.length <= 120 ? plain : `sha256:${hashOf(plain).slice(0, 32)}`;
 }
 
-/** The marker text for an owner and a desired hash; `adopted` marks an API the operator took over. */
+/** What an owner marker on an API says. */
+export interface OwnerMarker {
+  owner: string;
+  hash: string;
+  /** The import hash, on markers written since PATCH-only changes were told apart. */
+  doc?: string;
+  adopted: boolean;
+}
+
+/**
+ * The marker text for an owner and a desired hash; `doc` is the import hash (what a PATCH cannot
+ * change), `adopted` marks an API the operator took over.
+ */
 export function ownerMarker(
   owner: OwnerRef,
   hash: string,
-  options: { adopted?: boolean } = {},
+  options: { adopted?: boolean; doc?: string } = {},
 ): string {
+  const doc = options.doc ? `; doc=${options.doc.slice(0, 16)}` : "";
   const adopted = options.adopted ? "; adopted" : "";
   return `${MARKER_PREFIX}; owner=${ownerToken(owner)}; hash=${
     hash.slice(0, 32)
-  }${adopted}`.slice(0, MARKER_LIMIT);
+  }${doc}${adopted}`.slice(0, MARKER_LIMIT);
 }
 
 /** What a marker found on an API says, or undefined when the API carries no marker of ours. */
 export function parseOwnerMarker(
   text: string | undefined,
-): { owner: string; hash: string; adopted: boolean } | undefined {
+): OwnerMarker | undefined {
   const match = text?.match(
-    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)(; adopted)?$/,
+    /^Managed by azure-apim-operator; owner=([^;]+); hash=([0-9a-f]+)(?:; doc=([0-9a-f]+))?(; adopted)?$/,
   );
   if (!match) return undefined;
   return {
     owner: match[1] ?? "",
     hash: match[2] ?? "",
-    adopted: match[3] !== undefined,
+    ...(match[3] === undefined ? {} : { doc: match[3] }),
+    adopted: match[4] !== undefined,
   };
 }
 
@@ -102,6 +121,14 @@ export function markerOwnedBy(
 /** Whether a parsed marker carries `hash`. */
 export function markerHasHash(marker: { hash: string }, hash: string): boolean {
   return marker.hash === hash.slice(0, 32);
+}
+
+/** Whether a parsed marker says the API holds the import with `importHash`. */
+export function markerHasImport(
+  marker: { doc?: string },
+  importHash: string,
+): boolean {
+  return marker.doc === importHash.slice(0, 16);
 }
 
 /**
@@ -132,6 +159,13 @@ export function desiredApi(
     apiVersion,
   };
   const hash = hashOf(hashed);
+  const {
+    path: _path,
+    serviceUrl: _url,
+    subscriptionRequired: _sub,
+    ...imported
+  } = hashed;
+  const importHash = hashOf(imported);
   return {
     apiId: hashed.apiId,
     path: hashed.path,
@@ -150,6 +184,7 @@ export function desiredApi(
       : { description: document.description }),
     digest: document.digest,
     hash,
-    marker: ownerMarker(owner, hash),
+    importHash,
+    marker: ownerMarker(owner, hash, { doc: importHash }),
   };
 }

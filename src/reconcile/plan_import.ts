@@ -3,7 +3,9 @@ import {
   type ApiProtocol,
   type DesiredApi,
   markerHasHash,
+  markerHasImport,
   markerOwnedBy,
+  ownerMarker,
   type OwnerRef,
   parseOwnerMarker,
 } from "./desired_api.ts";
@@ -42,7 +44,13 @@ export interface ApiFieldChanges {
 /** What to do with the API in this pass. */
 export type ImportDecision =
   | { action: "none"; adopted: boolean }
-  | { action: "patch"; changes: ApiFieldChanges; ifMatch: string }
+  | {
+    action: "patch";
+    changes: ApiFieldChanges;
+    ifMatch: string;
+    /** A new marker to write with the changes: the import stands, only patchable fields changed. */
+    marker?: string;
+  }
   | { action: "import"; ifMatch?: string; adopted: boolean; created: boolean }
   | { action: "refuse"; owner: string; message: string };
 
@@ -92,8 +100,8 @@ export function driftedFields(
 }
 
 /**
- * Import when the API is missing or its owner marker carries another hash; PATCH only the drifted
- * fields when the document is already there; refuse an API that another APIMAPI owns. An API without
+ * Import when the API is missing or its owner marker carries another import; PATCH only the drifted
+ * fields (and the marker's hash) when the import is already there; refuse an API that another APIMAPI owns. An API without
  * our marker (created by hand or by the original operator) is adopted.
  */
 export function decideImport(
@@ -114,6 +122,21 @@ export function decideImport(
     };
   }
   const adopted = marker === undefined;
+  if (
+    marker && !markerHasHash(marker, desired.hash) &&
+    markerHasImport(marker, desired.importHash)
+  ) {
+    // Only the path, serviceUrl or subscriptionRequired changed: a PATCH does what an import would.
+    return {
+      action: "patch",
+      changes: driftedFields(desired, observed),
+      ifMatch: observed.etag ?? "*",
+      marker: ownerMarker(owner, desired.hash, {
+        adopted: marker.adopted,
+        doc: desired.importHash,
+      }),
+    };
+  }
   if (!marker || !markerHasHash(marker, desired.hash)) {
     return {
       action: "import",

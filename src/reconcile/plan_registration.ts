@@ -199,6 +199,7 @@ function importStep(
         step: "patchApi",
         changes: decision.changes,
         ifMatch: decision.ifMatch,
+        ...(decision.marker === undefined ? {} : { marker: decision.marker }),
       };
     case "import":
       break;
@@ -217,7 +218,10 @@ function importStep(
     return f.claimed ? inSync(f, desired) : {
       step: "claimApi",
       changes: driftedFields(desired, observed),
-      marker: ownerMarker(f.owner, desired.hash, { adopted: true }),
+      marker: ownerMarker(f.owner, desired.hash, {
+        adopted: true,
+        doc: desired.importHash,
+      }),
       ifMatch: observed.etag ?? "*",
     };
   }

@@ -190,7 +190,13 @@ export type RegistrationStep =
     targetApiId: string;
     pinned?: PinnedFields | undefined;
   }
-  | { step: "patchApi"; changes: ApiFieldChanges; ifMatch: string }
+  /** PATCH drifted fields; with `marker`, the import stands and the marker takes the new hash. */
+  | {
+    step: "patchApi";
+    changes: ApiFieldChanges;
+    ifMatch: string;
+    marker?: string;
+  }
   /**
    * Take over an API without our marker that holds the desired document already (the original
    * operator imported it): record the adoption, then PATCH `marker` and the drifted fields; no import.

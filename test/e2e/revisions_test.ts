@@ -4,6 +4,12 @@ import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
 import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import {
+  apiSpec,
+  importPuts,
+  startScenario,
+  statusOf,
+} from "../support/scenario.ts";
 import { waitFor } from "../support/wait.ts";
 import { deployReadyWorkload, makeRolloutReady } from "../support/workload.ts";
 
@@ -130,4 +136,50 @@ Deno.test("a changed document goes to a new revision that is released; revisions
     ["2", "3"],
     "revision 1 pruned (keep 2)",
   );
+});
+
+Deno.test("an edit of routePrefix, serviceUrl and subscriptionRequired with the same document is PATCHed: no import, no new revision", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startScenario(env, "patchrev");
+  await env.apply([apimApiManifest(
+    s.ns,
+    "orders",
+    apiSpec(s, "orders", { revisions: { mode: "NewRevision", keep: 2 } }),
+  )]);
+  await deployReadyWorkload(env, s.ns, "orders", LABELS);
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "orders",
+    (a) => isReady(a) && currentRevisionOf(a) === "1",
+    "revision 1 registered",
+  );
+
+  const edited = await env.apis.apimApis.mergePatch("orders", {
+    spec: {
+      routePrefix: "/orders-moved",
+      serviceUrl: `${s.app.url}/v2`,
+      subscriptionRequired: false,
+    },
+  }, { namespace: s.ns });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "orders",
+    (a) =>
+      isReady(a) &&
+      statusOf(a)["observedGeneration"] === edited.metadata?.generation,
+    "the edit registered",
+  );
+  const api = s.service.api("orders");
+  const current = s.service.currentRevision("orders")?.properties;
+  assert.equal(current?.path, "orders-moved");
+  assert.equal(current?.serviceUrl, `${s.app.url}/v2`);
+  assert.equal(current?.subscriptionRequired, false);
+  assert.deepEqual(
+    api?.revisions.map((r) => r.revision),
+    ["1"],
+    "no revision was made for fields a PATCH sets",
+  );
+  assert.equal(importPuts(env, "orders", true), 1, "imported once");
 });

@@ -6,6 +6,7 @@ import {
   desiredApi,
   type DocumentFacts,
   markerHasHash,
+  markerHasImport,
   markerOwnedBy,
   ownerMarker,
   parseOwnerMarker,
@@ -179,9 +180,52 @@ Deno.test("desiredApi() describes the API the import sends, with its marker", ()
     shownName: "Orders",
     digest: "sha256:aaaa",
     hash: api.hash,
-    marker: ownerMarker(owner, api.hash),
+    importHash: api.importHash,
+    marker: ownerMarker(owner, api.hash, { doc: api.importHash }),
   });
   assert.match(api.hash, /^[0-9a-f]{64}$/);
+});
+
+const patchOnly: [string, Record<string, unknown>][] = [
+  ["routePrefix", { routePrefix: "/orders/v2" }],
+  ["serviceUrl", { serviceUrl: "https://orders-2.example.com" }],
+  ["subscriptionRequired", { subscriptionRequired: false }],
+];
+for (const [field, change] of patchOnly) {
+  Deno.test(`desiredApi() keeps the import hash when only ${field} changes (a PATCH sets it)`, () => {
+    const changed = desired({ ...baseSpec, ...change });
+    assert.notEqual(changed.hash, desired().hash);
+    assert.equal(changed.importHash, desired().importHash);
+  });
+}
+
+const importChanges: [string, Record<string, unknown>, DocumentFacts][] = [
+  ["the document", {}, { ...document, digest: "sha256:bbbb" }],
+  ["displayName", { displayName: "Orders 2" }, document],
+  ["protocols", { protocols: ["http", "https"] }, document],
+  ["APIID", { APIID: "orders-2" }, document],
+];
+for (const [what, change, doc] of importChanges) {
+  Deno.test(`desiredApi() changes the import hash when ${what} changes`, () => {
+    assert.notEqual(
+      desired({ ...baseSpec, ...change }, doc).importHash,
+      desired().importHash,
+    );
+  });
+}
+
+Deno.test("parseOwnerMarker() reads the import hash back, and markers without one still parse", () => {
+  const api = desired();
+  const marker = parseOwnerMarker(api.marker);
+  assert.equal(marker?.doc, api.importHash.slice(0, 16));
+  assert.ok(marker && markerHasImport(marker, api.importHash));
+  assert.ok(marker && markerHasHash(marker, api.hash));
+  const adopted = parseOwnerMarker(
+    ownerMarker(owner, api.hash, { adopted: true, doc: api.importHash }),
+  );
+  assert.deepEqual(adopted, { ...marker, adopted: true });
+  const older = parseOwnerMarker(ownerMarker(owner, api.hash));
+  assert.ok(older && !markerHasImport(older, api.importHash));
 });
 
 Deno.test("desiredApi() leaves out displayName and protocols when the spec leaves them unset", () => {

@@ -93,6 +93,91 @@ Deno.test("decideImport() patches only a drifted serviceUrl", () => {
   );
 });
 
+const before = (changes: Record<string, unknown>) =>
+  desiredApi(apimApiSpecSchema.parse({ ...spec, ...changes }), {
+    digest: "sha256:abc",
+    format: "openapi+json",
+    title: "Orders",
+  }, owner);
+const edits: {
+  what: string;
+  was: Record<string, unknown>;
+  observed: Partial<ObservedApi & { exists: true }>;
+  changes: Record<string, unknown>;
+}[] = [
+  {
+    what: "routePrefix",
+    was: { routePrefix: "/api/v0" },
+    observed: { path: "api/v0" },
+    changes: { path: "api/v1" },
+  },
+  {
+    what: "serviceUrl",
+    was: { serviceUrl: "https://old.example.com" },
+    observed: { serviceUrl: "https://old.example.com" },
+    changes: { serviceUrl: "https://my-api.example.com" },
+  },
+  {
+    what: "subscriptionRequired",
+    was: { subscriptionRequired: false },
+    observed: { subscriptionRequired: false },
+    changes: { subscriptionRequired: true },
+  },
+];
+for (const edit of edits) {
+  Deno.test(`decideImport() patches an edited ${edit.what} and the marker's hash when the import stands`, () => {
+    const held = before(edit.was);
+    assert.deepEqual(
+      decideImport(
+        desired,
+        observed({ ...edit.observed, revisionDescription: held.marker }),
+        owner,
+      ),
+      {
+        action: "patch",
+        changes: edit.changes,
+        ifMatch: '"e1"',
+        marker: desired.marker,
+      },
+    );
+  });
+}
+
+Deno.test("decideImport() re-imports an edit when the marker predates import hashes", () => {
+  const held = before({ routePrefix: "/api/v0" });
+  const decision = decideImport(
+    desired,
+    observed({
+      path: "api/v0",
+      revisionDescription: ownerMarker(owner, held.hash),
+    }),
+    owner,
+  );
+  assert.equal(decision.action, "import");
+});
+
+Deno.test("decideImport() keeps an adopted marker adopted when it patches", () => {
+  const held = before({ routePrefix: "/api/v0" });
+  const decision = decideImport(
+    desired,
+    observed({
+      path: "api/v0",
+      revisionDescription: ownerMarker(owner, held.hash, {
+        adopted: true,
+        doc: held.importHash,
+      }),
+    }),
+    owner,
+  );
+  assert.equal(
+    decision.action === "patch" ? decision.marker : undefined,
+    ownerMarker(owner, desired.hash, {
+      adopted: true,
+      doc: desired.importHash,
+    }),
+  );
+});
+
 Deno.test("decideImport() adopts an API without a marker by importing", () => {
   const { revisionDescription: _marker, ...unmarked } = observed() as
     & ObservedApi

@@ -465,7 +465,10 @@ const rows: {
       assert.deepEqual(s.step === "claimApi" && s, {
         step: "claimApi",
         changes: {},
-        marker: ownerMarker(owner, desired.hash, { adopted: true }),
+        marker: ownerMarker(owner, desired.hash, {
+          adopted: true,
+          doc: desired.importHash,
+        }),
         ifMatch: '"e1"',
       }),
   },
