@@ -25,7 +25,7 @@ import type { OperatorContext } from "./operator_context.ts";
 import { claimApi } from "./registration_claim.ts";
 import { fetchDocument, preflight } from "./registration_document.ts";
 import { finish, releaseVerified } from "./registration_finish.ts";
-import { linkAll, revisionFacts } from "./registration_links.ts";
+import { API_REMOVED, linkAll, revisionFacts } from "./registration_links.ts";
 import {
   pollRecorded,
   RECHECK_MS,
@@ -315,7 +315,11 @@ export class Registration {
         pass.links = await linkAll(
           { arm, api: pass.api, ref: pass.ref, logger: pass.logger },
           f.applied?.created === true,
-        );
+        ).catch((error: unknown) => {
+          // The import no longer stands: the next pass decides afresh instead of replaying it.
+          if (describeFailure(error).reason === API_REMOVED) pass.forget();
+          throw error;
+        });
         f.linked = true;
         return undefined;
       case "finish":

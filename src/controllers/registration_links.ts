@@ -2,6 +2,7 @@
 import {
   createOrUpdateApiRelease,
   deleteApi,
+  getApi,
   listApiRevisions,
 } from "../azure/apim_apis.ts";
 import { type ApiRef, apiResourceId } from "../azure/apim_paths.ts";
@@ -110,6 +111,27 @@ export async function pruneRevisions(c: ClosingContext): Promise<PruneResult> {
   return { state: "done" };
 }
 
+/** The reason of a pass whose API was removed after its import, before it was linked: import again. */
+export const API_REMOVED = "APIRemoved";
+
+/**
+ * A 404 under the API names the API itself when it was removed meanwhile (in the portal): real APIM
+ * says "Api not found." (net-ApiTests-CreateListUpdateDelete.json). Which one is read, not guessed.
+ */
+async function removedMeanwhile(
+  c: ClosingContext,
+  error: unknown,
+): Promise<ReportedFailure | undefined> {
+  if (!(error instanceof ArmError && error.status === 404)) return undefined;
+  if (await getApi(c.arm, c.ref)) return undefined;
+  return new ReportedFailure({
+    decision: { kind: "backoff" },
+    reason: API_REMOVED,
+    message:
+      `API "${c.ref.apiId}" was removed from API Management before its products and tags were linked; it is imported again`,
+  });
+}
+
 async function linkOrExplain(
   c: ClosingContext,
   kind: "Product" | "Tag",
@@ -119,6 +141,8 @@ async function linkOrExplain(
   try {
     await link();
   } catch (error) {
+    const removed = await removedMeanwhile(c, error);
+    if (removed) throw removed;
     if (error instanceof ArmError && error.status === 404) {
       // The product or tag may be created soon (its own CR); retry with backoff.
       throw new ReportedFailure({
@@ -148,7 +172,9 @@ export async function linkAll(
   const [productsNow, tagsNow] = created ? [[], []] : await Promise.all([
     listApiProducts(arm, ref).then((list) => list.map((p) => p.name)),
     listApiTags(arm, ref).then((list) => list.map((t) => t.name)),
-  ]);
+  ]).catch(async (error: unknown) => {
+    throw (await removedMeanwhile(c, error)) ?? error;
+  });
   const products = planLinks(
     api.spec.productIds,
     productsNow,

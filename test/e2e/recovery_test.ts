@@ -5,9 +5,8 @@ import {
   E2eEnvironment,
   isReady,
 } from "../support/e2e_environment.ts";
-import { apimApiManifest } from "../support/manifests.ts";
 import {
-  apiSpec,
+  applyWithWorkload,
   importPuts,
   registerApi,
   type Scenario,
@@ -15,7 +14,6 @@ import {
   statusOf,
 } from "../support/scenario.ts";
 import { waitFor } from "../support/wait.ts";
-import { deployReadyWorkload } from "../support/workload.ts";
 
 const DELETE_FAILURE = {
   status: 400,
@@ -29,6 +27,18 @@ function deletes(s: Scenario, apiId: string): number {
     method: "DELETE",
     path: new RegExp(`/apis/${apiId}$`),
   }).filter((r) => r.status < 300).length;
+}
+
+/** Waits until petstore is Ready and linked to the product gold. */
+async function readyAndLinked(s: Scenario, description: string) {
+  await s.env.waitForObject(
+    s.env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) => isReady(a) && s.service.productApis("gold").includes("petstore"),
+    description,
+    90_000,
+  );
 }
 
 Deno.test("a drift check that fails keeps its schedule, shows the error, and repairs once the cause is gone", async () => {
@@ -57,13 +67,26 @@ Deno.test("a drift check that fails keeps its schedule, shows the error, and rep
     "a DriftCheckFailed Warning",
   );
   s.service.createProduct("gold");
+  await readyAndLinked(s, "the link restored by a later check");
+});
+
+Deno.test("an API removed in the portal after its import, while its links wait for a product, is imported again", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startScenario(env, "gonelink");
+  await applyWithWorkload(s, "petstore", { productIds: ["gold"] });
   await env.waitForObject(
     env.apis.apimApis,
     s.ns,
     "petstore",
-    (a) => isReady(a) && s.service.productApis("gold").includes("petstore"),
-    "the link restored by a later check",
+    (a) => conditionOf(a, "Ready")?.reason === "ProductNotFound",
+    "the import done and its link waiting for the product",
   );
+
+  // The API goes in the portal; then the product appears: only the API is missing now.
+  assert.ok(s.service.deleteApi("petstore"));
+  s.service.createProduct("gold");
+  await readyAndLinked(s, "the API imported again and linked");
+  assert.equal(importPuts(env, "petstore", true), 2, "imported once more");
 });
 
 Deno.test("an import that finished while the operator was down longer than the import budget is polled and registered", async () => {
@@ -77,10 +100,7 @@ Deno.test("an import that finished while the operator was down longer than the i
   await using s = await startScenario(env, "downtime", {
     extraArgs: ["--import-budget=3s"],
   });
-  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
-  await deployReadyWorkload(env, s.ns, "petstore", {
-    "app.kubernetes.io/name": "petstore",
-  });
+  await applyWithWorkload(s, "petstore");
   await env.waitForObject(
     env.apis.apimApis,
     s.ns,

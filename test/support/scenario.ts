@@ -88,8 +88,8 @@ export function apiSpec(
   };
 }
 
-/** Applies an APIMAPI named like its workload, makes the workload ready and waits for Ready. */
-export async function registerApi(
+/** Applies an APIMAPI named like its workload and makes the workload ready. */
+export async function applyWithWorkload(
   s: Scenario,
   name: string,
   spec: Record<string, unknown> = {},
@@ -101,6 +101,16 @@ export async function registerApi(
   await deployReadyWorkload(s.env, s.ns, name, {
     "app.kubernetes.io/name": name,
   });
+}
+
+/** Applies an APIMAPI named like its workload, makes the workload ready and waits for Ready. */
+export async function registerApi(
+  s: Scenario,
+  name: string,
+  spec: Record<string, unknown> = {},
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
+  await applyWithWorkload(s, name, spec, metadata);
   await s.env.waitForObject(
     s.env.apis.apimApis,
     s.ns,
