@@ -156,9 +156,12 @@ export async function economyScenario(
           "0",
           (v) => v === 0,
         ),
-        infoRow(
-          "ARM reads per unchanged rollout",
+        targetRow(
+          "ARM reads per unchanged rollout (last confirmation younger than the drift period)",
           Math.max(...unchanged.map((c) => c.reads)),
+          "",
+          "0",
+          (v) => v === 0,
         ),
       );
       out.data["unchangedRolloutWindowSeconds"] = Math.round(

@@ -251,8 +251,8 @@ export async function latencyScenario(
         `operator overhead p99 (${label}; p50 ${result.overhead.p50} ms)`,
         result.overhead.p99,
         "ms",
-        "< 300 ms",
-        (v) => v < 300,
+        "< 100 ms",
+        (v) => v < 100,
       ),
       infoRow(
         `of which: poll sent later than Retry-After asked, p50 (${label})`,

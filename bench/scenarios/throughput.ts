@@ -17,15 +17,28 @@ const REALISTIC_THROTTLE = {
   writes: { capacity: 200, refillPerSecond: 10 },
 };
 
+/** Ready after this many seconds at the latest, for the first API of a burst. */
+const FIRST_READY_SECONDS = 10;
+/** The median API is Ready within this share of the whole burst (arrival order, not lockstep). */
+const MEDIAN_SHARE = 0.6;
+/** The whole burst ends within this much of the floor the write budget sets. */
+const FLOOR_MARGIN = 0.05;
+
 function rows(label: string, run: FleetRun): ResultRow[] {
   const writes = run.arm.writes - run.arm.throttled;
+  const first = run.readySeconds[0];
+  const median = run.readySeconds[Math.floor(run.readySeconds.length / 2)];
+  const allowed = Math.max(
+    90,
+    run.writeBudgetFloorSeconds * (1 + FLOOR_MARGIN),
+  );
   return [
     targetRow(
-      `${run.count} APIMAPIs created at once → all Ready (${label}; ${writes} ARM writes)`,
+      `${run.count} APIMAPIs created at once → all Ready (${label}; ${writes} ARM writes; floor ${run.writeBudgetFloorSeconds} s)`,
       run.allReadySeconds,
       "s",
-      "< 90 s",
-      (v) => v < 90,
+      `< ${Math.round(allowed)} s (90 s, or the floor + 5 %)`,
+      (v) => v < allowed,
     ),
     targetRow(
       `429s answered to the operator (${label})`,
@@ -41,17 +54,23 @@ function rows(label: string, run: FleetRun): ResultRow[] {
       "≤ 4 (--max-concurrent-writes)",
       (v) => v <= 4,
     ),
-    infoRow(
-      `floor set by the write budget alone (${label}: ${writes} writes, bucket 200 + 10/s)`,
-      run.writeBudgetFloorSeconds,
+    targetRow(
+      `first APIMAPI Ready after (${label})`,
+      first ?? Infinity,
       "s",
+      `≤ ${FIRST_READY_SECONDS} s`,
+      (v) => v <= FIRST_READY_SECONDS,
     ),
-    infoRow(
-      `first / median APIMAPI Ready after (${label})`,
-      `${run.readySeconds[0] ?? "?"} / ${
-        run.readySeconds[Math.floor(run.readySeconds.length / 2)] ?? "?"
-      }`,
-      "s",
+    targetRow(
+      `median APIMAPI Ready after, share of the whole burst (${label}; median ${
+        median ?? "?"
+      } s of ${run.allReadySeconds} s)`,
+      median === undefined
+        ? Infinity
+        : Math.round((median / run.allReadySeconds) * 100) / 100,
+      "×",
+      `≤ ${MEDIAN_SHARE}`,
+      (v) => v <= MEDIAN_SHARE,
     ),
     infoRow(
       `operator CPU per registration (${label})`,
@@ -95,9 +114,9 @@ export async function throughputScenario(
     fleetApps(plain.namespace, count).map((a) => a.name),
   );
 
-  // What-if: the same fleet with more reconcile workers (the default of 4 serialises I/O-bound
-  // reconciles; see bench/README.md). Informational only.
-  note(`throughput: ${count} APIMAPIs without links, --workers=16 (what-if)`);
+  // The same fleet with more reconcile workers (the default of 4 serialises I/O-bound reconciles;
+  // see bench/README.md): its polls must stay within ARM's read budget.
+  note(`throughput: ${count} APIMAPIs without links, --workers=16 `);
   const wide = await registerFleet(ctx, {
     namespace: "bench-fleet-workers16",
     operatorNamespace: "bench-fleet-workers16-op",
@@ -111,9 +130,16 @@ export async function throughputScenario(
   out.data["noLinksWorkers16"] = wide;
   out.rows.push(
     infoRow(
-      `what-if --workers=16: all Ready (no products/tags; 429s: ${wide.arm.throttled}; most concurrent writes: ${wide.maxConcurrentWrites})`,
+      `--workers=16: all Ready (no products/tags; most concurrent writes: ${wide.maxConcurrentWrites})`,
       wide.allReadySeconds,
       "s",
+    ),
+    targetRow(
+      "--workers=16: 429s answered to the operator (reads paced by the budget ARM reports)",
+      wide.arm.throttled,
+      "",
+      "0",
+      (v) => v === 0,
     ),
   );
   await dropFleet(
