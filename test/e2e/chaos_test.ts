@@ -12,6 +12,8 @@ import { ChaosCluster } from "../../chaos/world/cluster.ts";
 /** The seeds CI runs, with 12 random steps each. */
 export const CI_SEEDS = [3, 5, 7, 9, 10];
 const ACTIONS = 12;
+/** CHAOS_RESULTS=DIR keeps the complete operator logs of a failing schedule there. */
+const RESULTS = Deno.env.get("CHAOS_RESULTS");
 
 // The kube proxy's TCP relays end when their sockets close, which the op and resource sanitizers
 // can observe a moment after the cluster's disposal returns; the invariants are what this test checks.
@@ -26,8 +28,16 @@ Deno.test({
       const schedule = generateSchedule(seed, { actions: ACTIONS });
       const result = await runSchedule(cluster, schedule, {
         settleTimeoutMs: 60_000,
+        fullLogs: RESULTS !== undefined,
       });
       if (result.violations.length > 0 || result.error !== undefined) {
+        if (RESULTS && result.fullLogs) {
+          await Deno.mkdir(RESULTS, { recursive: true });
+          await Deno.writeTextFile(
+            `${RESULTS}/seed-${seed}.operator.log`,
+            result.fullLogs,
+          );
+        }
         throw new Error(
           `${formatResult(result, { actions: ACTIONS })}\noperator logs:\n${
             result.operatorLogs ?? ""
