@@ -268,7 +268,7 @@ export function loadConfig(sources: ConfigSources): Config {
     apiVersion: raw("api-version") ?? "2024-05-01",
     armEndpoint: raw("arm-endpoint"),
     authorityHost: raw("authority-host"),
-    workers: integer("workers", raw("workers") ?? "4"),
+    workers: integer("workers", raw("workers") ?? "16"),
     maxConcurrentWritesPerService: integer(
       "max-concurrent-writes",
       raw("max-concurrent-writes") ?? "4",
