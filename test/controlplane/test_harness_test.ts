@@ -1,7 +1,7 @@
 // Tests of the test harness itself: run_tests.ts's tally and arguments, and waitFor.
 
 import assert from "node:assert/strict";
-import { denoTestArgs, formatTally, tallyTestOutput } from "../run_tests.ts";
+import { denoTestRuns, formatTally, tallyTestOutput } from "../run_tests.ts";
 import { waitFor, WaitTimeoutError } from "../support/wait.ts";
 
 const ESC = "\x1b";
@@ -77,7 +77,7 @@ Deno.test("formatTally prints the line CI reads", () => {
   assert.equal(formatTally({ passed: 12, failed: 0 }), "12 passed, 0 failed");
 });
 
-Deno.test("denoTestArgs turns sanitizers and parallel files on and defaults the path to test/", () => {
+Deno.test("denoTestRuns turns sanitizers and parallel files on and runs test/, then the files that run alone", () => {
   const prefix = [
     "test",
     "-A",
@@ -85,23 +85,25 @@ Deno.test("denoTestArgs turns sanitizers and parallel files on and defaults the 
     "--sanitize-ops",
     "--sanitize-resources",
   ];
-  const withDefault = denoTestArgs([]);
-  assert.deepEqual(withDefault.slice(0, 5), prefix);
-  assert.match(withDefault.at(-1)!, /\/test\/$/);
-  assert.deepEqual(denoTestArgs(["--filter", "smoke"]).slice(5, 7), [
-    "--filter",
-    "smoke",
-  ]);
-  assert.equal(denoTestArgs(["--filter", "smoke"]).at(-1), withDefault.at(-1));
-  assert.deepEqual(denoTestArgs(["test/e2e/smoke_test.ts"]), [
+  const [all, alone, ...more] = denoTestRuns([]);
+  assert.equal(more.length, 0);
+  assert.deepEqual(all?.slice(0, 5), prefix);
+  assert.match(all?.at(-1) ?? "", /\/test\/$/);
+  assert.match(all?.[5] ?? "", /^--ignore=.*\/test\/e2e\/chaos_test\.ts$/);
+  assert.deepEqual(alone?.slice(0, 5), prefix);
+  assert.match(alone?.at(-1) ?? "", /\/test\/e2e\/chaos_test\.ts$/);
+  const filtered = denoTestRuns(["--filter", "smoke"]);
+  assert.deepEqual(filtered[0]?.slice(6, 8), ["--filter", "smoke"]);
+  assert.deepEqual(filtered[1]?.slice(5, 7), ["--filter", "smoke"]);
+  assert.deepEqual(denoTestRuns(["test/e2e/smoke_test.ts"]), [[
     ...prefix,
     "test/e2e/smoke_test.ts",
-  ]);
-  assert.deepEqual(denoTestArgs(["--filter=x", "a_test.ts"]), [
+  ]]);
+  assert.deepEqual(denoTestRuns(["--filter=x", "a_test.ts"]), [[
     ...prefix,
     "--filter=x",
     "a_test.ts",
-  ]);
+  ]]);
 });
 
 Deno.test("waitFor returns the first value the probe yields", async () => {
