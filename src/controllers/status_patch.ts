@@ -4,8 +4,31 @@ import type { ResourceApi } from "../kube/resource_api.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import { canonicalJson, type Hashable } from "../reconcile/hash.ts";
 
-/** Status fields to set; `null` removes a field (JSON merge patch). */
+/** Status fields to set, each to exactly the value given; `null` removes a field. */
 export type StatusPatch = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `next` as a JSON merge patch over `current` that leaves exactly `next`: a merge patch merges
+ * objects, so a key of `current` that `next` lacks is sent as null (a new pending operation must
+ * not keep the poll URL of the one it replaces).
+ */
+export function replacing(current: unknown, next: unknown): unknown {
+  if (!isRecord(next) || !isRecord(current)) return next;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(current)) {
+    if (next[key] === undefined) patch[key] = null;
+  }
+  for (const [key, value] of Object.entries(next)) {
+    if (value !== undefined) {
+      patch[key] = value === null ? null : replacing(current[key], value);
+    }
+  }
+  return patch;
+}
 
 /**
  * Merge-patches `status` with the object's resourceVersion as a precondition, so a decision taken
@@ -29,7 +52,12 @@ export async function patchStatus<T extends KubeObject & { status?: unknown }>(
   const meta = object.metadata ?? {};
   return await api.mergePatch(meta.name ?? "", {
     metadata: { resourceVersion: meta.resourceVersion },
-    status: patch,
+    // Only the given fields change; each of them becomes exactly its value.
+    status: Object.fromEntries(
+      Object.entries(patch).map((
+        [field, value],
+      ) => [field, value === null ? null : replacing(current[field], value)]),
+    ),
   }, { namespace: meta.namespace, subresource: "status", signal });
 }
 

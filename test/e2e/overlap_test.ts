@@ -43,26 +43,22 @@ function operationsOf(s: Scenario): string[] {
     .map((o) => o.name.toLowerCase()).sort();
 }
 
-Deno.test("a rollout that lands while an import runs is imported after it, never at the same time", async () => {
-  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
-  await using s = await startScenario(env, "overlap");
-  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
-  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
-    image: "petstore:1",
-  });
-  await importRunning(s);
-
+/**
+ * Rolls out image petstore:2 serving petstore-v2.json, waits until that ReplicaSet is registered and
+ * checks that API Management holds its document; returns the APIMAPI.
+ */
+async function rollOutSecondDocument(s: Scenario): Promise<GenericObject> {
   s.app.serve(await fixtureDocument("petstore-v2.json"));
-  await env.apis.deployments.mergePatch("petstore", {
+  await s.env.apis.deployments.mergePatch("petstore", {
     spec: {
       template: {
         spec: { containers: [{ name: "api", image: "petstore:2" }] },
       },
     },
   }, { namespace: s.ns });
-  const second = await makeRolloutReady(env, s.ns, "petstore", LABELS);
-  const api = await env.waitForObject(
-    env.apis.apimApis,
+  const second = await makeRolloutReady(s.env, s.ns, "petstore", LABELS);
+  const api = await s.env.waitForObject(
+    s.env.apis.apimApis,
     s.ns,
     "petstore",
     (a) =>
@@ -77,6 +73,19 @@ Deno.test("a rollout that lands while an import runs is imported after it, never
     ["createpet", "deletepet", "listpets", "showpetbyid"],
     "API Management holds the second rollout's document",
   );
+  return api;
+}
+
+Deno.test("a rollout that lands while an import runs is imported after it, never at the same time", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "overlap");
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await importRunning(s);
+
+  const api = await rollOutSecondDocument(s);
   assert.equal(importPuts(env, "petstore", true), 2, "two imports, one each");
   const v2 = new TextEncoder().encode(
     await fixtureDocument("petstore-v2.json"),
@@ -86,6 +95,34 @@ Deno.test("a rollout that lands while an import runs is imported after it, never
     `sha256:${createHash("sha256").update(v2).digest("hex")}`,
     "the status names the document API Management holds",
   );
+});
+
+Deno.test("an import refused with a 500 after an earlier import finished is not taken for that earlier import", async () => {
+  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
+  await using s = await startScenario(env, "stale", {
+    extraArgs: ["--unconfirmed-write-wait=2s"],
+  });
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await importRunning(s);
+
+  // The second import is refused without running: its recorded intent must not inherit the
+  // first import's poll URL (which says "succeeded").
+  env.apim.injectFault({
+    method: "PUT",
+    path: /\/apis\/petstore$/,
+    status: 500,
+    times: 1,
+    body: {
+      error: {
+        code: "InternalServerError",
+        message: "Internal server error",
+      },
+    },
+  });
+  await rollOutSecondDocument(s);
 });
 
 Deno.test("a spec edit that lands while an import runs reaches API Management", async () => {
