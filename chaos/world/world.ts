@@ -137,13 +137,7 @@ export class ScheduleWorld implements AsyncDisposable {
       const proxy = await KubeProxy.start(
         {
           server: cluster.plane.server,
-          // HTTP/1.1, every watch on its own connection. Over one shared HTTP/2 connection, after
-          // hundreds of watches were ended at once (410 windows), the proxy's upstream requests
-          // failed and then hung for minutes (seeds 9 and 29), starving every replica behind it:
-          // a fault of the harness, not one the runner means to inject.
-          client: cluster.plane.httpClient(cluster.plane.admin, {
-            http2: false,
-          }),
+          client: cluster.plane.httpClient(cluster.plane.admin),
         },
         cluster.tls,
         proxyDir,

@@ -235,16 +235,12 @@ export class ControlPlane implements ControlPlaneLocation {
   }
 
   /** An HTTP client that trusts the control plane's CA and presents `certificate`; the caller closes it. */
-  httpClient(
-    certificate?: ClientCertificate,
-    options: { http2?: boolean } = {},
-  ): Deno.HttpClient {
+  httpClient(certificate?: ClientCertificate): Deno.HttpClient {
     return Deno.createHttpClient({
       caCerts: [this.caPem],
       ...(certificate
         ? { cert: certificate.certPem, key: certificate.keyPem }
         : {}),
-      ...(options.http2 === false ? { http2: false } : {}),
     });
   }
 
