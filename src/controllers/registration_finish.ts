@@ -1,6 +1,7 @@
 // The end of a registration: release a verified revision, prune, report Ready, and remove the deployment record.
 import { getApi } from "../azure/apim_apis.ts";
 import type { ApimService } from "../crd/apim_service.ts";
+import { KubeApiError } from "../kube/kube_errors.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import { apiHostOf, versionedRoutePrefix } from "../reconcile/plan_import.ts";
 import { holdsImport } from "../reconcile/plan_registration.ts";
@@ -13,6 +14,8 @@ import { registrationIdentity } from "./registration_rules.ts";
 
 /** Pruning refused for now (the API is locked): tried again after this long. */
 const PRUNE_RETRY_MS = 5_000;
+/** A deployment whose delete failed in transit: its pass runs again after this long. */
+const DELETE_RETRY_MS = 5_000;
 
 /** Verifies that the new revision holds the document, then makes it current. */
 export async function releaseVerified(
@@ -148,25 +151,37 @@ export async function finish(
   pass.ctx.metrics.countRegistration("succeeded");
   if (prune.state === "running") return requeueAfter(prune.retryAfterMs);
   if (prune.state === "retry") return requeueAfter(PRUNE_RETRY_MS);
-  await deleteDeployment(pass);
-  return DONE;
+  return await deleteDeployment(pass) ? DONE : requeueAfter(DELETE_RETRY_MS);
 }
 
-/** Deletes the deployment unless it changed meanwhile (a newer rollout keeps it for its own pass). */
-async function deleteDeployment(pass: RegistrationPass): Promise<void> {
+/**
+ * Deletes the deployment unless it changed meanwhile (a newer rollout keeps it for its own pass).
+ * Whether a delete that failed otherwise (the API server cut the request) happened is not known:
+ * `false` asks for the pass again, which finds the registration done and deletes once more.
+ */
+async function deleteDeployment(pass: RegistrationPass): Promise<boolean> {
   const meta = pass.deployment.metadata;
-  await pass.ctx.kinds.apimApiDeployments.delete(meta.name, {
-    namespace: pass.owner.namespace,
-    preconditions: {
-      ...(meta.uid ? { uid: meta.uid } : {}),
-      ...(meta.resourceVersion
-        ? { resourceVersion: meta.resourceVersion }
-        : {}),
-    },
-    signal: pass.signal,
-  }).catch((error) => {
-    pass.logger.info("Kept the APIMAPIDeployment: it changed meanwhile", {
-      error: error instanceof Error ? error.message : String(error),
+  try {
+    await pass.ctx.kinds.apimApiDeployments.delete(meta.name, {
+      namespace: pass.owner.namespace,
+      preconditions: {
+        ...(meta.uid ? { uid: meta.uid } : {}),
+        ...(meta.resourceVersion
+          ? { resourceVersion: meta.resourceVersion }
+          : {}),
+      },
+      signal: pass.signal,
     });
-  });
+    return true;
+  } catch (error) {
+    const settled = error instanceof KubeApiError &&
+      (error.isConflict() || error.isNotFound());
+    pass.logger.info(
+      settled
+        ? "Kept the APIMAPIDeployment: it changed meanwhile"
+        : "Deleting the APIMAPIDeployment failed; trying again",
+      { error: error instanceof Error ? error.message : String(error) },
+    );
+    return settled;
+  }
 }

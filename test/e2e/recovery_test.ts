@@ -89,6 +89,67 @@ Deno.test("an API removed in the portal after its import, while its links wait f
   assert.equal(importPuts(env, "petstore", true), 2, "imported once more");
 });
 
+Deno.test("a registration whose APIMAPIDeployment delete was refused deletes it once the API server allows it (drift checks wait for that)", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startScenario(env, "keptrecord");
+  // The API server refuses the record's delete (as a cut request leaves it: not deleted).
+  const name = `deny-deployment-delete-${s.ns}`;
+  await env.apply([{
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [{
+          apiGroups: ["apim.operator.io"],
+          apiVersions: ["*"],
+          operations: ["DELETE"],
+          resources: ["apimapideployments"],
+        }],
+      },
+      validations: [{ expression: "false", message: "deletes refused" }],
+    },
+  }, {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name },
+    spec: {
+      policyName: name,
+      validationActions: ["Deny"],
+      matchResources: {
+        namespaceSelector: {
+          matchLabels: { "kubernetes.io/metadata.name": s.ns },
+        },
+      },
+    },
+  }]);
+  await registerApi(s, "petstore");
+  assert.ok(
+    await env.apis.apimApiDeployments.find("petstore", { namespace: s.ns }),
+    "the record's delete was refused",
+  );
+
+  for (
+    const kind of [
+      "validatingadmissionpolicybindings",
+      "validatingadmissionpolicies",
+    ]
+  ) {
+    const response = await env.plane.request(
+      "DELETE",
+      `/apis/admissionregistration.k8s.io/v1/${kind}/${name}`,
+    );
+    assert.ok(response.status < 300, `${kind} deleted`);
+  }
+  await env.waitForGone(
+    env.apis.apimApiDeployments,
+    s.ns,
+    "petstore",
+    "the APIMAPIDeployment deleted once the API server allows it",
+  );
+});
+
 Deno.test("an import that finished while the operator was down longer than the import budget is polled and registered", async () => {
   await using env = await E2eEnvironment.start({
     knobs: {
