@@ -58,6 +58,26 @@ function isRegistered(ctx: OperatorContext, api: ApimApi): boolean {
     );
 }
 
+/**
+ * Whether a change of an APIMAPI asks for a pass of this controller now: a new object, a deletion
+ * that starts, a finalizer added or removed, or, while deleting, the recorded operation changed
+ * (the registration settled it). Other status writes do not: while a delete is refused, each
+ * failure's own status write would otherwise run the next attempt at once, past its backoff.
+ */
+export function changeNeedsPass(
+  previous: ApimApi | undefined,
+  current: ApimApi,
+): boolean {
+  if (!previous) return true;
+  const deleting = current.metadata.deletionTimestamp !== undefined;
+  const startedDeleting = deleting &&
+    previous.metadata.deletionTimestamp === undefined;
+  const finalizerChanged = hasFinalizer(current) !== hasFinalizer(previous);
+  const operationChanged = JSON.stringify(previous.status?.pendingOperation) !==
+    JSON.stringify(current.status?.pendingOperation);
+  return startedDeleting || finalizerChanged || (deleting && operationChanged);
+}
+
 function ownerOf(api: ApimApi): OwnerRef {
   return { namespace: api.metadata.namespace ?? "", name: api.metadata.name };
 }
@@ -357,11 +377,7 @@ export function apimApiController(
     primary: caches.apimApis,
     watch: (enqueue) => [
       caches.apimApis.subscribe(({ previous, current }) => {
-        if (!current) return;
-        const deleting = current.metadata.deletionTimestamp !== undefined;
-        const finalizerChanged =
-          hasFinalizer(current) !== (previous && hasFinalizer(previous));
-        if (!previous || deleting || finalizerChanged) {
+        if (current && changeNeedsPass(previous, current)) {
           enqueue(objectKey(current));
         }
       }),
