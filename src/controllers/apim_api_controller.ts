@@ -60,9 +60,9 @@ function isRegistered(ctx: OperatorContext, api: ApimApi): boolean {
 
 /**
  * Whether a change of an APIMAPI asks for a pass of this controller now: a new object, a deletion
- * that starts, a finalizer added or removed, or, while deleting, the recorded operation changed
- * (the registration settled it). Other status writes do not: while a delete is refused, each
- * failure's own status write would otherwise run the next attempt at once, past its backoff.
+ * that starts, a finalizer added or removed, or, while deleting, the registration's recorded
+ * import or prune settled. The deletion's own writes do not (its record, its failures): while a
+ * delete is refused, each of them would otherwise run the next attempt at once, past its backoff.
  */
 export function changeNeedsPass(
   previous: ApimApi | undefined,
@@ -73,9 +73,14 @@ export function changeNeedsPass(
   const startedDeleting = deleting &&
     previous.metadata.deletionTimestamp === undefined;
   const finalizerChanged = hasFinalizer(current) !== hasFinalizer(previous);
-  const operationChanged = JSON.stringify(previous.status?.pendingOperation) !==
-    JSON.stringify(current.status?.pendingOperation);
-  return startedDeleting || finalizerChanged || (deleting && operationChanged);
+  // The registration's import or prune settled; the deletion's own record does not count.
+  const before = previous.status?.pendingOperation;
+  const registrationSettled = before !== undefined &&
+    before.kind !== "delete" &&
+    JSON.stringify(before) !==
+      JSON.stringify(current.status?.pendingOperation);
+  return startedDeleting || finalizerChanged ||
+    (deleting && registrationSettled);
 }
 
 function ownerOf(api: ApimApi): OwnerRef {

@@ -229,6 +229,43 @@ Deno.test("a failed asynchronous delete is sent again", async () => {
   assert.equal(deletes(s, "petstore"), 2, "the failed delete was sent again");
 });
 
+Deno.test("a delete refused by a resource lock is retried with backoff, not at once after each failure", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startScenario(env, "scopelock");
+  await registerApi(s, "petstore");
+  env.apim.injectFault({
+    method: "DELETE",
+    path: /\/apis\/petstore$/,
+    status: 409,
+    times: 1_000,
+    body: {
+      error: {
+        code: "ScopeLocked",
+        message:
+          "The scope cannot perform delete operation because following scope(s) are locked: '/subscriptions/s/resourceGroups/rg-e2e'.",
+      },
+    },
+  });
+  await env.apis.apimApis.delete("petstore", { namespace: s.ns });
+  const refused = () =>
+    env.apim.selectRequests({ method: "DELETE", path: /\/apis\/petstore$/ })
+      .filter((r) => r.status === 409);
+  const attempts = await waitFor(
+    () => Promise.resolve(refused().length >= 4 ? refused() : undefined),
+    { description: "four refused deletes", timeoutMs: 60_000 },
+  );
+  // The backoff waits 1, 2 and 4 s (20 % jitter) between them: at least 5.6 s from first to fourth.
+  const spread = (attempts[3]?.at ?? 0) - (attempts[0]?.at ?? 0);
+  assert.ok(spread >= 5_600, `four attempts within ${spread} ms`);
+  env.apim.clearFaults();
+  await env.waitForGone(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    "the APIMAPI gone",
+  );
+});
+
 Deno.test("an expired delete operation URL (404) is checked against the API before the APIMAPI goes", async () => {
   await using env = await E2eEnvironment.start({
     knobs: { asyncDelete: true, importPolls: 1_000, importDurationMs: 500 },

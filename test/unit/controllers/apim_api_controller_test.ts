@@ -6,8 +6,8 @@ import type { ApimApi } from "../../../src/crd/apim_api.ts";
 import { apimApiFixture } from "./apim_api_fixture.ts";
 
 const DELETING = "2026-12-05T00:00:00Z";
-const OPERATION = {
-  kind: "delete",
+const IMPORT = {
+  kind: "import",
   url: "https://arm/op/1",
   startedAt: "2026-12-05T00:00:01Z",
   resourcePath:
@@ -53,10 +53,28 @@ const rows: [string, ApimApi | undefined, ApimApi, boolean][] = [
   ["a finalizer added", api({ finalizer: false }), api(), true],
   ["a deletion that starts", api(), api({ deleting: true }), true],
   [
-    "the recorded operation changed while deleting",
-    api({ deleting: true, status: { pendingOperation: OPERATION } }),
+    "the registration's import settled while deleting",
+    api({ deleting: true, status: { pendingOperation: IMPORT } }),
     api({ deleting: true }),
     true,
+  ],
+  [
+    "the deletion's own record written",
+    api({ deleting: true }),
+    api({
+      deleting: true,
+      status: { pendingOperation: { ...IMPORT, kind: "delete" } },
+    }),
+    false,
+  ],
+  [
+    "the deletion's own record cleared with its failure",
+    api({
+      deleting: true,
+      status: { pendingOperation: { ...IMPORT, kind: "delete" } },
+    }),
+    api({ deleting: true, status: FAILURE }),
+    false,
   ],
   [
     "a failure's own status write while deleting",
