@@ -104,6 +104,8 @@ export class Watcher<T extends KubeObject> {
   #watchOpenedAt = 0;
   #watchTimeoutMs = 0;
   #watchEventCount = 0;
+  /** Watches in a row that expired at once, before any event (a 410 window, or a compacting store). */
+  #quickExpiries = 0;
 
   constructor(source: WatchSource<T>, options: WatcherOptions) {
     this.#source = source;
@@ -258,6 +260,13 @@ export class Watcher<T extends KubeObject> {
   }
 
   async #relist(error: KubeApiError): Promise<WatcherEvent<T>[]> {
+    const quick = this.#watchEventCount === 0 &&
+      this.#clock.now() - this.#watchOpenedAt < this.#minWatchMs;
+    this.#quickExpiries = quick ? this.#quickExpiries + 1 : 0;
+    // Once relisting did not help, the next list waits its backoff, as client-go's reflector does.
+    if (this.#quickExpiries > 1) {
+      return await this.#fail(error, { phase: "empty" });
+    }
     await this.#release();
     this.#logger.info("Watch expired, relisting", {
       reason: error.reason,

@@ -255,6 +255,25 @@ Deno.test("Watcher relists at once when the watch request fails with 410 Gone", 
   assert.equal(source.listCalls, 2);
 });
 
+Deno.test("Watcher backs off before relisting when the watch after a relist expires at once too", async () => {
+  const clock = new FakeClock(0);
+  const source = new ScriptedSource();
+  source.lists.push(pages("10", []));
+  source.lists.push(pages("20", []));
+  source.watches.push(failingWatch(apiError(410, "Expired")));
+  source.watches.push(failingWatch(apiError(410, "Expired")));
+  const w = newWatcher(source, clock, new AbortController().signal);
+  for (let i = 0; i < 4; i++) await w.step();
+  assert.deepEqual(await w.step(), []);
+  assert.deepEqual(w.state, { phase: "empty" }, "the first 410: at once");
+  for (let i = 0; i < 4; i++) await w.step();
+  assert.deepEqual(await w.step(), []);
+  const state = w.state;
+  assert.equal(state.phase, "backoff", "the second 410 at once: backoff");
+  assert.deepEqual(state.phase === "backoff" && state.then, { phase: "empty" });
+  assert.equal(source.listCalls, 2);
+});
+
 Deno.test("Watcher relists when the stream carries a 410 ERROR event", async () => {
   const clock = new FakeClock(0);
   const source = new ScriptedSource();
