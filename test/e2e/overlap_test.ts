@@ -43,11 +43,8 @@ function operationsOf(s: Scenario): string[] {
     .map((o) => o.name.toLowerCase()).sort();
 }
 
-/**
- * Rolls out image petstore:2 serving petstore-v2.json, waits until that ReplicaSet is registered and
- * checks that API Management holds its document; returns the APIMAPI.
- */
-async function rollOutSecondDocument(s: Scenario): Promise<GenericObject> {
+/** Serves petstore-v2.json, rolls out image petstore:2 and makes it ready; returns its ReplicaSet. */
+async function startSecondRollout(s: Scenario): Promise<GenericObject> {
   s.app.serve(await fixtureDocument("petstore-v2.json"));
   await s.env.apis.deployments.mergePatch("petstore", {
     spec: {
@@ -56,7 +53,15 @@ async function rollOutSecondDocument(s: Scenario): Promise<GenericObject> {
       },
     },
   }, { namespace: s.ns });
-  const second = await makeRolloutReady(s.env, s.ns, "petstore", LABELS);
+  return await makeRolloutReady(s.env, s.ns, "petstore", LABELS);
+}
+
+/**
+ * Rolls out image petstore:2 serving petstore-v2.json, waits until that ReplicaSet is registered and
+ * checks that API Management holds its document; returns the APIMAPI.
+ */
+async function rollOutSecondDocument(s: Scenario): Promise<GenericObject> {
+  const second = await startSecondRollout(s);
   const api = await s.env.waitForObject(
     s.env.apis.apimApis,
     s.ns,
@@ -170,15 +175,7 @@ Deno.test("a spec edit that changes nothing API Management holds, landing during
     90_000,
   );
 
-  s.app.serve(await fixtureDocument("petstore-v2.json"));
-  await env.apis.deployments.mergePatch("petstore", {
-    spec: {
-      template: {
-        spec: { containers: [{ name: "api", image: "petstore:2" }] },
-      },
-    },
-  }, { namespace: s.ns });
-  await makeRolloutReady(env, s.ns, "petstore", LABELS);
+  await startSecondRollout(s);
   await importRunning(s);
   await env.apis.apimApis.mergePatch("petstore", {
     spec: { deletionPolicy: "Retain" },
