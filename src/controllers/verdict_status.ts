@@ -40,8 +40,10 @@ export function failureVerdict(failure: Failure): StatusVerdict {
 }
 
 /**
- * Patches `verdict` and `fields` into the object's status (guarded by its resourceVersion) and
- * records an Event when the Ready condition's status or reason changes. Returns the updated object.
+ * Patches `verdict` and `fields` into the object's status (guarded by its resourceVersion). When
+ * the Ready condition's status or reason changes, the Event goes out first: a write that lands
+ * while the process dies or its answer is lost would otherwise leave a condition nobody announced
+ * (the next pass finds it unchanged). A repeat joins the Event's series. Returns the updated object.
  * With `accept`, a conflict with a concurrent write is retried on a fresh read that `accept` approves.
  */
 export async function reportVerdict<T extends ReportedObject>(
@@ -53,24 +55,18 @@ export async function reportVerdict<T extends ReportedObject>(
   signal: AbortSignal,
   accept?: (fresh: T) => boolean,
 ): Promise<T> {
-  let before: ReturnType<typeof findCondition>;
-  let conditions: Condition[] = [];
-  const build = (current: T): StatusPatch => {
-    before = findCondition(current.status?.conditions, "Ready");
-    conditions = conditionsFor(current.status?.conditions, verdict, {
+  const conditions = (current: T): Condition[] =>
+    conditionsFor(current.status?.conditions, verdict, {
       generation: current.metadata?.generation,
       now: new Date(ctx.clock.now()).toISOString(),
     });
-    return {
-      ...fields,
-      observedGeneration: current.metadata?.generation ?? null,
-      conditions,
-    };
-  };
-  const updated = accept
-    ? await patchStatusRetrying(target.api, object, build, { accept, signal })
-    : await patchStatus(target.api, object, build(object), signal);
-  const after = findCondition(conditions, "Ready");
+  const build = (current: T): StatusPatch => ({
+    ...fields,
+    observedGeneration: current.metadata?.generation ?? null,
+    conditions: conditions(current),
+  });
+  const before = findCondition(object.status?.conditions, "Ready");
+  const after = findCondition(conditions(object), "Ready");
   if (before?.status !== after?.status || before?.reason !== after?.reason) {
     await ctx.events.record(involvedObject(target.resource, object), {
       type: eventTypeOf(verdict),
@@ -78,5 +74,7 @@ export async function reportVerdict<T extends ReportedObject>(
       note: verdict.message,
     });
   }
-  return updated;
+  return accept
+    ? await patchStatusRetrying(target.api, object, build, { accept, signal })
+    : await patchStatus(target.api, object, build(object), signal);
 }
