@@ -33,7 +33,7 @@ import { addFinalizer, hasFinalizer } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import { observedApi } from "./observed_api.ts";
 import {
-  lookupService,
+  requireService,
   serviceIdentity,
   serviceRef,
 } from "./service_lookup.ts";
@@ -205,16 +205,17 @@ export function apimApiController(
     }
     nextCheck.set(key, now + jittered(ctx.settings.resyncPeriodMs, ctx.random));
     const status = api.status;
-    const service = lookupService(
-      ctx,
-      api.metadata.namespace,
-      api.spec.apimService,
-    );
-    if (!isRegistered(ctx, api) || !service || !status?.appliedHash) {
+    if (!isRegistered(ctx, api) || !status?.appliedHash) {
       return requeueAfter((nextCheck.get(key) ?? now) - now);
     }
     const next = (nextCheck.get(key) ?? now) - now;
     try {
+      // A registered API whose APIMService went away cannot be checked: that is shown, not Ready.
+      const service = requireService(
+        ctx,
+        api.metadata.namespace,
+        api.spec.apimService,
+      );
       await correctDrift(api, service, status.appliedHash, signal);
     } catch (error) {
       // The schedule survives: the error is shown, and the next check comes at its time.
@@ -384,6 +385,18 @@ export function apimApiController(
       caches.apimApis.subscribe(({ previous, current }) => {
         if (current && changeNeedsPass(previous, current)) {
           enqueue(objectKey(current));
+        }
+      }),
+      // An APIMService that goes or comes back is checked for at once by the APIs registered there.
+      caches.apimServices.subscribe(({ previous, current }) => {
+        const service = current ?? previous;
+        if (!service || (previous === undefined) === (current === undefined)) {
+          return;
+        }
+        for (const api of caches.apimApis.list()) {
+          if (api.spec.apimService !== service.metadata.name) continue;
+          nextCheck.set(objectKey(api), ctx.clock.now());
+          enqueue(objectKey(api));
         }
       }),
     ],

@@ -28,7 +28,7 @@ import {
 } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
-  lookupService,
+  requireService,
   serviceIdentity,
   serviceRef,
 } from "./service_lookup.ts";
@@ -114,19 +114,11 @@ export function apimEntityController<
   }
 
   async function converge(object: T, signal: AbortSignal): Promise<Outcome> {
-    const service = lookupService(
+    const service = requireService(
       ctx,
       object.metadata.namespace,
       object.spec.apimService,
     );
-    if (!service) {
-      throw new ReportedFailure({
-        decision: { kind: "backoff" },
-        reason: "APIMServiceNotFound",
-        message:
-          `APIMService "${object.spec.apimService}" was not found in namespace "${object.metadata.namespace}" or in the operator namespace "${ctx.settings.operatorNamespace}"`,
-      });
-    }
     const conflict = entityClaimConflict(
       ctx,
       kind,

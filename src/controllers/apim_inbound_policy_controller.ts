@@ -33,6 +33,7 @@ import {
 } from "./policy_sync.ts";
 import {
   lookupService,
+  requireService,
   serviceIdentity,
   serviceRef,
 } from "./service_lookup.ts";
@@ -181,19 +182,11 @@ export function apimInboundPolicyController(
     policy: Policy,
     signal: AbortSignal,
   ): Promise<Outcome> {
-    const service = lookupService(
+    const service = requireService(
       ctx,
       policy.metadata.namespace,
       policy.spec.apimService,
     );
-    if (!service) {
-      throw new ReportedFailure({
-        decision: { kind: "backoff" },
-        reason: "APIMServiceNotFound",
-        message:
-          `APIMService "${policy.spec.apimService}" was not found in namespace "${policy.metadata.namespace}" or in the operator namespace "${ctx.settings.operatorNamespace}"`,
-      });
-    }
     const identity = serviceIdentity(service);
     const blocked = conflict(policy, identity);
     if (blocked) {

@@ -41,6 +41,7 @@ import {
 import { carryPolicies } from "./revision_policies.ts";
 import {
   lookupService,
+  requireService,
   serviceIdentity,
   serviceNotReady,
   serviceRef,
@@ -96,16 +97,7 @@ export class Registration {
 
   #service(): ApimService {
     const { ctx, api, owner } = this.#pass;
-    const name = api.spec.apimService;
-    const service = lookupService(ctx, owner.namespace, name);
-    if (!service) {
-      throw failure(
-        { kind: "backoff" },
-        "APIMServiceNotFound",
-        `APIMService "${name}" was not found in namespace "${owner.namespace}" or in the operator namespace "${ctx.settings.operatorNamespace}"`,
-      );
-    }
-    return service;
+    return requireService(ctx, owner.namespace, api.spec.apimService);
   }
 
   #gather(service: ApimService): RegistrationFacts {

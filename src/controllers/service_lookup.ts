@@ -1,6 +1,7 @@
 // Finds the APIMService an object refers to (its own namespace first, then the operator's) and its ARM reference.
 import type { ApimServiceRef } from "../azure/apim_paths.ts";
 import type { ApimService } from "../crd/apim_service.ts";
+import { ReportedFailure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
 
 /** The APIMService named `name`, looked up in `namespace`, then in the operator namespace. */
@@ -11,6 +12,22 @@ export function lookupService(
 ): ApimService | undefined {
   return ctx.caches.apimServices.get(namespace, name) ??
     ctx.caches.apimServices.get(ctx.settings.operatorNamespace, name);
+}
+
+/** {@linkcode lookupService}, or a failure (APIMServiceNotFound, retried with backoff) naming where it looked. */
+export function requireService(
+  ctx: OperatorContext,
+  namespace: string | undefined,
+  name: string,
+): ApimService {
+  const service = lookupService(ctx, namespace, name);
+  if (service) return service;
+  throw new ReportedFailure({
+    decision: { kind: "backoff" },
+    reason: "APIMServiceNotFound",
+    message:
+      `APIMService "${name}" was not found in namespace "${namespace}" or in the operator namespace "${ctx.settings.operatorNamespace}"`,
+  });
 }
 
 /** The ARM reference of an APIMService. */

@@ -1,7 +1,11 @@
 // End to end: the periodic drift check writes nothing when nothing drifted, and repairs changes made in the portal.
 import assert from "node:assert/strict";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
-import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import {
+  conditionOf,
+  E2eEnvironment,
+  isReady,
+} from "../support/e2e_environment.ts";
 import type { OperatorProcess } from "../support/operator_process.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
 import { waitFor } from "../support/wait.ts";
@@ -12,34 +16,42 @@ function driftChecks(operator: OperatorProcess): number {
     .length;
 }
 
-Deno.test("a resync without drift writes nothing; a deleted API, a changed serviceUrl and a removed link are restored", async () => {
-  await using env = await E2eEnvironment.start();
-  const ns = await env.namespace("drift");
-  const opNs = await env.namespace("drift-op");
-  const service = env.addService("apim-drift");
-  service.createProduct("starter");
-  service.createTag("public");
-  await using app = new DocumentServer({
+async function petstore(): Promise<DocumentServer> {
+  return new DocumentServer({
     kind: "document",
     body: await fixtureDocument("petstore.json"),
     contentType: "application/json",
   });
+}
+
+/** An APIMAPI "orders" for the document `app` serves in `ns` (APIMService "apim" in `serviceNs`), registered. */
+async function registerOrders(
+  env: E2eEnvironment,
+  app: DocumentServer,
+  options: {
+    ns: string;
+    serviceNs: string;
+    instance: string;
+    spec?: Record<string, unknown>;
+    extraArgs?: string[];
+  },
+): Promise<OperatorProcess> {
+  const { ns, serviceNs, instance } = options;
   await env.apply([
-    apimServiceManifest(opNs, "apim", "apim-drift"),
+    apimServiceManifest(serviceNs, "apim", instance),
     apimApiManifest(ns, "orders", {
       APIID: "orders",
       serviceUrl: app.url,
       routePrefix: "/orders",
       openApiDefinitionUrl: "/openapi.json",
       apimService: "apim",
-      productIds: ["starter"],
-      tagIds: ["public"],
+      ...options.spec,
     }),
   ]);
   const operator = env.operator({
-    watchNamespaces: [ns, opNs],
-    operatorNamespace: opNs,
-    extraArgs: ["--resync-period=1500ms"],
+    watchNamespaces: [...new Set([ns, serviceNs])],
+    operatorNamespace: serviceNs,
+    extraArgs: options.extraArgs ?? [],
   });
   await deployReadyWorkload(env, ns, "orders", {
     "app.kubernetes.io/name": "orders",
@@ -51,7 +63,24 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
     isReady,
     "the API registered",
   );
+  return operator;
+}
 
+Deno.test("a resync without drift writes nothing; a deleted API, a changed serviceUrl and a removed link are restored", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("drift");
+  const opNs = await env.namespace("drift-op");
+  const service = env.addService("apim-drift");
+  service.createProduct("starter");
+  service.createTag("public");
+  await using app = await petstore();
+  const operator = await registerOrders(env, app, {
+    ns,
+    serviceNs: opNs,
+    instance: "apim-drift",
+    spec: { productIds: ["starter"], tagIds: ["public"] },
+    extraArgs: ["--resync-period=1500ms"],
+  });
   // Quiet resyncs: reads only.
   const before = driftChecks(operator);
   await waitFor(
@@ -136,5 +165,42 @@ Deno.test("a resync without drift writes nothing; a deleted API, a changed servi
     "orders",
     (e) => e.reason === "DriftCorrected",
     "a DriftCorrected event",
+  );
+});
+
+Deno.test("a registered API whose APIMService is deleted is not Ready, with an Event, and is Ready again once it is back", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("drift-svc");
+  env.addService("apim-drift-svc");
+  // The default resync period (minutes): only the APIMService's going can tell the API.
+  await using app = await petstore();
+  await registerOrders(env, app, {
+    ns,
+    serviceNs: ns,
+    instance: "apim-drift-svc",
+  });
+
+  await env.apis.apimServices.delete("apim", { namespace: ns });
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "orders",
+    (o) => conditionOf(o, "Ready")?.reason === "APIMServiceNotFound",
+    "Ready=False APIMServiceNotFound",
+  );
+  await env.waitForEvent(
+    ns,
+    "orders",
+    (e) => e.reason === "APIMServiceNotFound",
+    "an APIMServiceNotFound event",
+  );
+
+  await env.apply([apimServiceManifest(ns, "apim", "apim-drift-svc")]);
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "orders",
+    isReady,
+    "the API Ready again",
   );
 });

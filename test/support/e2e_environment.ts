@@ -313,7 +313,7 @@ export class E2eEnvironment implements AsyncDisposable {
       }));
   }
 
-  /** Waits until an Event about the object satisfies `predicate` (events are written after status, so they can lag it). */
+  /** Waits until an Event about the object satisfies `predicate` (an Event and its status write are separate requests). */
   async waitForEvent(
     namespace: string,
     name: string,
