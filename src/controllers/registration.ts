@@ -307,6 +307,7 @@ export class Registration {
         pass.links = await linkAll(
           { arm, api: pass.api, ref: pass.ref, logger: pass.logger },
           f.applied?.created === true,
+          (adding) => pass.recordLinks(adding),
         ).catch((error: unknown) => {
           // The import no longer stands: the next pass decides afresh instead of replaying it.
           if (describeFailure(error).reason === API_REMOVED) pass.forget();

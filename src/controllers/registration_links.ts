@@ -132,20 +132,21 @@ async function removedMeanwhile(
   });
 }
 
+/** Makes a link; a product or tag that does not exist (yet: its own CR may create it) is returned, not thrown. */
 async function linkOrExplain(
   c: ClosingContext,
   kind: "Product" | "Tag",
   id: string,
   link: () => Promise<unknown>,
-): Promise<void> {
+): Promise<ReportedFailure | undefined> {
   try {
     await link();
+    return undefined;
   } catch (error) {
     const removed = await removedMeanwhile(c, error);
     if (removed) throw removed;
     if (error instanceof ArmError && error.status === 404) {
-      // The product or tag may be created soon (its own CR); retry with backoff.
-      throw new ReportedFailure({
+      return new ReportedFailure({
         decision: { kind: "backoff" },
         reason: `${kind}NotFound`,
         message:
@@ -159,13 +160,16 @@ async function linkOrExplain(
 }
 
 /**
- * Links the API to exactly the products and tags of its spec: adds the missing links, and removes
- * the links it made earlier that left the lists (links made by others are left alone). A new API
- * has no links, so nothing is listed for it.
+ * Links the API to exactly the products and tags of its spec, as far as they exist: removes the
+ * links it made earlier that left the lists (links made by others are left alone), records the
+ * links it is about to make (`record`: a later removal knows them as its own, even if this pass
+ * dies half-way), then makes them. A product or tag that does not exist fails the pass after
+ * every other link is made. A new API has no links, so nothing is listed for it.
  */
 export async function linkAll(
   c: ClosingContext,
   created: boolean,
+  record: (adding: Links) => Promise<void>,
 ): Promise<Links> {
   const { arm, api, ref } = c;
   const { service, apiId } = ref;
@@ -185,31 +189,36 @@ export async function linkAll(
     tagsNow,
     api.status?.linkedTags ?? [],
   );
-  for (const productId of products.add) {
-    c.logger.info("📦 Assigning API to product", { productId });
-    await linkOrExplain(
-      c,
-      "Product",
-      productId,
-      () => addApiToProduct(arm, { product: { service, productId }, apiId }),
-    );
-  }
   for (const productId of products.remove) {
     c.logger.info("📦 Removing API from product", { productId });
     await removeApiFromProduct(arm, { product: { service, productId }, apiId });
-  }
-  for (const tagId of tags.add) {
-    c.logger.info("🔖 Assigning tag to API", { tagId });
-    await linkOrExplain(
-      c,
-      "Tag",
-      tagId,
-      () => assignTagToApi(arm, { api: ref, tagId }),
-    );
   }
   for (const tagId of tags.remove) {
     c.logger.info("🔖 Removing tag from API", { tagId });
     await removeTagFromApi(arm, { api: ref, tagId });
   }
+  await record({ products: products.add, tags: tags.add });
+  const missing: ReportedFailure[] = [];
+  for (const productId of products.add) {
+    c.logger.info("📦 Assigning API to product", { productId });
+    const failure = await linkOrExplain(
+      c,
+      "Product",
+      productId,
+      () => addApiToProduct(arm, { product: { service, productId }, apiId }),
+    );
+    if (failure) missing.push(failure);
+  }
+  for (const tagId of tags.add) {
+    c.logger.info("🔖 Assigning tag to API", { tagId });
+    const failure = await linkOrExplain(
+      c,
+      "Tag",
+      tagId,
+      () => assignTagToApi(arm, { api: ref, tagId }),
+    );
+    if (failure) missing.push(failure);
+  }
+  if (missing[0]) throw missing[0];
   return { products: [...api.spec.productIds], tags: [...api.spec.tagIds] };
 }

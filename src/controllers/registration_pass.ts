@@ -139,6 +139,25 @@ export class RegistrationPass {
     );
   }
 
+  /** Adds the links about to be made to those recorded as made by this APIMAPI (nothing else). */
+  async recordLinks(adding: Links): Promise<void> {
+    const union = (recorded: readonly string[] = [], more: string[]) => [
+      ...recorded,
+      ...more.filter((id) =>
+        !recorded.some((r) => r.toLowerCase() === id.toLowerCase())
+      ),
+    ];
+    this.api = await patchStatusRetrying(
+      this.ctx.kinds.apimApis,
+      this.api,
+      (fresh) => ({
+        linkedProducts: union(fresh.status?.linkedProducts, adding.products),
+        linkedTags: union(fresh.status?.linkedTags, adding.tags),
+      }),
+      { signal: this.signal, accept: () => true },
+    );
+  }
+
   /** Writes the operation as this pass knows it, nothing else. */
   async persistRecord(): Promise<void> {
     const seen = this.api;

@@ -257,3 +257,45 @@ Deno.test("removing a product id removes that link; product edits and deletion r
     "the product (and its subscriptions) were deleted",
   );
 });
+
+Deno.test("while a listed product or tag does not exist, the links that can be made are made and the links dropped from the spec are removed", async () => {
+  await using env = await E2eEnvironment.start();
+  const s = await setup(env, "partial-links", "apim-partial-links");
+  await using _app = s.app;
+  const service = s.service;
+  service.createProduct("silver");
+  service.createTag("green");
+  await registered(s, "orders", { tagIds: ["green"] });
+
+  // "ghost" and "blue" do not exist: silver is linked all the same, green is unlinked.
+  await env.apis.apimApis.mergePatch("orders", {
+    spec: { productIds: ["ghost", "silver"], tagIds: ["blue"] },
+  }, { namespace: s.ns });
+  await waitFor(() => {
+    const api = service.api("orders");
+    return Promise.resolve(
+      api?.productIds.join() === "silver" && api.tagIds.length === 0
+        ? true
+        : undefined,
+    );
+  }, { description: "silver linked and green unlinked" });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "orders",
+    (o) => conditionOf(o, "Ready")?.reason === "ProductNotFound",
+    "Ready=False ProductNotFound",
+  );
+
+  // The link made during the failed pass is known as this APIMAPI's own: dropping it removes it.
+  await env.apis.apimApis.mergePatch("orders", {
+    spec: { productIds: ["ghost"] },
+  }, { namespace: s.ns });
+  await waitFor(
+    () =>
+      Promise.resolve(
+        service.api("orders")?.productIds.length === 0 ? true : undefined,
+      ),
+    { description: "the silver link to be removed" },
+  );
+});
