@@ -163,6 +163,7 @@ export async function runOperator(
     apiVersion: config.apiVersion,
     writeLimit: new KeyedSemaphore(config.maxConcurrentWritesPerService),
     budget: new RequestBudget(),
+    instance: config.instanceId,
     onRequest: (event) => metrics.observeArmRequest(event),
     logger,
   });

@@ -19,6 +19,7 @@ import { ArmPacing, type PacedAnswer } from "./arm_pacing.ts";
 import {
   type ArmCallLine,
   type ArmRequest,
+  armUserAgent,
   resolveArmUrl,
 } from "./arm_request.ts";
 import {
@@ -55,6 +56,8 @@ export interface ArmClientOptions {
   writeLimit?: KeyedSemaphore;
   /** Paces writes (and, apart, deletes) per subscription to the budget ARM reports, instead of drawing 429s. */
   budget?: RequestBudget;
+  /** This process's instance id, named in every request's `User-Agent` (default `local`). */
+  instance?: string;
   /** Called after every attempt. */
   onRequest?: (event: ArmRequestEvent) => void;
   logger?: Logger;
@@ -84,6 +87,7 @@ export class ArmClient {
   readonly #maxAttempts: number;
   readonly #backoff: BackoffPolicy;
   readonly #maxRetryAfterMs: number;
+  readonly #userAgent: string;
   readonly #pacing: ArmPacing;
   readonly #log: Logger;
   readonly #options: ArmClientOptions;
@@ -117,6 +121,7 @@ export class ArmClient {
     this.#maxAttempts = options.maxAttempts ?? 4;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.#userAgent = armUserAgent(options.instance ?? "local");
     this.#pacing = new ArmPacing(
       options.writeLimit,
       options.budget,
@@ -287,6 +292,7 @@ export class ArmClient {
     const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${token}`);
     headers.set("accept", "application/json");
+    headers.set("user-agent", this.#userAgent);
     if (request.body !== undefined) {
       headers.set("content-type", "application/json");
     }

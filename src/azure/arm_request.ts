@@ -3,6 +3,23 @@
 import { type ArmRequestLine, UntrustedUrlError } from "./arm_error.ts";
 import type { ArmPath } from "./arm_path.ts";
 
+/** The product token every ARM request names in its `User-Agent`. */
+const OPERATOR_PRODUCT = "azure-apim-operator";
+
+/**
+ * The `User-Agent` of this process's ARM requests: the product, the process instance (pod name and
+ * start id, as in its Lease and Events) and the runtime, e.g.
+ * `azure-apim-operator (apim-op-7c9d_1a2b3c4d) Deno/2.9.6`. ARM passes client headers through to
+ * the resource provider (RPC common-api-details, "Client Request Headers"), so whoever reads the
+ * request logs can tell which replica called; Azure SDKs likewise send `<app> azsdk-js-…/<version>
+ * <platform>` (azure-sdk general guidelines, azurecore-http-telemetry-useragent). Characters a
+ * header comment cannot hold are replaced.
+ */
+export function armUserAgent(instance: string): string {
+  const safe = instance.replace(/[^A-Za-z0-9._:-]/g, "-");
+  return `${OPERATOR_PRODUCT} (${safe}) Deno/${Deno.version.deno}`;
+}
+
 /** HTTP methods ARM calls use. */
 export type ArmMethod = "GET" | "HEAD" | "PUT" | "PATCH" | "DELETE";
 

@@ -1,4 +1,4 @@
-// Invariant 5, good citizen: nothing sent to ARM while a Retry-After it was given runs, and no object in a hot loop.
+// Invariant 5, good citizen: no process sends to ARM while a Retry-After it was given runs, and no object in a hot loop.
 import type { RequestLogEntry } from "../../../test/sim/apim_simulator.ts";
 import type { Snapshot, Violation } from "../snapshot.ts";
 
@@ -28,6 +28,19 @@ export function subjectOf(path: string): string {
   return "service";
 }
 
+/**
+ * Whether a 429 answered to `holder` binds `request`: a process can only honour the Retry-Afters it
+ * received, so a request binds to its own caller's 429s (callers told apart by `User-Agent`, which
+ * names the operator's process instance). Without a caller on either side, every 429 binds.
+ */
+function sameCaller(
+  holder: RequestLogEntry,
+  request: RequestLogEntry,
+): boolean {
+  return holder.userAgent === null || request.userAgent === null ||
+    holder.userAgent === request.userAgent;
+}
+
 function throttlingIgnored(s: Snapshot): Violation[] {
   const out: Violation[] = [];
   for (const cls of ["reads", "writes"] as const) {
@@ -35,19 +48,23 @@ function throttlingIgnored(s: Snapshot): Violation[] {
     const windows = entries.filter((r) =>
       r.status === 429 && r.throttled && r.retryAfter !== null
     ).map((r) => ({
+      holder: r,
       from: r.at + IN_FLIGHT_GRACE_MS,
       to: r.at + (r.retryAfter ?? 0) * 1000 - EDGE_MS,
     })).filter((w) => w.to > w.from);
     const early = entries.filter((r) =>
-      windows.some((w) => r.at > w.from && r.at < w.to)
+      windows.some((w) =>
+        r.at > w.from && r.at < w.to && sameCaller(w.holder, r)
+      )
     );
     if (early.length === 0) continue;
     const first = early[0];
+    const by = first?.userAgent ? ` by ${first.userAgent}` : "";
     out.push({
       invariant: "good-citizen",
       subject: `ARM ${cls}`,
       message:
-        `${early.length} ${cls} sent while a 429's Retry-After was still running (first: ${first?.method} ${first?.path} → ${first?.status})`,
+        `${early.length} ${cls} sent while a 429's Retry-After their sender had received was still running (first: ${first?.method} ${first?.path} → ${first?.status}${by})`,
     });
   }
   return out;

@@ -38,6 +38,14 @@ Deno.test("a throttling storm answers every request of its class 429 with Retry-
   ]);
 });
 
+Deno.test("the request log records each caller's User-Agent, null without one", async () => {
+  await using sim = await startSimulators();
+  const agent = "azure-apim-operator (replica-0_1a2b3c4d) Deno/2.9.6";
+  await sim.arm("GET", "/apis", { headers: { "User-Agent": agent } });
+  await sim.apim.handle(new Request(`${sim.apim.url}/no-agent`));
+  assert.deepEqual(sim.apim.requests.map((r) => r.userAgent), [agent, null]);
+});
+
 Deno.test("an unknown outcome runs the write but breaks off its answer; the retry meets the running import", async () => {
   await using sim = await startSimulators({
     apim: { knobs: { importPolls: 1000, importDurationMs: 60_000 } },

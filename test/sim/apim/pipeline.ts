@@ -409,6 +409,7 @@ export async function handleRequest(
     errorCode: outcome.errorCode,
     injected: outcome.injected,
     answerLost: lost !== null,
+    userAgent: request.headers.get("user-agent"),
   });
   const answer = withArmHeaders(response, incoming, outcome);
   return lost ? await lostAnswer(answer, lost.delayMs ?? 0) : answer;

@@ -27,6 +27,12 @@ export interface RequestLogEntry {
   injected: boolean;
   /** The service ran the request but the answer was lost on the way (unknown outcome). */
   answerLost: boolean;
+  /**
+   * The caller's `User-Agent`, or null without one. ARM passes client headers through to the
+   * resource provider (azure-resource-manager-rpc common-api-details, "Client Request Headers");
+   * the operator names its process instance there, so the log tells replicas apart.
+   */
+  userAgent: string | null;
 }
 
 /** Selects log entries; every given field must match. */

@@ -65,6 +65,19 @@ Deno.test("request() sends the token, api-version, query, If-Match and a JSON bo
   assert.deepEqual(sent.body, { properties: { path: "p" } });
 });
 
+Deno.test("request() names the operator and its instance in the User-Agent of every attempt", async () => {
+  const { client, fake } = fakeArmClient(
+    sequence(() => jsonResponse(503, {}), () => jsonResponse(200, {})),
+    { instance: "apim-op-7c9d(x)_1a2b3c4d" },
+  );
+  await client.request({ method: "GET", path: PATH });
+  const agents = fake.requests.map((r) => r.headers.get("user-agent"));
+  assert.deepEqual(agents, [
+    `azure-apim-operator (apim-op-7c9d-x-_1a2b3c4d) Deno/${Deno.version.deno}`,
+    `azure-apim-operator (apim-op-7c9d-x-_1a2b3c4d) Deno/${Deno.version.deno}`,
+  ]);
+});
+
 Deno.test("request() uses the configured api-version", async () => {
   const { client, fake } = fakeArmClient(() => jsonResponse(200, {}), {
     apiVersion: "2022-08-01",

@@ -84,6 +84,7 @@ function request(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
     errorCode: null,
     injected: false,
     answerLost: false,
+    userAgent: null,
     ...overrides,
   };
 }
@@ -451,6 +452,60 @@ Deno.test("requests inside a 429's Retry-After, early polls and hot loops are no
     ),
   });
   assert.deepEqual(summary(checkAll(loop)), ["good-citizen API app-a"]);
+});
+
+Deno.test("a Retry-After binds only the process it was answered to; requests without a caller keep every 429 binding", () => {
+  const A = "azure-apim-operator (chaos-replica-0_aaaa) Deno/2";
+  const B = "azure-apim-operator (chaos-replica-1_bbbb) Deno/2";
+  const rows: Array<{
+    name: string;
+    throttledCaller: string | null;
+    laterCaller: string | null;
+    violated: boolean;
+  }> = [
+    {
+      name: "B reads during A's Retry-After",
+      throttledCaller: A,
+      laterCaller: B,
+      violated: false,
+    },
+    {
+      name: "A reads during its own Retry-After",
+      throttledCaller: A,
+      laterCaller: A,
+      violated: true,
+    },
+    {
+      name: "a request without a caller",
+      throttledCaller: A,
+      laterCaller: null,
+      violated: true,
+    },
+    {
+      name: "a 429 answered to no known caller",
+      throttledCaller: null,
+      laterCaller: B,
+      violated: true,
+    },
+  ];
+  for (const row of rows) {
+    const storm = snapshot({
+      requests: [
+        request({
+          status: 429,
+          throttled: true,
+          retryAfter: 5,
+          userAgent: row.throttledCaller,
+        }),
+        request({ at: T0 + 2_000, userAgent: row.laterCaller }),
+      ],
+    });
+    assert.deepEqual(
+      summary(checkAll(storm)),
+      row.violated ? ["good-citizen ARM reads"] : [],
+      row.name,
+    );
+  }
 });
 
 Deno.test("a replica that exits on its own is a lost process", () => {
