@@ -1,5 +1,5 @@
 // Invariant 3, no orphans: every API, revision, link, product and tag in API Management is claimed by a live
-// object, or kept by an explicit rule (deletionPolicy Retain, or deleted while its APIMService was gone).
+// object, or kept by an explicit rule (deletionPolicy Retain, deleted or edited while its APIMService is gone).
 import type { Deletion } from "../../execute/ledger.ts";
 import type {
   ApiObject,
@@ -71,7 +71,8 @@ export function checkNoOrphans(s: Snapshot): Violation[] {
       continue;
     }
     const [owner] = owners;
-    if (!owner) continue;
+    // Without its APIMService the operator cannot reach the API: links and revisions wait for it.
+    if (!owner || serviceAbsentDuring(s, s.takenAt, s.takenAt)) continue;
     const wanted = (ids: string[]) => new Set(ids.map(key));
     const products = wanted(owners.flatMap((o) => o.spec.productIds));
     const tags = wanted(owners.flatMap((o) => o.spec.tagIds));

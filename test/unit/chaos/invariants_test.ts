@@ -329,6 +329,12 @@ Deno.test("links and revisions beyond the spec are orphans; a deletion that neve
     },
   });
   assert.deepEqual(summary(checkAll(revisions)), ["no-orphans API app-a"]);
+  // The APIMService is gone: the operator cannot reach the API's links or revisions.
+  const unreachable = (s: Snapshot) =>
+    summary(checkAll({ ...s, serviceAbsent: [{ from: T0, to: null }] }))
+      .filter((v) => v === "no-orphans API app-a");
+  assert.deepEqual(unreachable(extra), []);
+  assert.deepEqual(unreachable(revisions), []);
 });
 
 Deno.test("a second import PUT during a running import is an overlap unless something hid the first", () => {
