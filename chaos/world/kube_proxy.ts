@@ -27,10 +27,12 @@ const GONE_EVENT = JSON.stringify({
 export interface KubeProxyUpstream {
   server: string;
   /**
-   * A client trusting the API server's CA and presenting an admin certificate, owned (and closed)
-   * by the proxy: its connections, with every stream the schedule left open, end with the schedule.
+   * A new client trusting the API server's CA and presenting an admin certificate, owned (and
+   * closed) by the proxy. Requests share one; each watch gets its own, closed when the watch ends:
+   * hundreds of watches ended with 410 on one shared HTTP/2 connection starved every request
+   * behind it (seeds 9, 29, 44: 503s, then requests hanging until the operator's timeout).
    */
-  client: Deno.HttpClient;
+  connect: () => Deno.HttpClient;
 }
 
 /** One watch answer passing through, which the proxy can end with an event of its own. */
@@ -185,6 +187,7 @@ class Relay {
 export class KubeProxy implements AsyncDisposable {
   readonly kubeconfigPath: string;
   readonly #upstream: KubeProxyUpstream;
+  readonly #client: Deno.HttpClient;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #relay: Relay;
   readonly #inflight = new Set<AbortController>();
@@ -201,6 +204,7 @@ export class KubeProxy implements AsyncDisposable {
     kubeconfigPath: string,
   ) {
     this.#upstream = upstream;
+    this.#client = upstream.connect();
     this.kubeconfigPath = kubeconfigPath;
     this.#server = Deno.serve({
       hostname: "127.0.0.1",
@@ -246,7 +250,14 @@ export class KubeProxy implements AsyncDisposable {
     }
     const abort = new AbortController();
     this.#inflight.add(abort);
-    const release = () => this.#inflight.delete(abort);
+    const client = watch ? this.#upstream.connect() : this.#client;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#inflight.delete(abort);
+      if (client !== this.#client) client.close();
+    };
     try {
       const body = request.method === "GET" || request.method === "HEAD"
         ? undefined
@@ -260,7 +271,7 @@ export class KubeProxy implements AsyncDisposable {
             "authorization",
           ]),
           ...(body === undefined ? {} : { body }),
-          client: this.#upstream.client,
+          client,
           signal: abort.signal,
           redirect: "manual",
         },
@@ -326,6 +337,6 @@ export class KubeProxy implements AsyncDisposable {
     await this.#relay.close();
     for (const abort of this.#inflight) abort.abort();
     await this.#server.shutdown();
-    this.#upstream.client.close();
+    this.#client.close();
   }
 }

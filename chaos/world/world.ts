@@ -137,7 +137,7 @@ export class ScheduleWorld implements AsyncDisposable {
       const proxy = await KubeProxy.start(
         {
           server: cluster.plane.server,
-          client: cluster.plane.httpClient(cluster.plane.admin),
+          connect: () => cluster.plane.httpClient(cluster.plane.admin),
         },
         cluster.tls,
         proxyDir,
