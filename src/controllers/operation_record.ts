@@ -29,6 +29,7 @@ export function operationFacts(
       generation: record.generation,
       replicaSetUid: record.replicaSetUid,
       readySet: record.readySet,
+      signal: record.signal,
     },
   };
 }

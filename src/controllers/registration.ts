@@ -4,6 +4,7 @@ import type { ApimApi } from "../crd/apim_api.ts";
 import {
   type ApimApiDeployment,
   originalImportDigest,
+  signalOf,
 } from "../crd/apim_api_deployment.ts";
 import type { ApimService } from "../crd/apim_service.ts";
 import { type Outcome, requeueAfter } from "../kube/run_controller.ts";
@@ -109,6 +110,7 @@ export class Registration {
     const trigger = {
       replicaSetUid: spec.replicaSet?.uid,
       readySet: readySetKey(spec.readyReplicaSets),
+      signal: signalOf(pass.deployment),
       generation: spec.apimApiGeneration ?? pass.api.metadata.generation ?? 0,
     };
     return {

@@ -90,6 +90,7 @@ export async function recordIntent(
     ...(op.trigger?.readySet === undefined
       ? {}
       : { readySet: op.trigger.readySet }),
+    ...(op.trigger?.signal === undefined ? {} : { signal: op.trigger.signal }),
     ...(op.trigger ? { generation: op.trigger.generation } : {}),
   };
   if (step.adopting) {

@@ -76,6 +76,8 @@ export const pendingOperationSchema = z.object({
   replicaSetUid: z.string().exactOptional(),
   /** Key of the ReplicaSets ready when the import was decided. */
   readySet: z.string().exactOptional(),
+  /** The APIMAPIDeployment (uid/generation) whose signal the import serves. */
+  signal: z.string().exactOptional(),
   generation: z.number().int().exactOptional(),
 });
 

@@ -101,6 +101,17 @@ export function originalImportDigest(
   return succeeded ? `sha256:${hex}` : undefined;
 }
 
+/**
+ * `uid/generation` of a deployment: the watcher's every signal changes it (a spec change bumps the
+ * generation), also one that names a ReplicaSet signalled before (a rollback).
+ */
+export function signalOf(deployment: ApimApiDeployment): string | undefined {
+  const { uid, generation } = deployment.metadata;
+  return uid === undefined || generation === undefined
+    ? undefined
+    : `${uid}/${generation}`;
+}
+
 /** A record the original operator wrote and our ReplicaSetWatcher has not signalled a rollout on yet. */
 export function isOriginalRecord(deployment: ApimApiDeployment): boolean {
   return deployment.spec.replicaSet === undefined;

@@ -43,7 +43,8 @@ function sameTrigger(
 ): boolean {
   return a !== undefined && a.generation === b.generation &&
     (a.replicaSetUid ?? "") === (b.replicaSetUid ?? "") &&
-    (a.readySet === undefined || a.readySet === b.readySet);
+    (a.readySet === undefined || a.readySet === b.readySet) &&
+    (a.signal === undefined || a.signal === b.signal);
 }
 
 /** How often an import past its budget is still polled. */

@@ -12,6 +12,11 @@ export interface RegistrationTrigger {
    * sharing the label may become ready while the trigger's import runs (absent in older records).
    */
   readySet?: string | undefined;
+  /**
+   * The APIMAPIDeployment's uid and generation: every signal of the watcher changes it, so a
+   * rollback to a ReplicaSet signalled before is another trigger too (absent in older records).
+   */
+  signal?: string | undefined;
   generation: number;
 }
 

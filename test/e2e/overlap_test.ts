@@ -38,22 +38,49 @@ async function importRunning(s: Scenario): Promise<void> {
   );
 }
 
+/** `sha256:<hex>` of a document's bytes, as the status names it. */
+function digestOf(document: string): string {
+  const bytes = new TextEncoder().encode(document);
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
 function operationsOf(s: Scenario): string[] {
   return (s.service.currentRevision("petstore")?.operations ?? [])
     .map((o) => o.name.toLowerCase()).sort();
 }
 
-/** Serves petstore-v2.json, rolls out image petstore:2 and makes it ready; returns its ReplicaSet. */
-async function startSecondRollout(s: Scenario): Promise<GenericObject> {
-  s.app.serve(await fixtureDocument("petstore-v2.json"));
+/** Rolls out `image` and makes it ready; returns its ReplicaSet (an earlier one for an earlier image). */
+async function rollOut(s: Scenario, image: string): Promise<GenericObject> {
   await s.env.apis.deployments.mergePatch("petstore", {
     spec: {
-      template: {
-        spec: { containers: [{ name: "api", image: "petstore:2" }] },
-      },
+      template: { spec: { containers: [{ name: "api", image }] } },
     },
   }, { namespace: s.ns });
   return await makeRolloutReady(s.env, s.ns, "petstore", LABELS);
+}
+
+/** Serves petstore-v2.json, rolls out image petstore:2 and makes it ready; returns its ReplicaSet. */
+async function startSecondRollout(s: Scenario): Promise<GenericObject> {
+  s.app.serve(await fixtureDocument("petstore-v2.json"));
+  return await rollOut(s, "petstore:2");
+}
+
+/** Waits until the APIMAPIDeployment signals `rs` as the only ready ReplicaSet. */
+async function signalled(s: Scenario, rs: GenericObject): Promise<void> {
+  await s.env.waitForObject(
+    s.env.apis.apimApiDeployments,
+    s.ns,
+    "petstore",
+    (d) => {
+      const spec = d["spec"] as {
+        replicaSet?: { uid?: string };
+        readyReplicaSets?: { uid: string }[];
+      };
+      return spec.replicaSet?.uid === rs.metadata?.uid &&
+        spec.readyReplicaSets?.length === 1;
+    },
+    `the rollout of ${rs.metadata?.name} signalled`,
+  );
 }
 
 /**
@@ -92,12 +119,9 @@ Deno.test("a rollout that lands while an import runs is imported after it, never
 
   const api = await rollOutSecondDocument(s);
   assert.equal(importPuts(env, "petstore", true), 2, "two imports, one each");
-  const v2 = new TextEncoder().encode(
-    await fixtureDocument("petstore-v2.json"),
-  );
   assert.equal(
     statusOf(api)["documentDigest"],
-    `sha256:${createHash("sha256").update(v2).digest("hex")}`,
+    digestOf(await fixtureDocument("petstore-v2.json")),
     "the status names the document API Management holds",
   );
 });
@@ -128,6 +152,73 @@ Deno.test("an import refused with a 500 after an earlier import finished is not 
     },
   });
   await rollOutSecondDocument(s);
+});
+
+Deno.test("a rollback to the first ReplicaSet while the second document is imported brings the first document back (chaos seed 59)", async () => {
+  // Polls answered "running" twice: the rollout and the rollback each land while one of them is held.
+  await using env = await E2eEnvironment.start({
+    knobs: { importPolls: 2, pollRetryAfterSeconds: 1 },
+  });
+  await using s = await startScenario(env, "rollback");
+  const v1 = await fixtureDocument("petstore.json");
+  // The document URL answers the second version before its rollout is signalled (a new pod is
+  // already behind the Service): the import decided for the first ReplicaSet sends that document.
+  s.app.serve(await fixtureDocument("petstore-v2.json"));
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  const firstReady = deployReadyWorkload(env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  const poll = { method: "GET", path: /\/operationResults\// };
+  env.apim.beforeAnswer({
+    method: "PUT",
+    path: /\/apis\/petstore$/,
+    run: () => {
+      env.apim.beforeAnswer({
+        ...poll,
+        run: async () => {
+          await firstReady;
+          await signalled(s, await rollOut(s, "petstore:2"));
+        },
+      });
+      env.apim.beforeAnswer({
+        ...poll,
+        run: async () => {
+          s.app.serve(v1);
+          await signalled(s, await rollOut(s, "petstore:1"));
+        },
+      });
+      return Promise.resolve();
+    },
+  });
+  const first = await firstReady;
+
+  // Ready only once API Management holds the document the first ReplicaSet serves again.
+  const api = await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "petstore",
+    (a) =>
+      isReady(a) &&
+      (statusOf(a)["registeredReplicaSet"] as { uid?: string })?.uid ===
+        first.metadata?.uid,
+    "the rollback registered",
+    90_000,
+  );
+  assert.deepEqual(
+    operationsOf(s),
+    ["createpet", "listpets", "showpetbyid"],
+    "API Management holds the first ReplicaSet's document",
+  );
+  assert.equal(
+    statusOf(api)["documentDigest"],
+    digestOf(v1),
+    "the status names the document API Management holds",
+  );
+  assert.equal(
+    importPuts(env, "petstore", true),
+    2,
+    "the second document, then the first again",
+  );
 });
 
 Deno.test("a spec edit that lands while an import runs reaches API Management", async () => {

@@ -259,6 +259,34 @@ const rows: {
   },
   {
     what:
+      "an import decided before a rollout and the rollback to its ReplicaSet is decided again (chaos seed 59)",
+    facts: {
+      trigger: { ...trigger, signal: "dep-1/3" },
+      applied: { ...applied, trigger: { ...trigger, signal: "dep-1/1" } },
+    },
+    step: "decideAgain",
+  },
+  {
+    what: "an import decided for the current signal finishes",
+    facts: {
+      trigger: { ...trigger, signal: "dep-1/3" },
+      applied: { ...applied, trigger: { ...trigger, signal: "dep-1/3" } },
+      linked: true,
+    },
+    step: "finish",
+  },
+  {
+    what:
+      "an import recorded before signals were recorded serves its rollout's trigger",
+    facts: {
+      trigger: { ...trigger, signal: "dep-1/3" },
+      applied,
+      linked: true,
+    },
+    step: "finish",
+  },
+  {
+    what:
       "an import recorded before ready sets were recorded serves its rollout's trigger",
     facts: {
       trigger: { ...trigger, readySet: "rs-2" },
