@@ -12,6 +12,27 @@ export function apiPathPattern(apiId: string): RegExp {
   return new RegExp(`/apis/${escapeRegExp(apiId)}(;rev=[^/]*)?(/|$)`, "i");
 }
 
+/**
+ * The requests of API `apiId` that started in `[from, to]`, oldest first: those on its paths, and
+ * the polls of its operations (an Azure-AsyncOperation URL is not under the API).
+ */
+export function apiRequests(
+  timings: readonly ArmTiming[],
+  apiId: string,
+  from: number,
+  to: number,
+): ArmTiming[] {
+  const pattern = apiPathPattern(apiId);
+  const polls = new Set<string>();
+  const mine: ArmTiming[] = [];
+  for (const t of [...timings].sort((a, b) => a.start - b.start)) {
+    if (!pattern.test(t.path) && !polls.has(t.path)) continue;
+    for (const poll of t.pollPaths) polls.add(poll);
+    if (t.start >= from && t.start <= to) mine.push(t);
+  }
+  return mine;
+}
+
 /** Time the simulated Azure imposed on one registration, and the requests it consisted of. */
 export interface AzureTime {
   /** Requests of the API in the window. */
@@ -42,10 +63,7 @@ export function azureTime(
   from: number,
   to: number,
 ): AzureTime {
-  const pattern = apiPathPattern(apiId);
-  const mine = timings.filter((t) =>
-    t.start >= from && t.start <= to && pattern.test(t.path)
-  ).sort((a, b) => a.start - b.start);
+  const mine = apiRequests(timings, apiId, from, to);
   let busy = 0;
   let coveredUntil = -Infinity;
   for (const t of mine) {

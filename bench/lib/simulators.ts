@@ -32,6 +32,22 @@ export interface ArmTiming {
   end: number;
   /** The answer's Retry-After header, if any. */
   retryAfter: string | null;
+  /** Paths the answer names to poll (`Azure-AsyncOperation`, `Location`): its operation's requests. */
+  pollPaths: string[];
+}
+
+/** The decoded path of `url` (relative to `base`), or undefined when it is not a URL. */
+export function decodedPath(url: string, base?: string): string | undefined {
+  try {
+    const path = new URL(url, base).pathname;
+    try {
+      return decodeURIComponent(path);
+    } catch {
+      return path;
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** ARM "as realistic as the brief says": 150 ms per call, imports take 3 s, ARM's 2024 buckets. */
@@ -86,12 +102,11 @@ export class Simulators implements AsyncDisposable {
       const response = simulator
         ? await simulator.handle(request)
         : new Response(null, { status: 503 });
-      let path = url.pathname;
-      try {
-        path = decodeURIComponent(path);
-      } catch {
-        // keep the raw path
-      }
+      const path = decodedPath(request.url) ?? url.pathname;
+      const pollPaths = ["azure-asyncoperation", "location"]
+        .map((h) => response.headers.get(h))
+        .flatMap((h) => (h === null ? [] : [decodedPath(h, request.url)]))
+        .filter((p): p is string => p !== undefined);
       timings.push({
         method: request.method,
         path,
@@ -100,6 +115,7 @@ export class Simulators implements AsyncDisposable {
         start,
         end: nowMs(),
         retryAfter: response.headers.get("retry-after"),
+        pollPaths,
       });
       return response;
     });
