@@ -34,6 +34,7 @@ import type { OperatorContext } from "./operator_context.ts";
 import { observedApi } from "./observed_api.ts";
 import {
   requireService,
+  resolvesTo,
   serviceIdentity,
   serviceRef,
 } from "./service_lookup.ts";
@@ -42,6 +43,12 @@ import { patchStatusRetrying } from "./status_patch.ts";
 
 /** How a Ready message starts while the last drift check failed. */
 const DRIFT_FAILED = "The drift check failed";
+
+/** How soon a drift check whose failure could not be written to status runs again. */
+const STATUS_RETRY_MS = 5_000;
+
+/** APIs whose APIMService went or came back are checked within this spread (not all at once). */
+const SERVICE_CHANGE_SPREAD_MS = 5_000;
 
 /** The api-version that lists a tag's APIs (`tags/{tagId}/apiLinks`). */
 const TAG_API_LINKS_SINCE = "2024-05-01";
@@ -218,7 +225,8 @@ export function apimApiController(
       );
       await correctDrift(api, service, status.appliedHash, signal);
     } catch (error) {
-      // The schedule survives: the error is shown, and the next check comes at its time.
+      // The error is shown; the next check comes at its time, or sooner when ARM asked for a
+      // wait or the status could not be written.
       const failed = describeFailure(error);
       ctx.logger.warn("Drift check failed", {
         controller: "apimapi",
@@ -228,20 +236,36 @@ export function apimApiController(
         message: failed.message,
       });
       await event(api, "Warning", "DriftCheckFailed", failed.message);
-      await reportApiVerdict(ctx, api, {
-        state: "progressing",
-        reason: failed.reason,
-        message: `${DRIFT_FAILED}: ${failed.message}`,
-        problem: true,
-      }, {
-        lastError: {
-          code: failed.reason,
-          message: truncated(failed.message, CONDITION_LIMITS.message),
-          at: new Date(now).toISOString(),
+      const shown = await reportApiVerdict(
+        ctx,
+        api,
+        {
+          state: "progressing",
+          reason: failed.reason,
+          message: `${DRIFT_FAILED}: ${failed.message}`,
+          problem: true,
         },
-      }, signal).catch(() => {});
-      if (failed.decision.kind === "retryAfter") {
-        return requeueAfter(Math.min(next, failed.decision.delayMs));
+        {
+          lastError: {
+            code: failed.reason,
+            message: truncated(failed.message, CONDITION_LIMITS.message),
+            at: new Date(now).toISOString(),
+          },
+        },
+        signal,
+        (fresh) => fresh.metadata.generation === api.metadata.generation,
+      ).then(
+        () => true,
+        () => false,
+      );
+      const soon = failed.decision.kind === "retryAfter"
+        ? failed.decision.delayMs
+        : shown
+        ? next
+        : STATUS_RETRY_MS;
+      if (soon < next) {
+        nextCheck.set(key, now + soon);
+        return requeueAfter(soon);
       }
     }
     return requeueAfter(next);
@@ -387,15 +411,16 @@ export function apimApiController(
           enqueue(objectKey(current));
         }
       }),
-      // An APIMService that goes or comes back is checked for at once by the APIs registered there.
+      // An APIMService that goes or comes back is checked for soon by the APIs that resolve to it.
       caches.apimServices.subscribe(({ previous, current }) => {
         const service = current ?? previous;
         if (!service || (previous === undefined) === (current === undefined)) {
           return;
         }
         for (const api of caches.apimApis.list()) {
-          if (api.spec.apimService !== service.metadata.name) continue;
-          nextCheck.set(objectKey(api), ctx.clock.now());
+          if (!resolvesTo(ctx, api, service)) continue;
+          const delay = Math.round(ctx.random() * SERVICE_CHANGE_SPREAD_MS);
+          nextCheck.set(objectKey(api), ctx.clock.now() + delay);
           enqueue(objectKey(api));
         }
       }),

@@ -122,24 +122,32 @@ export class RegistrationPass {
     fields: StatusPatch,
     options: { whileDeleting?: boolean } = {},
   ): Promise<void> {
-    const seen = this.api;
     this.api = await reportApiVerdict(
       this.ctx,
-      seen,
+      this.api,
       verdict,
       { ...fields, pendingOperation: this.record ?? null },
       this.signal,
-      (fresh) =>
-        (options.whileDeleting === true || !fresh.metadata.deletionTimestamp) &&
-        fresh.metadata.generation === seen.metadata.generation &&
-        sameRecord(
-          fresh.status?.pendingOperation,
-          seen.status?.pendingOperation,
-        ),
+      this.#unchanged(options.whileDeleting === true),
     );
   }
 
-  /** Adds the links about to be made to those recorded as made by this APIMAPI (nothing else). */
+  /**
+   * Whether a fresh read is still the APIMAPI this pass decided on: not being deleted (unless that
+   * is allowed), the same spec, and the same recorded operation.
+   */
+  #unchanged(whileDeleting: boolean): (fresh: ApimApi) => boolean {
+    const seen = this.api;
+    return (fresh) =>
+      (whileDeleting || !fresh.metadata.deletionTimestamp) &&
+      fresh.metadata.generation === seen.metadata.generation &&
+      sameRecord(fresh.status?.pendingOperation, seen.status?.pendingOperation);
+  }
+
+  /**
+   * Adds the links about to be made to those recorded as made by this APIMAPI (nothing else); on a
+   * concurrent write, only while the APIMAPI is still the one this pass decided on.
+   */
   async recordLinks(adding: Links): Promise<void> {
     const union = (recorded: readonly string[] = [], more: string[]) => [
       ...recorded,
@@ -154,7 +162,7 @@ export class RegistrationPass {
         linkedProducts: union(fresh.status?.linkedProducts, adding.products),
         linkedTags: union(fresh.status?.linkedTags, adding.tags),
       }),
-      { signal: this.signal, accept: () => true },
+      { signal: this.signal, accept: this.#unchanged(false) },
     );
   }
 

@@ -14,6 +14,26 @@ export function lookupService(
     ctx.caches.apimServices.get(ctx.settings.operatorNamespace, name);
 }
 
+/**
+ * Whether an object naming APIMService `service.metadata.name` in `object`'s namespace resolves to
+ * `service` (also one just deleted): its own namespace's, or the operator namespace's while its own
+ * namespace has none.
+ */
+export function resolvesTo(
+  ctx: OperatorContext,
+  object: {
+    metadata: { namespace?: string | undefined };
+    spec: { apimService: string };
+  },
+  service: ApimService,
+): boolean {
+  const { name, namespace } = service.metadata;
+  if (object.spec.apimService !== name) return false;
+  if (object.metadata.namespace === namespace) return true;
+  return namespace === ctx.settings.operatorNamespace &&
+    ctx.caches.apimServices.get(object.metadata.namespace, name) === undefined;
+}
+
 /** {@linkcode lookupService}, or a failure (APIMServiceNotFound, retried with backoff) naming where it looked. */
 export function requireService(
   ctx: OperatorContext,

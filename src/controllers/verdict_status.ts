@@ -43,7 +43,8 @@ export function failureVerdict(failure: Failure): StatusVerdict {
  * Patches `verdict` and `fields` into the object's status (guarded by its resourceVersion). When
  * the Ready condition's status or reason changes, the Event goes out first: a write that lands
  * while the process dies or its answer is lost would otherwise leave a condition nobody announced
- * (the next pass finds it unchanged). A repeat joins the Event's series. Returns the updated object.
+ * (the next pass finds it unchanged). A repeat joins the Event's series; a change only the fresher
+ * read of a retried write shows is announced after it. Returns the updated object.
  * With `accept`, a conflict with a concurrent write is retried on a fresh read that `accept` approves.
  */
 export async function reportVerdict<T extends ReportedObject>(
@@ -60,21 +61,32 @@ export async function reportVerdict<T extends ReportedObject>(
       generation: current.metadata?.generation,
       now: new Date(ctx.clock.now()).toISOString(),
     });
-  const build = (current: T): StatusPatch => ({
-    ...fields,
-    observedGeneration: current.metadata?.generation ?? null,
-    conditions: conditions(current),
-  });
-  const before = findCondition(object.status?.conditions, "Ready");
-  const after = findCondition(conditions(object), "Ready");
-  if (before?.status !== after?.status || before?.reason !== after?.reason) {
-    await ctx.events.record(involvedObject(target.resource, object), {
+  let base = object;
+  const build = (current: T): StatusPatch => {
+    base = current;
+    return {
+      ...fields,
+      observedGeneration: current.metadata?.generation ?? null,
+      conditions: conditions(current),
+    };
+  };
+  const changesReady = (current: T): boolean => {
+    const before = findCondition(current.status?.conditions, "Ready");
+    const after = findCondition(conditions(current), "Ready");
+    return before?.status !== after?.status || before?.reason !== after?.reason;
+  };
+  const announce = () =>
+    ctx.events.record(involvedObject(target.resource, object), {
       type: eventTypeOf(verdict),
       reason: verdict.reason,
       note: verdict.message,
     });
-  }
-  return accept
+  const announced = changesReady(object);
+  if (announced) await announce();
+  const updated = accept
     ? await patchStatusRetrying(target.api, object, build, { accept, signal })
     : await patchStatus(target.api, object, build(object), signal);
+  // Written over a fresher read than the one announced from (another writer changed Ready).
+  if (!announced && changesReady(base)) await announce();
+  return updated;
 }

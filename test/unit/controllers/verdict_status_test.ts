@@ -1,4 +1,4 @@
-// Unit tests for reportVerdict: a Ready change is announced even when its status write's outcome is lost.
+// Unit tests for reportVerdict: a Ready change is announced even when its status write's outcome is lost or it was written over a fresher read.
 import assert from "node:assert/strict";
 import type { ApimApi } from "../../../src/crd/apim_api.ts";
 import { apimApis } from "../../../src/crd/resources.ts";
@@ -8,7 +8,10 @@ import type { EventInput } from "../../../src/kube/event_recorder.ts";
 import type { ResourceApi } from "../../../src/kube/resource_api.ts";
 import type { StatusVerdict } from "../../../src/reconcile/conditions.ts";
 import { FakeClock } from "../../support/fake_clock.ts";
-import { apimApiFixture } from "./apim_api_fixture.ts";
+import {
+  apimApiFixture,
+  statusConflict as conflict,
+} from "./apim_api_fixture.ts";
 
 const registered = {
   conditions: [{
@@ -27,23 +30,48 @@ const missingService: StatusVerdict = {
   problem: true,
 };
 
+const notFound = {
+  conditions: [{
+    ...registered.conditions[0]!,
+    status: "False",
+    reason: "APIMServiceNotFound",
+  }],
+};
+
+/** How the API server answers the status writes: in turn, then the object a re-read finds. */
+interface Server {
+  writes: ("lost" | "conflict" | "ok")[];
+  fresh?: Record<string, unknown>;
+}
+
 const cases: {
   name: string;
   status: Record<string, unknown>;
   verdict: StatusVerdict;
+  server: Server;
   events: string[];
 }[] = [
   {
     name: "a new reason is announced although the write's answer was lost",
     status: registered,
     verdict: missingService,
+    server: { writes: ["lost"] },
     events: ["APIMServiceNotFound"],
   },
   {
     name: "the same status and reason again are not announced",
     status: registered,
     verdict: { state: "ready", reason: "Registered", message: "again" },
+    server: { writes: ["ok"] },
     events: [],
+  },
+  {
+    name:
+      "a change only the fresher read of a retried write shows is announced after it",
+    status: notFound,
+    verdict: missingService,
+    server: { writes: ["conflict", "ok"], fresh: registered },
+    events: ["APIMServiceNotFound"],
   },
 ];
 
@@ -59,12 +87,22 @@ for (const c of cases) {
         },
       },
     } as unknown as OperatorContext;
-    // The write may have landed; its answer never comes back (a cut connection, a SIGTERM).
+    const object = apimApiFixture("orders", {}, { status: c.status });
+    const writes = [...c.server.writes];
+    // "lost": the write may have landed; its answer never comes back (a cut connection, a SIGTERM).
     const lost = new Error("connection reset");
     const api = {
-      mergePatch: () => Promise.reject(lost),
+      mergePatch: () => {
+        const answer = writes.shift();
+        if (answer === "lost") return Promise.reject(lost);
+        if (answer === "conflict") return Promise.reject(conflict);
+        return Promise.resolve(object);
+      },
+      find: () =>
+        Promise.resolve(
+          apimApiFixture("orders", {}, { status: c.server.fresh }),
+        ),
     } as unknown as ResourceApi<ApimApi>;
-    const object = apimApiFixture("orders", {}, { status: c.status });
     await reportVerdict(
       ctx,
       { api, resource: apimApis },
@@ -72,6 +110,7 @@ for (const c of cases) {
       c.verdict,
       {},
       new AbortController().signal,
+      () => true,
     ).catch((error) => assert.equal(error, lost));
     assert.deepEqual(recorded.map((e) => e.reason), c.events);
   });
