@@ -164,7 +164,8 @@ async function linkOrExplain(
  * links it made earlier that left the lists (links made by others are left alone), records the
  * links it is about to make (`record`: a later removal knows them as its own, even if this pass
  * dies half-way), then makes them. A product or tag that does not exist fails the pass after
- * every other link is made. A new API has no links, so nothing is listed for it.
+ * every other link is made. A new API has no links, so nothing is listed for it, unless links
+ * were recorded for it (an earlier pass for the same import made some, then stopped).
  */
 export async function linkAll(
   c: ClosingContext,
@@ -173,7 +174,12 @@ export async function linkAll(
 ): Promise<Links> {
   const { arm, api, ref } = c;
   const { service, apiId } = ref;
-  const [productsNow, tagsNow] = created ? [[], []] : await Promise.all([
+  const recordedProducts = api.status?.linkedProducts ?? [];
+  const recordedTags = api.status?.linkedTags ?? [];
+  // A new API has no links, unless an earlier pass for it made some (it recorded them first).
+  const unlinked = created && recordedProducts.length === 0 &&
+    recordedTags.length === 0;
+  const [productsNow, tagsNow] = unlinked ? [[], []] : await Promise.all([
     listApiProducts(arm, ref).then((list) => list.map((p) => p.name)),
     listApiTags(arm, ref).then((list) => list.map((t) => t.name)),
   ]).catch(async (error: unknown) => {
@@ -182,13 +188,9 @@ export async function linkAll(
   const products = planLinks(
     api.spec.productIds,
     productsNow,
-    api.status?.linkedProducts ?? [],
+    recordedProducts,
   );
-  const tags = planLinks(
-    api.spec.tagIds,
-    tagsNow,
-    api.status?.linkedTags ?? [],
-  );
+  const tags = planLinks(api.spec.tagIds, tagsNow, recordedTags);
   for (const productId of products.remove) {
     c.logger.info("📦 Removing API from product", { productId });
     await removeApiFromProduct(arm, { product: { service, productId }, apiId });

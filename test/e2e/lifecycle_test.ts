@@ -14,6 +14,7 @@ import {
   apimProductManifest,
   apimServiceManifest,
 } from "../support/manifests.ts";
+import { statusOf } from "../support/scenario.ts";
 import { deployReadyWorkload } from "../support/workload.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -298,4 +299,48 @@ Deno.test("while a listed product or tag does not exist, the links that can be m
       ),
     { description: "the silver link to be removed" },
   );
+});
+
+Deno.test("a first import whose links stopped at a missing product: a linked product dropped from the spec is unlinked", async () => {
+  await using env = await E2eEnvironment.start();
+  const s = await setup(env, "first-links", "apim-first-links");
+  await using _app = s.app;
+  const service = s.service;
+  service.createProduct("gold");
+  service.createProduct("silver");
+  await env.apply([apimApiManifest(s.ns, "orders", {
+    APIID: "orders",
+    serviceUrl: s.app.url,
+    routePrefix: "/orders",
+    openApiDefinitionUrl: "/openapi.json",
+    apimService: "apim",
+    productIds: ["gold", "ghost", "silver"],
+  })]);
+  await deployReadyWorkload(env, s.ns, "orders", {
+    "app.kubernetes.io/name": "orders",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "orders",
+    (o) => conditionOf(o, "Ready")?.reason === "ProductNotFound",
+    "Ready=False ProductNotFound",
+  );
+  assert.deepEqual(service.api("orders")?.productIds.sort(), [
+    "gold",
+    "silver",
+  ]);
+
+  // The next pass finishes the same (first) import: the links made before are known.
+  await env.apis.apimApis.mergePatch("orders", {
+    spec: { productIds: ["gold"] },
+  }, { namespace: s.ns });
+  await env.waitForObject(
+    env.apis.apimApis,
+    s.ns,
+    "orders",
+    (o) => isReady(o) && statusOf(o)["observedGeneration"] === 2,
+    "Ready at generation 2",
+  );
+  assert.deepEqual(service.api("orders")?.productIds, ["gold"]);
 });
