@@ -44,8 +44,8 @@ async function setup(
   return { env, ns, opNs, app, service: handle };
 }
 
-/** Applies an APIMAPI named like its workload, makes the workload ready, waits for Ready. */
-async function registered(
+/** Applies an APIMAPI named like its workload and makes the workload ready. */
+async function deployed(
   s: Setup,
   name: string,
   spec: Record<string, unknown>,
@@ -62,6 +62,16 @@ async function registered(
   await deployReadyWorkload(s.env, namespace, name, {
     "app.kubernetes.io/name": name,
   });
+}
+
+/** {@linkcode deployed}, then waits for Ready. */
+async function registered(
+  s: Setup,
+  name: string,
+  spec: Record<string, unknown>,
+  namespace = s.ns,
+): Promise<void> {
+  await deployed(s, name, spec, namespace);
   await s.env.waitForObject(
     s.env.apis.apimApis,
     namespace,
@@ -308,17 +318,7 @@ Deno.test("a first import whose links stopped at a missing product: a linked pro
   const service = s.service;
   service.createProduct("gold");
   service.createProduct("silver");
-  await env.apply([apimApiManifest(s.ns, "orders", {
-    APIID: "orders",
-    serviceUrl: s.app.url,
-    routePrefix: "/orders",
-    openApiDefinitionUrl: "/openapi.json",
-    apimService: "apim",
-    productIds: ["gold", "ghost", "silver"],
-  })]);
-  await deployReadyWorkload(env, s.ns, "orders", {
-    "app.kubernetes.io/name": "orders",
-  });
+  await deployed(s, "orders", { productIds: ["gold", "ghost", "silver"] });
   await env.waitForObject(
     env.apis.apimApis,
     s.ns,
