@@ -222,7 +222,8 @@ export async function latencyScenario(
     "marks it ready, scales the old one to 0 and waits 300 ms; t0 is when the harness sends the old " +
     "ReplicaSet's status with 0 ready pods (the rollout is complete and ready), t1 is when the harness's " +
     "watch sees the APIMAPI Ready with status.registeredReplicaSet = the new ReplicaSet. Simulated Azure " +
-    "time = union of the API's ARM request intervals in [t0, t1] (received to answered, simulator side) + " +
+    "time = union of the API's ARM request intervals in [t0, t1] (received to answered, simulator side; its " +
+    "requests and the polls of its operations) + " +
     "Retry-After waits ARM asked for on 202 answers (capped at the gap to the next request). Operator " +
     "overhead = (t1 - t0) - simulated Azure time; it includes the Kubernetes round trips, watch delivery " +
     "to both the operator and the harness, the document fetch, and the requeue timers. The realistic " +
