@@ -11,8 +11,10 @@ const EARLY_POLLS_ALLOWED = 2;
 /** Requests about one object (polls aside) within any minute above which it is a hot loop. */
 export const HOT_LOOP_LIMIT = 60;
 
-function classOf(entry: RequestLogEntry): "reads" | "writes" {
-  return entry.method === "GET" || entry.method === "HEAD" ? "reads" : "writes";
+/** ARM budgets (and throttles) reads, writes and deletes apart (`x-ms-ratelimit-remaining-subscription-{class}`). */
+function classOf(entry: RequestLogEntry): "reads" | "writes" | "deletes" {
+  if (entry.method === "GET" || entry.method === "HEAD") return "reads";
+  return entry.method === "DELETE" ? "deletes" : "writes";
 }
 
 /** The object a request is about: an API (also through its links), a product, a tag, or the service. */
@@ -43,7 +45,7 @@ function sameCaller(
 
 function throttlingIgnored(s: Snapshot): Violation[] {
   const out: Violation[] = [];
-  for (const cls of ["reads", "writes"] as const) {
+  for (const cls of ["reads", "writes", "deletes"] as const) {
     const entries = s.requests.filter((r) => classOf(r) === cls);
     const windows = entries.filter((r) =>
       r.status === 429 && r.throttled && r.retryAfter !== null

@@ -514,6 +514,38 @@ Deno.test("a Retry-After binds only the process it was answered to; requests wit
   }
 });
 
+Deno.test("a 429 holds its own class: ARM budgets reads, writes and deletes apart", () => {
+  const rows: Array<{ throttled: string; later: string; violated: string[] }> =
+    [
+      { throttled: "PUT", later: "DELETE", violated: [] },
+      { throttled: "DELETE", later: "PUT", violated: [] },
+      {
+        throttled: "DELETE",
+        later: "DELETE",
+        violated: ["good-citizen ARM deletes"],
+      },
+    ];
+  for (const row of rows) {
+    const storm = snapshot({
+      requests: [
+        request({
+          method: row.throttled,
+          kind: "write",
+          status: 429,
+          throttled: true,
+          retryAfter: 5,
+        }),
+        request({ method: row.later, kind: "write", at: T0 + 2_000 }),
+      ],
+    });
+    assert.deepEqual(
+      summary(checkAll(storm)),
+      row.violated,
+      `${row.throttled} then ${row.later}`,
+    );
+  }
+});
+
 Deno.test("a replica that exits on its own is a lost process", () => {
   const crashed = snapshot({
     incidents: [{ replica: 1, kind: "exit", detail: "exited with code 1" }],
