@@ -13,7 +13,7 @@ export function checkState(s: Snapshot): Violation[] {
   const assessments = assessApis(s);
   return [
     ...checkConvergence(s, assessments),
-    ...checkNoOrphans(s),
+    ...checkNoOrphans(s, assessments),
     ...checkHonestStatus(s, assessments),
     ...checkNothingLost(s, assessments),
   ];

@@ -1,6 +1,7 @@
 // Invariant 3, no orphans: every API, revision, link, product and tag in API Management is claimed by a live
 // object, or kept by an explicit rule (deletionPolicy Retain, deleted or edited while its APIMService is gone).
 import type { Deletion } from "../../execute/ledger.ts";
+import type { Assessment } from "../desired.ts";
 import type {
   ApiObject,
   EntityObject,
@@ -48,7 +49,10 @@ function entityOrphans(
 }
 
 /** Invariant 3. */
-export function checkNoOrphans(s: Snapshot): Violation[] {
+export function checkNoOrphans(
+  s: Snapshot,
+  assessments: readonly Assessment[],
+): Violation[] {
   const out: Violation[] = [];
   for (const api of s.apim.apis) {
     const owners = claimants(s, api.name);
@@ -90,8 +94,12 @@ export function checkNoOrphans(s: Snapshot): Violation[] {
         message: `carries tag "${id}", which no APIMAPI of it lists`,
       });
     }
+    // Old revisions are pruned when a rollout registers; inputs that stop it keep them meanwhile.
+    const blocked = assessments.some((a) =>
+      a.object.name === owner.name && a.blockers.length > 0
+    );
     if (
-      owner.spec.revisionMode === "NewRevision" &&
+      owner.spec.revisionMode === "NewRevision" && !blocked &&
       api.revisions.length > owner.spec.keep
     ) {
       out.push({

@@ -335,6 +335,21 @@ Deno.test("links and revisions beyond the spec are orphans; a deletion that neve
       .filter((v) => v === "no-orphans API app-a");
   assert.deepEqual(unreachable(extra), []);
   assert.deepEqual(unreachable(revisions), []);
+  // A missing product stops the rollout that would prune: the extra revision waits for it.
+  const blocked = {
+    ...revisions,
+    kube: {
+      ...revisions.kube,
+      apis: revisions.kube.apis.map((o) => ({
+        ...o,
+        spec: { ...o.spec, productIds: ["gold", "ghost"] },
+      })),
+    },
+  };
+  assert.deepEqual(
+    summary(checkAll(blocked)).filter((v) => v.startsWith("no-orphans")),
+    [],
+  );
 });
 
 Deno.test("a second import PUT during a running import is an overlap unless something hid the first", () => {
