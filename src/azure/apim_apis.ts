@@ -91,6 +91,8 @@ export interface CreateOrUpdateApiRequest
   desiredHash?: string | undefined;
   /** `"rejected"`: never re-send after an answer that may hide an applied write (imports). */
   retry?: boolean | "rejected";
+  /** See `ArmRequest.beforeAttempt`: the caller notes when the import leaves. */
+  beforeAttempt?: () => Promise<void>;
 }
 
 /** An API write that finished at once, or a long-running one to poll. */
@@ -112,6 +114,7 @@ export async function createOrUpdateApi(
     body: requestBody(apiCreateOrUpdatePropertiesSchema, request.properties),
     ifMatch: request.ifMatch,
     ...(request.retry === undefined ? {} : { retry: request.retry }),
+    ...(request.beforeAttempt ? { beforeAttempt: request.beforeAttempt } : {}),
   });
   const start = startOperationFromResponse(response, {
     kind: request.properties.format ? "import" : "create-or-update",

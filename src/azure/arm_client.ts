@@ -190,7 +190,10 @@ export class ArmClient {
         result = await this.#pacing.send(
           url,
           request,
-          () => this.#send(url, request, token.token, line),
+          async () => {
+            await request.beforeAttempt?.();
+            return await this.#send(url, request, token.token, line);
+          },
         );
       } catch (error) {
         if (

@@ -41,6 +41,11 @@ interface ArmRequestBase {
    */
   retry?: boolean | "rejected";
   signal?: AbortSignal;
+  /**
+   * Runs right before each attempt leaves, once its write slot and budget allow it; a rejection
+   * is thrown instead of sending. Lets a caller persist when a write it must find again was sent.
+   */
+  beforeAttempt?: () => Promise<void>;
 }
 
 /** A request to a path of ours: the client adds the base URL and `api-version`. */

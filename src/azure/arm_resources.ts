@@ -47,6 +47,8 @@ export interface ResourceWrite {
   query?: ArmQuery;
   /** See `ArmRequest.retry`; `"rejected"` for writes that must never be sent twice. */
   retry?: boolean | "rejected";
+  /** See `ArmRequest.beforeAttempt`. */
+  beforeAttempt?: () => Promise<void>;
 }
 
 const MAX_PAGES = 1000;
@@ -111,6 +113,7 @@ export function writeResource(
     ...(write.query ? { query: write.query } : {}),
     ...(write.body !== undefined ? { body: write.body } : {}),
     ...(write.retry !== undefined ? { retry: write.retry } : {}),
+    ...(write.beforeAttempt ? { beforeAttempt: write.beforeAttempt } : {}),
     ...(write.ifMatch !== undefined
       ? { headers: { "If-Match": write.ifMatch } }
       : {}),

@@ -30,6 +30,8 @@ export interface ImportRequest {
   owner: OwnerRef;
   logger: Logger;
   signal: AbortSignal;
+  /** Runs right before each attempt leaves (see `ArmRequest.beforeAttempt`). */
+  beforeAttempt: () => Promise<void>;
 }
 
 /** What is known of a sent import. */
@@ -87,6 +89,7 @@ export async function sendImport(
       ...(request.ifMatch === undefined ? {} : { ifMatch: request.ifMatch }),
       desiredHash: desired.hash,
       retry: "rejected",
+      beforeAttempt: request.beforeAttempt,
     });
     return result.state === "pending"
       ? {

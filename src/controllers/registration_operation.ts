@@ -146,6 +146,7 @@ export async function sendRecordedImport(
     owner: pass.owner,
     logger: pass.logger,
     signal: pass.signal,
+    beforeAttempt: () => pass.recordSending(),
   });
   pass.answeredAt = pass.ctx.clock.now();
   pass.facts.intentRecorded = false;
@@ -175,7 +176,7 @@ export async function sendRecordedImport(
             `API Management is importing the OpenAPI document (${doc.operations.length} operations)`,
         },
         {},
-        { whileDeleting: true },
+        { answered: true },
       );
       pass.logger.info("⏳ Polling APIM async import status", {
         retryAfterMs: sent.retryAfterMs,

@@ -25,6 +25,9 @@ import {
 } from "./status_patch.ts";
 import type { UsableVersionSet } from "./version_set_lookup.ts";
 
+/** A recorded write that leaves later than this after its record (pacing, a 429's wait) is recorded again. */
+export const RESTAMP_AFTER_MS = 1_000;
+
 function sameRecord(
   a: PendingOperationRecord | undefined,
   b: PendingOperationRecord | undefined,
@@ -113,14 +116,15 @@ export class RegistrationPass {
 
   /**
    * Writes the verdict with the operation as this pass knows it. A concurrent write of other fields
-   * is retried on a fresh read, unless the APIMAPI is being deleted (a sent write's poll URL is still
-   * recorded: the deletion needs it), its spec changed, or someone else changed the recorded
-   * operation: then the pass ends and runs again on fresh data.
+   * is retried on a fresh read, unless the APIMAPI is being deleted, its spec changed, or someone
+   * else changed the recorded operation: then the pass ends and runs again on fresh data. The
+   * answer to a sent write (`answered`) is written whatever else changed while the recorded
+   * operation is still this pass's: a deletion, and the pass after a spec edit, need its poll URL.
    */
   async report(
     verdict: StatusVerdict,
     fields: StatusPatch,
-    options: { whileDeleting?: boolean } = {},
+    options: { answered?: boolean } = {},
   ): Promise<void> {
     this.api = await reportApiVerdict(
       this.ctx,
@@ -128,19 +132,27 @@ export class RegistrationPass {
       verdict,
       { ...fields, pendingOperation: this.record ?? null },
       this.signal,
-      this.#unchanged(options.whileDeleting === true),
+      options.answered ? this.#sameRecord() : this.#unchanged(),
     );
   }
 
   /**
-   * Whether a fresh read is still the APIMAPI this pass decided on: not being deleted (unless that
-   * is allowed), the same spec, and the same recorded operation.
+   * Whether a fresh read is still the APIMAPI this pass decided on: not being deleted, the same
+   * spec, and the same recorded operation.
    */
-  #unchanged(whileDeleting: boolean): (fresh: ApimApi) => boolean {
+  #unchanged(): (fresh: ApimApi) => boolean {
+    const seen = this.api;
+    const sameRecord = this.#sameRecord();
+    return (fresh) =>
+      !fresh.metadata.deletionTimestamp &&
+      fresh.metadata.generation === seen.metadata.generation &&
+      sameRecord(fresh);
+  }
+
+  /** Whether a fresh read still records the operation this pass last saw recorded. */
+  #sameRecord(): (fresh: ApimApi) => boolean {
     const seen = this.api;
     return (fresh) =>
-      (whileDeleting || !fresh.metadata.deletionTimestamp) &&
-      fresh.metadata.generation === seen.metadata.generation &&
       sameRecord(fresh.status?.pendingOperation, seen.status?.pendingOperation);
   }
 
@@ -162,26 +174,33 @@ export class RegistrationPass {
         linkedProducts: union(fresh.status?.linkedProducts, adding.products),
         linkedTags: union(fresh.status?.linkedTags, adding.tags),
       }),
-      { signal: this.signal, accept: this.#unchanged(false) },
+      { signal: this.signal, accept: this.#unchanged() },
     );
   }
 
   /** Writes the operation as this pass knows it, nothing else. */
   async persistRecord(): Promise<void> {
-    const seen = this.api;
     this.api = await patchStatusRetrying(
       this.ctx.kinds.apimApis,
-      seen,
+      this.api,
       () => ({ pendingOperation: this.record ?? null }),
-      {
-        signal: this.signal,
-        accept: (fresh) =>
-          sameRecord(
-            fresh.status?.pendingOperation,
-            seen.status?.pendingOperation,
-          ),
-      },
+      { signal: this.signal, accept: this.#sameRecord() },
     );
+  }
+
+  /**
+   * Before each attempt of the recorded write leaves: when it leaves well after its record (it
+   * waited for a write slot or a 429's Retry-After), the record is written again with this start,
+   * so the window in which a lost answer may still land counts from the send. A record that cannot
+   * be written stops the attempt.
+   */
+  async recordSending(): Promise<void> {
+    const record = this.record;
+    if (!record) return;
+    const now = this.ctx.clock.now();
+    if (now - Date.parse(record.startedAt) < RESTAMP_AFTER_MS) return;
+    this.record = { ...record, startedAt: new Date(now).toISOString() };
+    await this.persistRecord();
   }
 
   /** The deployment's phase (informational: a failed write is not an error of the pass). */

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { fixtureDocument } from "../support/document_server.ts";
-import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import {
+  E2eEnvironment,
+  isReady,
+  isReadyAtGeneration,
+} from "../support/e2e_environment.ts";
 import { apimApiManifest } from "../support/manifests.ts";
 import {
   apiSpec,
@@ -236,8 +240,7 @@ Deno.test("a spec edit that lands while an import runs reaches API Management", 
     s.ns,
     "petstore",
     (a) =>
-      isReady(a) &&
-      statusOf(a)["observedGeneration"] === a.metadata?.generation &&
+      isReadyAtGeneration(a) &&
       s.service.currentRevision("petstore")?.properties.displayName ===
         "Pets (edited)",
     "the edit registered",
@@ -276,8 +279,7 @@ Deno.test("a spec edit that changes nothing API Management holds, landing during
     s.ns,
     "petstore",
     (a) =>
-      isReady(a) &&
-      statusOf(a)["observedGeneration"] === a.metadata?.generation &&
+      isReadyAtGeneration(a) &&
       operationsOf(s).includes("createpet"),
     "the second document released with the edit observed",
     90_000,
@@ -315,33 +317,58 @@ Deno.test("an APIMAPI deleted during its first import takes its API with it", as
   assert.equal(importPuts(env, "petstore"), 1);
 });
 
-Deno.test("a metadata write landing during the import (a GitOps tool's annotation) never costs a second import", async () => {
-  await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
-  await using s = await startScenario(env, "argo");
-  // While API Management accepts the import, another tool annotates the APIMAPI: the status write
-  // that records the running import meets a newer resourceVersion.
-  env.apim.beforeAnswer({
-    method: "PUT",
-    path: /\/apis\/petstore$/,
-    run: async () => {
-      await env.apis.apimApis.mergePatch("petstore", {
-        metadata: { annotations: { "argocd.argoproj.io/sync-wave": "1" } },
-      }, { namespace: s.ns });
+// While API Management accepts the import, another writer changes the APIMAPI: the status write that
+// records the running import meets a newer resourceVersion. The import runs longer than the operator
+// waits for a write whose answer it did not keep, so a lost poll URL would cost an import PUT.
+const writesDuringAcceptance = [
+  {
+    name:
+      "a metadata write landing during the import (a GitOps tool's annotation)",
+    prefix: "argo",
+    patch: {
+      metadata: { annotations: { "argocd.argoproj.io/sync-wave": "1" } },
     },
+  },
+  {
+    name: "a spec edit landing during the import (chaos seed 57)",
+    prefix: "editaccept",
+    patch: { spec: { deletionPolicy: "Retain" } },
+  },
+];
+
+for (const c of writesDuringAcceptance) {
+  Deno.test(`${c.name} keeps its poll URL: no second import PUT`, async () => {
+    await using env = await E2eEnvironment.start({
+      knobs: { ...SLOW_IMPORTS, importDurationMs: 12_000 },
+    });
+    await using s = await startScenario(env, c.prefix, {
+      extraArgs: ["--unconfirmed-write-wait=2s"],
+    });
+    env.apim.beforeAnswer({
+      method: "PUT",
+      path: /\/apis\/petstore$/,
+      run: async () => {
+        await env.apis.apimApis.mergePatch("petstore", c.patch, {
+          namespace: s.ns,
+        });
+      },
+    });
+    await env.apply([
+      apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore")),
+    ]);
+    await deployReadyWorkload(env, s.ns, "petstore", LABELS);
+    await env.waitForObject(
+      env.apis.apimApis,
+      s.ns,
+      "petstore",
+      isReadyAtGeneration,
+      "the API Ready with the write observed",
+      90_000,
+    );
+    assert.equal(
+      importPuts(env, "petstore"),
+      1,
+      "exactly one import PUT was sent",
+    );
   });
-  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
-  await deployReadyWorkload(env, s.ns, "petstore", LABELS);
-  await env.waitForObject(
-    env.apis.apimApis,
-    s.ns,
-    "petstore",
-    isReady,
-    "the API to become Ready",
-    90_000,
-  );
-  assert.equal(
-    importPuts(env, "petstore"),
-    1,
-    "exactly one import PUT was sent",
-  );
-});
+}

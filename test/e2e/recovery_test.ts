@@ -306,3 +306,30 @@ Deno.test("an expired delete operation URL (404) is checked against the API befo
   );
   assert.equal(deletes(s, "petstore"), 2);
 });
+
+Deno.test("an import that waited out a 429 and whose answer was lost is awaited from when it was sent, not from its record", async () => {
+  // The import runs 8 s; the operator waits 8 s for a write whose answer was lost before it reads
+  // and sends again. Counted from the record, 4 s before the send, that wait would end mid-import.
+  await using env = await E2eEnvironment.start({
+    knobs: { importPolls: 1_000, importDurationMs: 8_000 },
+  });
+  await using s = await startScenario(env, "throttledlost", {
+    extraArgs: ["--unconfirmed-write-wait=8s"],
+  });
+  const put = { method: "PUT", path: /\/apis\/petstore$/ };
+  env.apim.injectFault({
+    ...put,
+    status: 429,
+    headers: { "Retry-After": "4" },
+    body: {
+      error: { code: "TooManyRequests", message: "Too many requests." },
+    },
+  });
+  env.apim.injectUnknownOutcome(put);
+  await registerApi(s, "petstore");
+  assert.equal(
+    importPuts(env, "petstore"),
+    2,
+    "the throttled PUT and the one that ran; none while it ran",
+  );
+});

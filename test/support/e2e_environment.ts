@@ -365,3 +365,10 @@ export function conditionOf(
 export function isReady(object: GenericObject): boolean {
   return conditionOf(object, "Ready")?.status === "True";
 }
+
+/** Whether the object is Ready for its current spec (status.observedGeneration is its generation). */
+export function isReadyAtGeneration(object: GenericObject): boolean {
+  const status = object["status"] as { observedGeneration?: number };
+  return isReady(object) &&
+    status.observedGeneration === object.metadata?.generation;
+}

@@ -474,6 +474,40 @@ Deno.test('request() with retry "rejected" re-sends only after answers that prov
   assert.equal(fake.requests.length, 1, "a lost answer is not re-sent");
 });
 
+Deno.test("request() runs beforeAttempt right before each attempt leaves, and sends nothing when it fails", async () => {
+  const { client, fake, clock } = fakeArmClient(sequence(
+    () =>
+      jsonResponse(429, { error: { code: "TooManyRequests", message: "" } }, {
+        "retry-after": "4",
+      }),
+    () => jsonResponse(202, {}),
+  ));
+  const noted: number[] = [];
+  await client.request({
+    method: "PUT",
+    path: PATH,
+    body: {},
+    retry: "rejected",
+    beforeAttempt: () => {
+      noted.push(clock.now());
+      return Promise.resolve();
+    },
+  });
+  assert.deepEqual(noted, fake.requests.map((r) => r.at));
+
+  const refused = fakeArmClient(() => jsonResponse(202, {}));
+  await assert.rejects(
+    refused.client.request({
+      method: "PUT",
+      path: PATH,
+      body: {},
+      beforeAttempt: () => Promise.reject(new Error("not recorded")),
+    }),
+    /not recorded/,
+  );
+  assert.equal(refused.fake.requests.length, 0);
+});
+
 Deno.test("request() feeds the write budget per class with the tighter of the caller's and the global budget", async () => {
   const budget = new RequestBudget({ clock: new FakeClock(0) });
   const { client } = fakeArmClient(
