@@ -59,6 +59,7 @@ import { ResourceApi } from "./kube/resource_api.ts";
 import { errorFields, Logger } from "./log.ts";
 import { systemClock } from "./util/clock.ts";
 import { KeyedLock } from "./util/keyed_lock.ts";
+import { BODY_CLIENT_OPTIONS } from "./util/body_client.ts";
 
 const CLOUD_NAMES: Record<Config["azureCloud"], AzureCloudName> = {
   AzureCloud: "public",
@@ -157,6 +158,7 @@ export async function runOperator(
   const metrics = new OperatorMetrics(registry);
   metrics.tokenRequests.collectWith(() => [[{}, tokenSource.tokenRequests]]);
   metrics.tokenFailures.collectWith(() => [[{}, tokenSource.tokenFailures]]);
+  const armBodyClient = Deno.createHttpClient(BODY_CLIENT_OPTIONS);
   const arm = new ArmClient({
     tokenSource,
     baseUrl: config.armEndpoint ?? cloud.armEndpoint,
@@ -164,6 +166,7 @@ export async function runOperator(
     writeLimit: new KeyedSemaphore(config.maxConcurrentWritesPerService),
     budget: new RequestBudget(),
     instance: config.instanceId,
+    bodyClient: armBodyClient,
     onRequest: (event) => metrics.observeArmRequest(event),
     logger,
   });
@@ -303,6 +306,7 @@ export async function runOperator(
     }
   });
   kube.close();
+  armBodyClient.close();
 }
 
 async function main(): Promise<number> {

@@ -39,6 +39,8 @@ export interface ArmClientOptions {
   /** Default `2024-05-01`; `2022-08-01` works too. */
   apiVersion?: string;
   fetch?: typeof fetch;
+  /** Sends the requests that carry a body (see `BODY_CLIENT_OPTIONS`); default `fetch`'s own. */
+  bodyClient?: Deno.HttpClient;
   clock?: Clock;
   /** Random numbers in [0, 1) for backoff jitter. */
   random?: () => number;
@@ -80,6 +82,7 @@ export class ArmClient {
   readonly #origin: string;
   readonly #apiVersion: string;
   readonly #fetch: typeof fetch;
+  readonly #bodyClient: Deno.HttpClient | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #timeoutMs: number;
@@ -114,6 +117,7 @@ export class ArmClient {
     this.#origin = base.origin;
     this.#apiVersion = options.apiVersion ?? "2024-05-01";
     this.#fetch = options.fetch ?? fetch;
+    this.#bodyClient = options.bodyClient;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -306,7 +310,10 @@ export class ArmClient {
         redirect: "manual",
         signal,
         ...(request.body !== undefined
-          ? { body: JSON.stringify(request.body) }
+          ? {
+            body: JSON.stringify(request.body),
+            ...(this.#bodyClient ? { client: this.#bodyClient } : {}),
+          }
           : {}),
       });
       const text = await readArmBody(response, line, this.#maxResponseBytes);

@@ -181,7 +181,12 @@ export async function sendRecordedImport(
       pass.logger.info("⏳ Polling APIM async import status", {
         retryAfterMs: sent.retryAfterMs,
       });
-      return requeueAfter(pass.sinceAnswer(sent.retryAfterMs));
+      const waitMs = pass.sinceAnswer(sent.retryAfterMs);
+      if (waitMs > 0) return requeueAfter(waitMs);
+      // Due already (`Retry-After: 0`, or spent on the status write): polled in this pass, not
+      // after a round through the work queue. A poll answered "running" requeues as usual.
+      pass.facts.operation = operationFacts(pass.record);
+      return undefined;
     case "finished":
       pass.digest = doc.digest;
       pass.observeImport("succeeded");

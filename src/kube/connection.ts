@@ -2,6 +2,7 @@
 
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
+import { BODY_CLIENT_OPTIONS } from "../util/body_client.ts";
 import type { ClientCertificate, CredentialSource } from "./credentials.ts";
 
 /** Everything needed to reach and authenticate to an API server (from kubeconfig or in-cluster). */
@@ -31,43 +32,62 @@ export interface Connection {
   readonly server: string;
   /** Default namespace for namespaced requests. */
   readonly namespace: string;
-  /** The client and headers for the next request; may refresh credentials. */
-  auth(signal?: AbortSignal): Promise<RequestAuth>;
+  /** The client and headers for the next request (one with a body: `withBody`); may refresh credentials. */
+  auth(signal?: AbortSignal, withBody?: boolean): Promise<RequestAuth>;
   /** Drops cached credentials after a 401 so the next `auth()` fetches fresh ones. */
   invalidate(): void;
   /** Releases the HTTP clients. */
   close(): void;
 }
 
-/** How many TLS identities (exec-issued client certificates) keep an open client. */
-const MAX_CLIENTS = 2;
+/** What `Deno.createHttpClient` takes: the client's options, with a client certificate or without. */
+export type HttpClientOptions =
+  | Deno.CreateHttpClientOptions
+  | (Deno.CreateHttpClientOptions & Deno.TlsCertifiedKeyPem);
+
+/** How many TLS identities (exec-issued client certificates) keep open clients. */
+const MAX_IDENTITIES = 2;
 
 /** Options of {@linkcode KubeConnection}. */
 export interface KubeConnectionOptions {
   logger?: Logger;
+  /** Makes the HTTP clients (default `Deno.createHttpClient`). */
+  createHttpClient?: (options: HttpClientOptions) => Deno.HttpClient;
+}
+
+/** The clients of one TLS identity, made when first needed. */
+interface IdentityClients {
+  /** Reads and watches; undefined while not made, or Deno's default client when nothing is custom. */
+  any?: Deno.HttpClient | undefined;
+  /** Requests with a body ({@linkcode BODY_CLIENT_OPTIONS}). */
+  body?: Deno.HttpClient | undefined;
 }
 
 /**
- * A {@linkcode Connection} built from a {@linkcode ConnectionSpec}. Keeps one `Deno.HttpClient`
- * per TLS identity (the fixed one, or the latest certificates an exec plugin issued).
+ * A {@linkcode Connection} built from a {@linkcode ConnectionSpec}. Keeps the `Deno.HttpClient`s
+ * of each TLS identity (the fixed one, or the latest certificates an exec plugin issued): one for
+ * reads and watches, one for requests with a body.
  */
 export class KubeConnection implements Connection {
   readonly server: string;
   readonly namespace: string;
   readonly #spec: ConnectionSpec;
-  readonly #clients = new Map<string, Deno.HttpClient>();
+  readonly #clients = new Map<string, IdentityClients>();
   readonly #logger: Logger;
+  readonly #createHttpClient: (options: HttpClientOptions) => Deno.HttpClient;
 
   constructor(spec: ConnectionSpec, options: KubeConnectionOptions = {}) {
     this.#spec = spec;
     this.#logger = options.logger ?? silentLogger;
+    this.#createHttpClient = options.createHttpClient ??
+      ((o) => Deno.createHttpClient(o));
     this.namespace = spec.namespace;
     const url = new URL(spec.server);
     const base = url.pathname.replace(/\/+$/, "");
     this.server = `${url.protocol}//${url.host}${base}`;
   }
 
-  async auth(signal?: AbortSignal): Promise<RequestAuth> {
+  async auth(signal?: AbortSignal, withBody = false): Promise<RequestAuth> {
     const credential = await this.#spec.credentials?.get(signal);
     const headers: Record<string, string> = {};
     if (credential?.token !== undefined) {
@@ -75,7 +95,7 @@ export class KubeConnection implements Connection {
     }
     const identity = credential?.clientCertificate ??
       this.#spec.clientCertificate;
-    return { client: this.#clientFor(identity), headers };
+    return { client: this.#clientFor(identity, withBody), headers };
   }
 
   invalidate(): void {
@@ -83,36 +103,51 @@ export class KubeConnection implements Connection {
   }
 
   close(): void {
-    for (const client of this.#clients.values()) client.close();
+    for (const clients of this.#clients.values()) closeAll(clients);
     this.#clients.clear();
   }
 
   #clientFor(
     identity: ClientCertificate | undefined,
+    withBody: boolean,
   ): Deno.HttpClient | undefined {
     const spec = this.#spec;
+    const clients = this.#identityClients(identity);
+    const options: HttpClientOptions = {
+      ...(spec.caPem === undefined ? {} : { caCerts: [spec.caPem] }),
+      ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
+    };
+    if (withBody) {
+      clients.body ??= this.#createHttpClient({
+        ...options,
+        ...BODY_CLIENT_OPTIONS,
+      });
+      return clients.body;
+    }
     if (identity === undefined && spec.caPem === undefined) return undefined;
+    clients.any ??= this.#createHttpClient(options);
+    return clients.any;
+  }
+
+  #identityClients(identity: ClientCertificate | undefined): IdentityClients {
     const key = identity ? `${identity.certPem}\n${identity.keyPem}` : "";
     const existing = this.#clients.get(key);
     if (existing) return existing;
-    const options: Deno.CreateHttpClientOptions = {};
-    if (spec.caPem !== undefined) options.caCerts = [spec.caPem];
-    const client = identity
-      ? Deno.createHttpClient({
-        ...options,
-        cert: identity.certPem,
-        key: identity.keyPem,
-      })
-      : Deno.createHttpClient(options);
-    if (this.#clients.size >= MAX_CLIENTS) {
+    if (this.#clients.size >= MAX_IDENTITIES) {
       // Retire the oldest identity (a rotated exec certificate); requests in flight on it
       // were started long before its successor was issued.
       const [oldestKey, oldest] = this.#clients.entries().next().value!;
       this.#clients.delete(oldestKey);
-      oldest.close();
-      this.#logger.debug("Closed HTTP client of a rotated client certificate");
+      closeAll(oldest);
+      this.#logger.debug("Closed HTTP clients of a rotated client certificate");
     }
-    this.#clients.set(key, client);
-    return client;
+    const clients: IdentityClients = {};
+    this.#clients.set(key, clients);
+    return clients;
   }
+}
+
+function closeAll(clients: IdentityClients): void {
+  clients.any?.close();
+  clients.body?.close();
 }

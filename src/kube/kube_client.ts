@@ -140,7 +140,7 @@ export class KubeClient {
     for (;;) {
       let response: Response;
       try {
-        const auth = await this.#connection.auth(signal);
+        const auth = await this.#connection.auth(signal, body !== undefined);
         const headers: Record<string, string> = {
           ...auth.headers,
           "Accept": "application/json",

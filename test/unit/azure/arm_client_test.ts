@@ -78,6 +78,21 @@ Deno.test("request() names the operator and its instance in the User-Agent of ev
   ]);
 });
 
+Deno.test("request() sends requests with a body on the body client, others on fetch's own", async () => {
+  const bodyClient = { close: () => {} } as Deno.HttpClient;
+  const { client, fake } = fakeArmClient(() => jsonResponse(200, {}), {
+    bodyClient,
+  });
+  await client.request({ method: "GET", path: PATH });
+  await client.request({ method: "PUT", path: PATH, body: {} });
+  await client.request({ method: "DELETE", path: PATH });
+  assert.deepEqual(fake.requests.map((r) => [r.method, r.client]), [
+    ["GET", undefined],
+    ["PUT", bodyClient],
+    ["DELETE", undefined],
+  ]);
+});
+
 Deno.test("request() uses the configured api-version", async () => {
   const { client, fake } = fakeArmClient(() => jsonResponse(200, {}), {
     apiVersion: "2022-08-01",

@@ -58,6 +58,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The clock's time when it was sent. */
   at: number;
+  /** The HTTP client it was sent with (undefined: `fetch`'s own). */
+  client: Deno.HttpClient | undefined;
 }
 
 /** Answers a request; may return a Response or throw (a transport failure). */
@@ -77,7 +79,9 @@ export class RecordingFetch {
   }
 
   readonly fetch: typeof fetch = async (input, init) => {
-    const request = new Request(input, init);
+    const { client, ...rest }: RequestInit & { client?: Deno.HttpClient } =
+      init ?? {};
+    const request = new Request(input, rest);
     const text = await request.text();
     const recorded: RecordedRequest = {
       method: request.method,
@@ -85,6 +89,7 @@ export class RecordingFetch {
       headers: request.headers,
       body: text === "" ? undefined : JSON.parse(text),
       at: this.#clock.now(),
+      client,
     };
     this.requests.push(recorded);
     return await this.#handler(recorded);
