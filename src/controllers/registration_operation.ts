@@ -166,7 +166,7 @@ export async function sendRecordedImport(
       pass.releaseIdentity = record.created === true &&
         pass.api.status?.appliedHash === undefined;
       throw sent.error;
-    case "accepted":
+    case "accepted": {
       pass.record = withPollUrl(record, sent.operation);
       await pass.report(
         {
@@ -187,6 +187,7 @@ export async function sendRecordedImport(
       // after a round through the work queue. A poll answered "running" requeues as usual.
       pass.facts.operation = operationFacts(pass.record);
       return undefined;
+    }
     case "finished":
       pass.digest = doc.digest;
       pass.observeImport("succeeded");
