@@ -111,7 +111,8 @@ export class Registration {
       replicaSetUid: spec.replicaSet?.uid,
       readySet: readySetKey(spec.readyReplicaSets),
       signal: signalOf(pass.deployment),
-      generation: spec.apimApiGeneration ?? pass.api.metadata.generation ?? 0,
+      // The spec as read now: the rollout's record of it may lag behind an edit.
+      generation: pass.api.metadata.generation ?? spec.apimApiGeneration ?? 0,
     };
     return {
       now: pass.ctx.clock.now(),

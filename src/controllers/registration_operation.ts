@@ -78,7 +78,7 @@ export async function recordIntent(
     : { ...pass.ref, apiId: revisionApiId(pass.ref.apiId, op.revision) };
   const record: PendingOperationRecord = {
     kind: "import",
-    startedAt: new Date(op.startedAt).toISOString(),
+    startedAt: new Date(pass.ctx.clock.now()).toISOString(),
     resourcePath: String(apiPath(target)),
     ...(op.desiredHash === undefined ? {} : { desiredHash: op.desiredHash }),
     documentDigest: pass.doc?.digest ?? "",
@@ -150,6 +150,8 @@ export async function sendRecordedImport(
   });
   pass.answeredAt = pass.ctx.clock.now();
   pass.facts.intentRecorded = false;
+  // The record as the import left with it (its start moved to the send when that came late).
+  const sentRecord = pass.record ?? record;
   switch (sent.state) {
     case "unknown":
       // The write may have landed: keep the record, so the next pass reads before any resend.
@@ -167,7 +169,7 @@ export async function sendRecordedImport(
         pass.api.status?.appliedHash === undefined;
       throw sent.error;
     case "accepted": {
-      pass.record = withPollUrl(record, sent.operation);
+      pass.record = withPollUrl(sentRecord, sent.operation);
       await pass.report(
         {
           state: "progressing",
@@ -182,13 +184,15 @@ export async function sendRecordedImport(
         retryAfterMs: sent.retryAfterMs,
       });
       const waitMs = pass.sinceAnswer(sent.retryAfterMs);
-      if (waitMs > 0) return requeueAfter(waitMs);
+      if (waitMs > 0 || pass.superseded()) return requeueAfter(waitMs);
       // Due already (`Retry-After: 0`, or spent on the status write): polled in this pass, not
       // after a round through the work queue. A poll answered "running" requeues as usual.
       pass.facts.operation = operationFacts(pass.record);
       return undefined;
     }
     case "finished":
+      // The record stays: the next pass reads the API, finds the import, and decides on the new spec.
+      if (pass.superseded()) return requeueAfter(0);
       pass.digest = doc.digest;
       pass.observeImport("succeeded");
       pass.body = sent.api;
@@ -197,8 +201,8 @@ export async function sendRecordedImport(
         desiredHash: desired.hash,
         trigger: pass.facts.trigger,
         imported: true,
-        created: record.created === true,
-        revision: record.revision,
+        created: sentRecord.created === true,
+        revision: sentRecord.revision,
       };
       return undefined;
   }

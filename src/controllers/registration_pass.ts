@@ -56,6 +56,8 @@ export class RegistrationPass {
   links: Links | undefined;
   /** The digest of the document API Management holds now. */
   digest: string | undefined;
+  /** The spec the pass decides on. */
+  readonly #generation: number | undefined;
   /** Forget `status.registeredApi` with the failure (nothing was ever created there). */
   releaseIdentity = false;
   /** The version set the API joins, when it has one and it can be used. */
@@ -72,6 +74,7 @@ export class RegistrationPass {
     this.api = api;
     this.signal = signal;
     this.record = api.status?.pendingOperation;
+    this.#generation = api.metadata.generation;
     this.owner = {
       namespace: api.metadata.namespace ?? "",
       name: api.metadata.name,
@@ -96,6 +99,15 @@ export class RegistrationPass {
   sinceAnswer(delayMs: number): number {
     const from = this.answeredAt ?? this.ctx.clock.now();
     return Math.max(0, from + delayMs - this.ctx.clock.now());
+  }
+
+  /**
+   * Whether the record of a sent write landed on an APIMAPI changed since the pass decided (a newer
+   * spec, a deletion): the pass ends after that write, and the next one decides on the fresh object.
+   */
+  superseded(): boolean {
+    return this.api.metadata.generation !== this.#generation ||
+      this.api.metadata.deletionTimestamp !== undefined;
   }
 
   /** Forgets the operation (the next status write clears it). */
@@ -141,11 +153,10 @@ export class RegistrationPass {
    * spec, and the same recorded operation.
    */
   #unchanged(): (fresh: ApimApi) => boolean {
-    const seen = this.api;
     const sameRecord = this.#sameRecord();
     return (fresh) =>
       !fresh.metadata.deletionTimestamp &&
-      fresh.metadata.generation === seen.metadata.generation &&
+      fresh.metadata.generation === this.#generation &&
       sameRecord(fresh);
   }
 

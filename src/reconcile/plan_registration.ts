@@ -236,7 +236,6 @@ function importStep(
     adopting: decision.adopted,
     operation: {
       kind: "import",
-      startedAt: f.now,
       desiredHash: desired.hash,
       revision,
       created: decision.created,

@@ -182,8 +182,15 @@ export type RegistrationStep =
   | { step: "fetchDocument" }
   | { step: "readApi" }
   | { step: "listRevisions" }
-  /** Persist the import about to be sent (so its outcome can always be found), then send it. */
-  | { step: "recordIntent"; operation: OperationFacts; adopting: boolean }
+  /**
+   * Persist the import about to be sent (so its outcome can always be found), then send it; its
+   * start is the moment it is recorded.
+   */
+  | {
+    step: "recordIntent";
+    operation: Omit<OperationFacts, "startedAt">;
+    adopting: boolean;
+  }
   /**
    * Send the recorded import. Into a new revision (not current, so API Management refuses changes
    * of the API's name, description, path and version there) it goes with the current API's values pinned;

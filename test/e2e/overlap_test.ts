@@ -32,11 +32,25 @@ function accepted(api: GenericObject): boolean {
   return op?.url !== undefined;
 }
 
-async function importRunning(s: Scenario): Promise<void> {
+/** Waits until petstore's APIMAPI satisfies `predicate`. */
+async function petstoreUntil(
+  s: Scenario,
+  predicate: (api: GenericObject) => boolean,
+  description: string,
+): Promise<void> {
   await s.env.waitForObject(
     s.env.apis.apimApis,
     s.ns,
     "petstore",
+    predicate,
+    description,
+    90_000,
+  );
+}
+
+async function importRunning(s: Scenario): Promise<void> {
+  await petstoreUntil(
+    s,
     accepted,
     "the first import to be accepted and running",
   );
@@ -317,6 +331,15 @@ Deno.test("an APIMAPI deleted during its first import takes its API with it", as
   assert.equal(importPuts(env, "petstore"), 1);
 });
 
+/** Applies petstore with its ready workload and waits until it is Ready for its current spec. */
+async function applyUntilReadyAtGeneration(s: Scenario): Promise<void> {
+  await s.env.apply([
+    apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore")),
+  ]);
+  await deployReadyWorkload(s.env, s.ns, "petstore", LABELS);
+  await petstoreUntil(s, isReadyAtGeneration, "the API Ready for its spec");
+}
+
 // While API Management accepts the import, another writer changes the APIMAPI: the status write that
 // records the running import meets a newer resourceVersion. The import runs longer than the operator
 // waits for a write whose answer it did not keep, so a lost poll URL would cost an import PUT.
@@ -353,18 +376,7 @@ for (const c of writesDuringAcceptance) {
         });
       },
     });
-    await env.apply([
-      apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore")),
-    ]);
-    await deployReadyWorkload(env, s.ns, "petstore", LABELS);
-    await env.waitForObject(
-      env.apis.apimApis,
-      s.ns,
-      "petstore",
-      isReadyAtGeneration,
-      "the API Ready with the write observed",
-      90_000,
-    );
+    await applyUntilReadyAtGeneration(s);
     assert.equal(
       importPuts(env, "petstore"),
       1,
@@ -372,3 +384,37 @@ for (const c of writesDuringAcceptance) {
     );
   });
 }
+
+Deno.test("a serviceUrl edit landing while API Management accepts an import that finishes at once is Ready only once API Management holds it", async () => {
+  // Retry-After 0 and done at the first poll: the pass would poll and finish on its own.
+  await using env = await E2eEnvironment.start({
+    knobs: { importPolls: 0, pollRetryAfterSeconds: 0 },
+  });
+  await using s = await startScenario(env, "urlaccept");
+  const edited = "http://petstore-v2.example.test";
+  env.apim.beforeAnswer({
+    method: "PUT",
+    path: /\/apis\/petstore$/,
+    run: async () => {
+      await env.apis.apimApis.mergePatch("petstore", {
+        spec: { serviceUrl: edited },
+      }, { namespace: s.ns });
+      // The PATCH that brings the edit to API Management takes a few attempts.
+      env.apim.injectFault({
+        method: "PATCH",
+        path: /\/apis\/petstore$/,
+        status: 500,
+        times: 4,
+        body: {
+          error: { code: "InternalServerError", message: "Internal error" },
+        },
+      });
+    },
+  });
+  await applyUntilReadyAtGeneration(s);
+  assert.equal(
+    s.service.currentRevision("petstore")?.properties.serviceUrl,
+    edited,
+    "Ready for the edit only once API Management holds it",
+  );
+});

@@ -56,6 +56,8 @@ const cases: {
   fresh?: ApimApi;
   /** The status fields the last write sends, or undefined when only the conflicting one is sent. */
   written: StatusPatch | undefined;
+  /** The write landed on a changed APIMAPI: the pass ends after it. */
+  superseded?: boolean;
 }[] = [
   {
     name:
@@ -79,6 +81,7 @@ const cases: {
     write: (pass) => pass.report(imported, {}, { answered: true }),
     fresh: apiWith(2, recorded),
     written: { pendingOperation: recorded },
+    superseded: true,
   },
   {
     name:
@@ -106,6 +109,20 @@ const cases: {
         startedAt: new Date(clock.now()).toISOString(),
       },
     },
+  },
+  {
+    name:
+      "recordSending(), a spec edited meanwhile: recorded again, and the pass ends after the answer",
+    seen: apiWith(1, recorded),
+    write: (pass) => pass.recordSending(),
+    fresh: apiWith(2, recorded),
+    written: {
+      pendingOperation: {
+        ...recorded,
+        startedAt: new Date(clock.now()).toISOString(),
+      },
+    },
+    superseded: true,
   },
   {
     name:
@@ -156,6 +173,7 @@ for (const c of cases) {
       expected,
     );
     assert.equal(outcome, c.written || !c.fresh ? "written" : conflict);
+    assert.equal(pass.superseded(), c.superseded ?? false);
   });
 }
 

@@ -38,9 +38,10 @@ const cases: {
 ];
 
 for (const c of cases) {
-  Deno.test(`KubeConnection: ${c.name}; bodies go over HTTP/1.1, each client made once`, async () => {
+  Deno.test(`KubeConnection: ${c.name}; bodies go over HTTP/1.1, each client made once and closed`, async () => {
     const made: HttpClientOptions[] = [];
     const clients: Deno.HttpClient[] = [];
+    const closed: Deno.HttpClient[] = [];
     const connection = new KubeConnection({
       server: "https://127.0.0.1:6443",
       namespace: "default",
@@ -49,7 +50,9 @@ for (const c of cases) {
     }, {
       createHttpClient: (options) => {
         made.push(options);
-        const client = { close: () => {} } as Deno.HttpClient;
+        const client = {
+          close: () => void closed.push(client),
+        } as Deno.HttpClient;
         clients.push(client);
         return client;
       },
@@ -62,5 +65,6 @@ for (const c of cases) {
     assert.equal(read.client, c.reads ? clients[0] : undefined);
     assert.equal(write.client, clients.at(-1));
     connection.close();
+    assert.deepEqual(closed, clients, "close() closes every client it made");
   });
 }
