@@ -26,6 +26,12 @@ export interface Assessment {
   expected: ExpectedApi;
   /** Empty when its inputs are valid: then API Management must hold `expected`. */
   blockers: string[];
+  /**
+   * A blocker stops the whole registration (no document or an invalid one, a rival claim): nothing
+   * of a newer spec or rollout reaches API Management, links included. A missing product or tag
+   * stops only its own link.
+   */
+  halted: boolean;
 }
 
 /** `routePrefix` as APIM stores the path: no leading or trailing slash. */
@@ -53,7 +59,10 @@ export function condition(
   return conditions.find((c) => c.type === type);
 }
 
-function blockersOf(s: Snapshot, object: ApiObject): string[] {
+function blockersOf(
+  s: Snapshot,
+  object: ApiObject,
+): { blockers: string[]; halted: boolean } {
   const blockers: string[] = [];
   if (!s.kube.serviceExists) blockers.push("its APIMService does not exist");
   const liveIds = (objects: { id: string; deleting: boolean }[]) =>
@@ -83,7 +92,8 @@ function blockersOf(s: Snapshot, object: ApiObject): string[] {
   for (const rival of rivals) {
     blockers.push(`APIMAPI ${rival.name} claims the same APIID or path`);
   }
-  return blockers;
+  const halted = !document?.valid || rivals.length > 0;
+  return { blockers, halted };
 }
 
 /** Every live (not deleting) APIMAPI with what it asks for and what blocks it. */
@@ -102,7 +112,7 @@ export function assessApis(s: Snapshot): Assessment[] {
         productIds: lower(object.spec.productIds),
         tagIds: lower(object.spec.tagIds),
       },
-      blockers: blockersOf(s, object),
+      ...blockersOf(s, object),
     };
   });
 }

@@ -77,6 +77,9 @@ export function checkNoOrphans(
     const [owner] = owners;
     // Without its APIMService the operator cannot reach the API: links and revisions wait for it.
     if (!owner || serviceAbsentDuring(s, s.takenAt, s.takenAt)) continue;
+    const assessed = assessments.filter((a) => a.object.name === owner.name);
+    // Inputs that stop the whole registration leave the links as they were (seed 116 of a long run).
+    if (assessed.some((a) => a.halted)) continue;
     const wanted = (ids: string[]) => new Set(ids.map(key));
     const products = wanted(owners.flatMap((o) => o.spec.productIds));
     const tags = wanted(owners.flatMap((o) => o.spec.tagIds));
@@ -95,9 +98,7 @@ export function checkNoOrphans(
       });
     }
     // Old revisions are pruned when a rollout registers; inputs that stop it keep them meanwhile.
-    const blocked = assessments.some((a) =>
-      a.object.name === owner.name && a.blockers.length > 0
-    );
+    const blocked = assessed.some((a) => a.blockers.length > 0);
     if (
       owner.spec.revisionMode === "NewRevision" && !blocked &&
       api.revisions.length > owner.spec.keep

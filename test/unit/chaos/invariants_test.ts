@@ -350,6 +350,26 @@ Deno.test("links and revisions beyond the spec are orphans; a deletion that neve
     summary(checkAll(blocked)).filter((v) => v.startsWith("no-orphans")),
     [],
   );
+  // An invalid document stops the whole registration: the links stay as they were meanwhile.
+  const linkOrphans = (s: Snapshot) =>
+    summary(checkAll(s)).filter((v) => v === "no-orphans API app-a");
+  const invalid = {
+    ...extra,
+    documents: extra.documents.map((d) => ({ ...d, valid: false })),
+  };
+  assert.deepEqual(linkOrphans(invalid), []);
+  // A missing product stops only its own link: the tag the spec dropped is still an orphan.
+  const missingProduct = {
+    ...extra,
+    kube: {
+      ...extra.kube,
+      apis: extra.kube.apis.map((o) => ({
+        ...o,
+        spec: { ...o.spec, productIds: ["gold", "ghost"] },
+      })),
+    },
+  };
+  assert.deepEqual(linkOrphans(missingProduct), ["no-orphans API app-a"]);
 });
 
 Deno.test("a second import PUT during a running import is an overlap unless something hid the first", () => {
