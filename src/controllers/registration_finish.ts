@@ -8,7 +8,11 @@ import { holdsImport } from "../reconcile/plan_registration.ts";
 import { revisionApiId } from "../reconcile/plan_revisions.ts";
 import { ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
-import { pruneRevisions, releaseRevision } from "./registration_links.ts";
+import {
+  API_REMOVED,
+  pruneRevisions,
+  releaseRevision,
+} from "./registration_links.ts";
 import type { RegistrationPass } from "./registration_pass.ts";
 import { registrationIdentity } from "./registration_rules.ts";
 
@@ -34,6 +38,16 @@ export async function releaseVerified(
       hash,
     );
   if (!verified) {
+    // Removed in the portal since its import: the API is imported again, not refused for good.
+    if (!(await getApi(pass.ctx.arm, pass.ref))) {
+      pass.forget();
+      throw new ReportedFailure({
+        decision: { kind: "backoff" },
+        reason: API_REMOVED,
+        message:
+          `API "${pass.ref.apiId}" was removed from API Management before revision ${revision} was released; it is imported again`,
+      });
+    }
     throw new ReportedFailure({
       decision: { kind: "terminal" },
       reason: "RevisionVerificationFailed",

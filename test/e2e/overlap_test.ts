@@ -418,3 +418,47 @@ Deno.test("a serviceUrl edit landing while API Management accepts an import that
     "Ready for the edit only once API Management holds it",
   );
 });
+
+Deno.test("an API deleted in the portal as its new revision's import ends is imported again, not refused for good (chaos seed 145)", async () => {
+  // Imports done at the first poll: the poll that says so is where the portal deletes the API.
+  await using env = await E2eEnvironment.start({ knobs: { importPolls: 0 } });
+  await using s = await startScenario(env, "revgone");
+  await env.apply([apimApiManifest(
+    s.ns,
+    "petstore",
+    apiSpec(s, "petstore", { revisions: { mode: "NewRevision", keep: 2 } }),
+  )]);
+  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await petstoreUntil(s, isReady, "the first rollout registered");
+
+  env.apim.beforeAnswer({
+    method: "PUT",
+    path: /\/apis\/petstore;rev=2$/,
+    run: () => {
+      env.apim.beforeAnswer({
+        method: "GET",
+        path: /\/operationResults\//,
+        run: () => {
+          s.service.deleteApi("petstore");
+          return Promise.resolve();
+        },
+      });
+      return Promise.resolve();
+    },
+  });
+  const rs = await startSecondRollout(s);
+  await petstoreUntil(
+    s,
+    (a) =>
+      isReady(a) &&
+      (statusOf(a)["registeredReplicaSet"] as { uid?: string })?.uid ===
+        rs.metadata?.uid,
+    "the second rollout registered in a new API",
+  );
+  assert.ok(
+    operationsOf(s).includes("createpet"),
+    "API Management holds the second document",
+  );
+});
