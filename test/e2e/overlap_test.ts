@@ -266,22 +266,7 @@ Deno.test("a spec edit that lands while an import runs reaches API Management", 
 Deno.test("a spec edit that changes nothing API Management holds, landing during a new-revision import, costs no second import", async () => {
   await using env = await E2eEnvironment.start({ knobs: SLOW_IMPORTS });
   await using s = await startScenario(env, "samerev");
-  await env.apply([apimApiManifest(
-    s.ns,
-    "petstore",
-    apiSpec(s, "petstore", { revisions: { mode: "NewRevision", keep: 2 } }),
-  )]);
-  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
-    image: "petstore:1",
-  });
-  await env.waitForObject(
-    env.apis.apimApis,
-    s.ns,
-    "petstore",
-    isReady,
-    "the first rollout registered",
-    90_000,
-  );
+  await registerNewRevisionApi(s);
 
   await startSecondRollout(s);
   await importRunning(s);
@@ -330,6 +315,19 @@ Deno.test("an APIMAPI deleted during its first import takes its API with it", as
   assert.equal(status, 404, "no API is left behind in API Management");
   assert.equal(importPuts(env, "petstore"), 1);
 });
+
+/** Registers petstore in NewRevision mode (keep 2) with image petstore:1 and waits until it is Ready. */
+async function registerNewRevisionApi(s: Scenario): Promise<void> {
+  await s.env.apply([apimApiManifest(
+    s.ns,
+    "petstore",
+    apiSpec(s, "petstore", { revisions: { mode: "NewRevision", keep: 2 } }),
+  )]);
+  await deployReadyWorkload(s.env, s.ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await petstoreUntil(s, isReady, "the first rollout registered");
+}
 
 /** Applies petstore with its ready workload and waits until it is Ready for its current spec. */
 async function applyUntilReadyAtGeneration(s: Scenario): Promise<void> {
@@ -423,15 +421,7 @@ Deno.test("an API deleted in the portal as its new revision's import ends is imp
   // Imports done at the first poll: the poll that says so is where the portal deletes the API.
   await using env = await E2eEnvironment.start({ knobs: { importPolls: 0 } });
   await using s = await startScenario(env, "revgone");
-  await env.apply([apimApiManifest(
-    s.ns,
-    "petstore",
-    apiSpec(s, "petstore", { revisions: { mode: "NewRevision", keep: 2 } }),
-  )]);
-  await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
-    image: "petstore:1",
-  });
-  await petstoreUntil(s, isReady, "the first rollout registered");
+  await registerNewRevisionApi(s);
 
   env.apim.beforeAnswer({
     method: "PUT",
