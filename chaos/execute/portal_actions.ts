@@ -17,6 +17,11 @@ export async function runPortalChange(
   const apiId = await currentApiId(ctx, change.app);
   const api = service.api(apiId);
   if (!api) return skipped(`API ${apiId} is not in API Management`);
+  // The portal writes through ARM: while an operation on the API runs or settles, APIM refuses
+  // them with 409 PessimisticConcurrencyConflict (apiops-cli#252), as it refuses the operator's.
+  if (service.isApiLocked(apiId)) {
+    return skipped(`API ${apiId} is locked by a running operation (409)`);
+  }
   ctx.ledger.mark("portal", apiId);
   switch (change.kind) {
     case "portalDeleteApi":
