@@ -31,30 +31,37 @@ export async function releaseVerified(
     ...pass.ref,
     apiId: revisionApiId(pass.ref.apiId, revision),
   };
-  const verified = holdsImport(observedApi(pass.body), pass.owner, hash) ||
-    holdsImport(
-      observedApi((await getApi(pass.ctx.arm, revisionRef))?.entity),
-      pass.owner,
-      hash,
-    );
-  if (!verified) {
-    // Removed in the portal since its import: the API is imported again, not refused for good.
-    if (!(await getApi(pass.ctx.arm, pass.ref))) {
-      pass.forget();
-      throw new ReportedFailure({
-        decision: { kind: "backoff" },
-        reason: API_REMOVED,
-        message:
-          `API "${pass.ref.apiId}" was removed from API Management before revision ${revision} was released; it is imported again`,
-      });
-    }
+  if (holdsImport(observedApi(pass.body), pass.owner, hash)) {
+    return await release(pass, revision);
+  }
+  const read = await getApi(pass.ctx.arm, revisionRef);
+  if (holdsImport(observedApi(read?.entity), pass.owner, hash)) {
+    return await release(pass, revision);
+  }
+  if (!read) {
+    // Removed in the portal since its import (the revision, or the whole API): imported again,
+    // not refused for good.
+    pass.forget();
     throw new ReportedFailure({
-      decision: { kind: "terminal" },
-      reason: "RevisionVerificationFailed",
+      decision: { kind: "backoff" },
+      reason: API_REMOVED,
       message:
-        `Revision ${revision} of API "${pass.ref.apiId}" does not hold the imported document; not releasing it`,
+        `Revision ${revision} of API "${pass.ref.apiId}" was removed from API Management before it was released; it is imported again`,
     });
   }
+  throw new ReportedFailure({
+    decision: { kind: "terminal" },
+    reason: "RevisionVerificationFailed",
+    message:
+      `Revision ${revision} of API "${pass.ref.apiId}" does not hold the imported document; not releasing it`,
+  });
+}
+
+/** Makes the verified revision current, with its release note and an Event. */
+async function release(
+  pass: RegistrationPass,
+  revision: string,
+): Promise<void> {
   await releaseRevision(
     { arm: pass.ctx.arm, api: pass.api, ref: pass.ref, logger: pass.logger },
     revision,
