@@ -106,8 +106,13 @@ export class RegistrationPass {
    * spec, a deletion): the pass ends after that write, and the next one decides on the fresh object.
    */
   superseded(): boolean {
-    return this.api.metadata.generation !== this.#generation ||
-      this.api.metadata.deletionTimestamp !== undefined;
+    return !this.#decidedOn(this.api);
+  }
+
+  /** Whether `api` is still the APIMAPI this pass decided on: the same spec, not being deleted. */
+  #decidedOn(api: ApimApi): boolean {
+    return !api.metadata.deletionTimestamp &&
+      api.metadata.generation === this.#generation;
   }
 
   /** Forgets the operation (the next status write clears it). */
@@ -154,10 +159,7 @@ export class RegistrationPass {
    */
   #unchanged(): (fresh: ApimApi) => boolean {
     const sameRecord = this.#sameRecord();
-    return (fresh) =>
-      !fresh.metadata.deletionTimestamp &&
-      fresh.metadata.generation === this.#generation &&
-      sameRecord(fresh);
+    return (fresh) => this.#decidedOn(fresh) && sameRecord(fresh);
   }
 
   /** Whether a fresh read still records the operation this pass last saw recorded. */

@@ -113,20 +113,16 @@ export class KubeConnection implements Connection {
   ): Deno.HttpClient | undefined {
     const spec = this.#spec;
     const clients = this.#identityClients(identity);
-    const options: HttpClientOptions = {
-      ...(spec.caPem === undefined ? {} : { caCerts: [spec.caPem] }),
-      ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
-    };
-    if (withBody) {
-      clients.body ??= this.#createHttpClient({
-        ...options,
-        ...BODY_CLIENT_OPTIONS,
+    // Built only when a client is made, not on every request.
+    const make = (extra: Deno.CreateHttpClientOptions) =>
+      this.#createHttpClient({
+        ...(spec.caPem === undefined ? {} : { caCerts: [spec.caPem] }),
+        ...(identity ? { cert: identity.certPem, key: identity.keyPem } : {}),
+        ...extra,
       });
-      return clients.body;
-    }
+    if (withBody) return clients.body ??= make(BODY_CLIENT_OPTIONS);
     if (identity === undefined && spec.caPem === undefined) return undefined;
-    clients.any ??= this.#createHttpClient(options);
-    return clients.any;
+    return clients.any ??= make({});
   }
 
   #identityClients(identity: ClientCertificate | undefined): IdentityClients {

@@ -154,6 +154,20 @@ function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+/** `s` with its APIMAPIs also listing product "ghost", which has no APIMProduct. */
+function withGhostProduct(s: Snapshot): Snapshot {
+  return {
+    ...s,
+    kube: {
+      ...s.kube,
+      apis: s.kube.apis.map((o) => ({
+        ...o,
+        spec: { ...o.spec, productIds: ["gold", "ghost"] },
+      })),
+    },
+  };
+}
+
 function summary(violations: Violation[]): string[] {
   return violations.map((v) => `${v.invariant} ${v.subject}`);
 }
@@ -336,16 +350,7 @@ Deno.test("links and revisions beyond the spec are orphans; a deletion that neve
   assert.deepEqual(unreachable(extra), []);
   assert.deepEqual(unreachable(revisions), []);
   // A missing product stops the rollout that would prune: the extra revision waits for it.
-  const blocked = {
-    ...revisions,
-    kube: {
-      ...revisions.kube,
-      apis: revisions.kube.apis.map((o) => ({
-        ...o,
-        spec: { ...o.spec, productIds: ["gold", "ghost"] },
-      })),
-    },
-  };
+  const blocked = withGhostProduct(revisions);
   assert.deepEqual(
     summary(checkAll(blocked)).filter((v) => v.startsWith("no-orphans")),
     [],
@@ -359,16 +364,7 @@ Deno.test("links and revisions beyond the spec are orphans; a deletion that neve
   };
   assert.deepEqual(linkOrphans(invalid), []);
   // A missing product stops only its own link: the tag the spec dropped is still an orphan.
-  const missingProduct = {
-    ...extra,
-    kube: {
-      ...extra.kube,
-      apis: extra.kube.apis.map((o) => ({
-        ...o,
-        spec: { ...o.spec, productIds: ["gold", "ghost"] },
-      })),
-    },
-  };
+  const missingProduct = withGhostProduct(extra);
   assert.deepEqual(linkOrphans(missingProduct), ["no-orphans API app-a"]);
 });
 
