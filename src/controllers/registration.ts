@@ -93,6 +93,9 @@ export class Registration {
       throw new Error(`Registration did not settle within ${MAX_STEPS} steps`);
     } catch (error) {
       return await this.#fail(error);
+    } finally {
+      // The next pass of this deployment starts from the phase this one wrote.
+      await pass.phaseWritten();
     }
   }
 
@@ -306,7 +309,7 @@ export class Registration {
         f.observed = undefined;
         return undefined;
       case "link":
-        await pass.setPhase("Linking", "Linking products and tags");
+        pass.setPhase("Linking", "Linking products and tags");
         pass.links = await linkAll(
           { arm, api: pass.api, ref: pass.ref, logger: pass.logger },
           f.applied?.created === true,
@@ -325,7 +328,7 @@ export class Registration {
 
   async #fetchDocument(): Promise<void> {
     const pass = this.#pass;
-    await pass.setPhase("Fetching", "Fetching the OpenAPI document");
+    pass.setPhase("Fetching", "Fetching the OpenAPI document");
     const doc = await fetchDocument(
       pass.ctx,
       pass.deployment.spec.openApiDefinitionUrl,
@@ -386,7 +389,7 @@ export class Registration {
             : (pass.api.status?.retryAttempts ?? 0) + 1,
           ...(pass.releaseIdentity ? { registeredApi: null } : {}),
         });
-        await pass.setPhase(terminal ? "Failed" : "Pending", failed.message, {
+        pass.setPhase(terminal ? "Failed" : "Pending", failed.message, {
           retryToken: retryToken(pass.api),
         });
       } catch (reportError) {

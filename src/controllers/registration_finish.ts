@@ -181,6 +181,8 @@ export async function finish(
  * `false` asks for the pass again, which finds the registration done and deletes once more.
  */
 async function deleteDeployment(pass: RegistrationPass): Promise<boolean> {
+  // The delete is guarded by the resourceVersion the last phase write returned.
+  await pass.phaseWritten();
   const meta = pass.deployment.metadata;
   try {
     await pass.ctx.kinds.apimApiDeployments.delete(meta.name, {

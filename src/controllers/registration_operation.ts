@@ -135,7 +135,7 @@ export async function sendRecordedImport(
   if (!record || !desired || !doc) {
     throw new Error("An import was decided without its document");
   }
-  await pass.setPhase("Importing", "API Management is importing");
+  pass.setPhase("Importing", "API Management is importing");
   const sent = await sendImport(pass.ctx, {
     ref: { ...pass.ref, apiId: step.targetApiId },
     pinned: step.pinned,
@@ -170,25 +170,40 @@ export async function sendRecordedImport(
       throw sent.error;
     case "accepted": {
       pass.record = withPollUrl(sentRecord, sent.operation);
-      await pass.report(
-        {
-          state: "progressing",
-          reason: "Importing",
-          message:
-            `API Management is importing the OpenAPI document (${doc.operations.length} operations)`,
-        },
-        {},
-        { answered: true },
-      );
+      pass.facts.operation = operationFacts(pass.record);
       pass.logger.info("⏳ Polling APIM async import status", {
         retryAfterMs: sent.retryAfterMs,
       });
-      const waitMs = pass.sinceAnswer(sent.retryAfterMs);
-      if (waitMs > 0 || pass.superseded()) return requeueAfter(waitMs);
-      // Due already (`Retry-After: 0`, or spent on the status write): polled in this pass, not
+      // Due at once (`Retry-After: 0`): the poll, a read, goes out alongside the write of its URL
+      // instead of after it. Its answer counts only when that write succeeded.
+      const polled = sent.retryAfterMs === 0 ? pollRecorded(pass) : undefined;
+      const [written, poll] = await Promise.allSettled([
+        pass.report(
+          {
+            state: "progressing",
+            reason: "Importing",
+            message:
+              `API Management is importing the OpenAPI document (${doc.operations.length} operations)`,
+          },
+          {},
+          { answered: true },
+        ),
+        polled,
+      ]);
+      if (written.status === "rejected") throw written.reason;
+      if (pass.superseded()) {
+        // The next pass decides on the fresh object, once the last answer's Retry-After is over.
+        const last = pass.facts.poll;
+        return requeueAfter(pass.sinceAnswer(
+          last?.state === "running" ? last.retryAfterMs : sent.retryAfterMs,
+        ));
+      }
+      if (poll.status === "rejected") throw poll.reason;
+      if (polled) return undefined;
+      // Due by now (the status write took longer than Retry-After): polled in this pass, not
       // after a round through the work queue. A poll answered "running" requeues as usual.
-      pass.facts.operation = operationFacts(pass.record);
-      return undefined;
+      const waitMs = pass.sinceAnswer(sent.retryAfterMs);
+      return waitMs > 0 ? requeueAfter(waitMs) : undefined;
     }
     case "finished":
       // The record stays: the next pass reads the API, finds the import, and decides on the new spec.

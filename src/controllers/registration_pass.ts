@@ -62,6 +62,10 @@ export class RegistrationPass {
   releaseIdentity = false;
   /** The version set the API joins, when it has one and it can be used. */
   versionSet: UsableVersionSet | undefined;
+  /** The deployment's phase writes, one after another. */
+  #phaseWrites: Promise<void> = Promise.resolve();
+  /** The phase set but not yet sent. */
+  #nextPhase: StatusPatch | undefined;
 
   constructor(
     ctx: OperatorContext,
@@ -216,24 +220,41 @@ export class RegistrationPass {
     await this.persistRecord();
   }
 
-  /** The deployment's phase (informational: a failed write is not an error of the pass). */
-  async setPhase(
+  /**
+   * Sets the deployment's phase without waiting for the write: the phase is informational (a
+   * failed write is not an error of the pass), so it stays off the registration's path. Writes go
+   * out one at a time (each guarded by the resourceVersion the previous one returned), and a phase
+   * set while another waits to be written replaces it. {@linkcode phaseWritten} waits for them.
+   */
+  setPhase(
     phase: DeploymentPhase,
     message: string,
     extra: StatusPatch = {},
-  ): Promise<void> {
-    this.deployment = await patchStatus(
-      this.ctx.kinds.apimApiDeployments,
-      this.deployment,
-      {
-        phase,
-        message,
-        observedGeneration: this.deployment.metadata.generation ?? null,
-        lastAttemptAt: new Date(this.ctx.clock.now()).toISOString(),
-        ...extra,
-      },
-      this.signal,
-    ).catch(() => this.deployment);
+  ): void {
+    const waiting = this.#nextPhase !== undefined;
+    this.#nextPhase = {
+      phase,
+      message,
+      observedGeneration: this.deployment.metadata.generation ?? null,
+      lastAttemptAt: new Date(this.ctx.clock.now()).toISOString(),
+      ...extra,
+    };
+    if (waiting) return;
+    this.#phaseWrites = this.#phaseWrites.then(async () => {
+      const patch = this.#nextPhase ?? {};
+      this.#nextPhase = undefined;
+      this.deployment = await patchStatus(
+        this.ctx.kinds.apimApiDeployments,
+        this.deployment,
+        patch,
+        this.signal,
+      ).catch(() => this.deployment);
+    });
+  }
+
+  /** Resolves once every phase set so far was written (or given up). */
+  phaseWritten(): Promise<void> {
+    return this.#phaseWrites;
   }
 
   /** Records an Event on the APIMAPI. */

@@ -43,8 +43,10 @@ export function failureVerdict(failure: Failure): StatusVerdict {
  * Patches `verdict` and `fields` into the object's status (guarded by its resourceVersion). When
  * the Ready condition's status or reason changes, the Event goes out first: a write that lands
  * while the process dies or its answer is lost would otherwise leave a condition nobody announced
- * (the next pass finds it unchanged). A repeat joins the Event's series; a change only the fresher
- * read of a retried write shows is announced after it. Returns the updated object.
+ * (the next pass finds it unchanged). Only Ready=True is announced alongside its write: a lost
+ * announcement of success leaves nothing unexplained, and the wait would delay every registration.
+ * A repeat joins the Event's series; a change only the fresher read of a retried write shows is
+ * announced after it. Returns the updated object.
  * With `accept`, a conflict with a concurrent write is retried on a fresh read that `accept` approves.
  */
 export async function reportVerdict<T extends ReportedObject>(
@@ -82,10 +84,12 @@ export async function reportVerdict<T extends ReportedObject>(
       note: verdict.message,
     });
   const announced = changesReady(object);
-  if (announced) await announce();
+  const announcing = announced ? announce() : undefined;
+  if (verdict.state !== "ready") await announcing;
   const updated = accept
     ? await patchStatusRetrying(target.api, object, build, { accept, signal })
     : await patchStatus(target.api, object, build(object), signal);
+  await announcing;
   // Written over a fresher read than the one announced from (another writer changed Ready).
   if (!announced && changesReady(base)) await announce();
   return updated;

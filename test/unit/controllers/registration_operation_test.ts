@@ -26,26 +26,20 @@ const DOCUMENT = JSON.stringify({
   paths: { "/orders": { get: { operationId: "list", responses: {} } } },
 });
 
-Deno.test("sendRecordedImport(): an import accepted after a 429's wait is recorded with its poll URL and the moment it left", async () => {
-  const answers = [
-    () =>
-      jsonResponse(429, { error: { code: "TooManyRequests", message: "" } }, {
-        "retry-after": "4",
-      }),
-    () =>
-      jsonResponse(202, {}, {
-        "azure-asyncoperation": POLL_URL,
-        "retry-after": "1",
-      }),
-  ];
-  const { client: arm, fake, clock } = fakeArmClient(() => answers.shift()!());
+/** A pass whose intent to import `DOCUMENT` is recorded, on a fake ARM and a fake APIMAPI store. */
+function recordedPass(
+  answer: () => Response | Promise<Response>,
+  writeStatus: (status: StatusPatch) => Promise<void> = () => Promise.resolve(),
+) {
+  const { client: arm, fake, clock } = fakeArmClient(answer);
   let api = apimApiFixture("orders");
   const writes: StatusPatch[] = [];
   const apimApis = {
-    mergePatch: (_name: string, body: { status: StatusPatch }) => {
+    mergePatch: async (_name: string, body: { status: StatusPatch }) => {
       writes.push(body.status);
+      await writeStatus(body.status);
       api = { ...api, status: { ...api.status, ...body.status } };
-      return Promise.resolve(api);
+      return api;
     },
   };
   const ctx = {
@@ -89,12 +83,30 @@ Deno.test("sendRecordedImport(): an import accepted after a 429's wait is record
       title: "Orders",
     }, pass.owner),
   } as RegistrationFacts;
+  return { pass, record, fake, writes, status: () => api.status };
+}
+
+Deno.test("sendRecordedImport(): an import accepted after a 429's wait is recorded with its poll URL and the moment it left", async () => {
+  const answers = [
+    () =>
+      jsonResponse(429, { error: { code: "TooManyRequests", message: "" } }, {
+        "retry-after": "4",
+      }),
+    () =>
+      jsonResponse(202, {}, {
+        "azure-asyncoperation": POLL_URL,
+        "retry-after": "1",
+      }),
+  ];
+  const { pass, record, fake, writes, status } = recordedPass(() =>
+    answers.shift()!()
+  );
 
   await sendRecordedImport(pass, { step: "sendImport", targetApiId: "orders" });
 
   const sentAt = fake.requests[1]?.at;
   assert.ok(sentAt !== undefined && sentAt > Date.parse(record.startedAt));
-  assert.deepEqual(api.status?.pendingOperation, {
+  assert.deepEqual(status()?.pendingOperation, {
     ...record,
     startedAt: new Date(sentAt).toISOString(),
     url: POLL_URL,
@@ -102,3 +114,47 @@ Deno.test("sendRecordedImport(): an import accepted after a 429's wait is record
   });
   assert.equal(writes.length, 2, "the restamp, then the answer");
 });
+
+/** Lets every in-process request and write that can run, run (the fakes answer without I/O). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+for (
+  const c of [
+    { name: "its poll counts", write: "ok", poll: "succeeded" },
+    { name: "a failed write of its URL stops the pass", write: "failed" },
+  ] as const
+) {
+  Deno.test(`sendRecordedImport(): an import due for its poll at once (Retry-After: 0) is polled while its poll URL is written; ${c.name}`, async () => {
+    const answers = [
+      () =>
+        jsonResponse(202, {}, {
+          "azure-asyncoperation": POLL_URL,
+          "retry-after": "0",
+        }),
+      () => jsonResponse(200, { status: "Succeeded" }),
+    ];
+    const writeFailed = new Error("connection reset");
+    let pollsWhenWritten: number | undefined;
+    const { pass, fake } = recordedPass(() => answers.shift()!(), async () => {
+      await settle();
+      pollsWhenWritten = fake.requests.length - 1;
+      if (c.write === "failed") throw writeFailed;
+    });
+
+    const outcome = await sendRecordedImport(pass, {
+      step: "sendImport",
+      targetApiId: "orders",
+    }).catch((error) => error);
+
+    assert.equal(pollsWhenWritten, 1, "polled before the write was answered");
+    if (c.write === "failed") assert.equal(outcome, writeFailed);
+    else {
+      assert.equal(outcome, undefined, "the pass goes on");
+      assert.equal(pass.facts.poll?.state, c.poll);
+    }
+  });
+}

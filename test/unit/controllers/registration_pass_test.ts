@@ -183,3 +183,68 @@ function pick(patch: StatusPatch, keys: string[]): StatusPatch {
     Object.entries(patch).filter(([key]) => keys.includes(key)),
   );
 }
+
+Deno.test("RegistrationPass: setPhase() does not wait for its write; writes go one at a time, and a phase set while another waits replaces it", async () => {
+  /** A phase write as sent, answered when the test says. */
+  interface Sent {
+    phase: unknown;
+    resourceVersion: unknown;
+    answer: (ok: boolean) => void;
+  }
+  const sent: Sent[] = [];
+  let onSent: (() => void) | undefined;
+  const deployment = (resourceVersion: string) =>
+    ({
+      metadata: { name: "orders", namespace: "shop", resourceVersion },
+    }) as ApimApiDeployment;
+  const apimApiDeployments = {
+    mergePatch: (
+      _name: string,
+      body: {
+        metadata: { resourceVersion: string };
+        status: StatusPatch;
+      },
+    ) =>
+      new Promise((resolve, reject) => {
+        sent.push({
+          phase: body.status.phase,
+          resourceVersion: body.metadata.resourceVersion,
+          answer: (ok) =>
+            ok
+              ? resolve(deployment(String(sent.length + 1)))
+              : reject(conflict),
+        });
+        onSent?.();
+      }),
+  };
+  const nextSend = () => new Promise<void>((resolve) => onSent = resolve);
+  const ctx = {
+    logger: silentLogger,
+    clock,
+    kinds: { apimApiDeployments },
+  } as unknown as OperatorContext;
+  const pass = new RegistrationPass(
+    ctx,
+    deployment("1"),
+    apiWith(1, undefined),
+    new AbortController().signal,
+  );
+  const first = nextSend();
+  pass.setPhase("Fetching", "fetching");
+  await first;
+  pass.setPhase("Importing", "importing");
+  pass.setPhase("Linking", "linking");
+  const second = nextSend();
+  sent[0]!.answer(true);
+  await second;
+  sent[1]!.answer(false);
+  await pass.phaseWritten();
+  assert.deepEqual(
+    sent.map(({ phase, resourceVersion }) => ({ phase, resourceVersion })),
+    [
+      { phase: "Fetching", resourceVersion: "1" },
+      { phase: "Linking", resourceVersion: "2" },
+    ],
+  );
+  assert.equal(pass.deployment.metadata.resourceVersion, "2");
+});

@@ -1,4 +1,4 @@
-// Unit tests for reportVerdict: a Ready change is announced even when its status write's outcome is lost or it was written over a fresher read.
+// Unit tests for reportVerdict: a Ready change is announced (before its write, Ready=True alongside) even when the write's outcome is lost or it was written over a fresher read.
 import assert from "node:assert/strict";
 import type { ApimApi } from "../../../src/crd/apim_api.ts";
 import { apimApis } from "../../../src/crd/resources.ts";
@@ -50,6 +50,8 @@ const cases: {
   verdict: StatusVerdict;
   server: Server;
   events: string[];
+  /** Per status write: how many Events were written when it left. */
+  eventsWrittenAtWrite: number[];
 }[] = [
   {
     name: "a new reason is announced although the write's answer was lost",
@@ -57,6 +59,7 @@ const cases: {
     verdict: missingService,
     server: { writes: ["lost"] },
     events: ["APIMServiceNotFound"],
+    eventsWrittenAtWrite: [1],
   },
   {
     name: "the same status and reason again are not announced",
@@ -64,6 +67,16 @@ const cases: {
     verdict: { state: "ready", reason: "Registered", message: "again" },
     server: { writes: ["ok"] },
     events: [],
+    eventsWrittenAtWrite: [0],
+  },
+  {
+    name:
+      "Ready=True is announced alongside its write, which does not wait for it",
+    status: notFound,
+    verdict: { state: "ready", reason: "Registered", message: "registered" },
+    server: { writes: ["ok"] },
+    events: ["Registered"],
+    eventsWrittenAtWrite: [0],
   },
   {
     name:
@@ -72,18 +85,23 @@ const cases: {
     verdict: missingService,
     server: { writes: ["conflict", "ok"], fresh: registered },
     events: ["APIMServiceNotFound"],
+    eventsWrittenAtWrite: [0, 0],
   },
 ];
 
 for (const c of cases) {
   Deno.test(`reportVerdict(): ${c.name}`, async () => {
     const recorded: EventInput[] = [];
+    let written = 0;
+    const writtenAtWrite: number[] = [];
     const ctx = {
       clock: new FakeClock(),
       events: {
         record: (_regarding: unknown, event: EventInput) => {
           recorded.push(event);
-          return Promise.resolve();
+          return Promise.resolve().then(() => {
+            written++;
+          });
         },
       },
     } as unknown as OperatorContext;
@@ -93,6 +111,7 @@ for (const c of cases) {
     const lost = new Error("connection reset");
     const api = {
       mergePatch: () => {
+        writtenAtWrite.push(written);
         const answer = writes.shift();
         if (answer === "lost") return Promise.reject(lost);
         if (answer === "conflict") return Promise.reject(conflict);
@@ -113,5 +132,7 @@ for (const c of cases) {
       () => true,
     ).catch((error) => assert.equal(error, lost));
     assert.deepEqual(recorded.map((e) => e.reason), c.events);
+    assert.deepEqual(writtenAtWrite, c.eventsWrittenAtWrite);
+    assert.equal(written, recorded.length, "every Event written on return");
   });
 }
