@@ -159,13 +159,22 @@ async function linkOrExplain(
   }
 }
 
+/** Whether every id of `recorded` is in `wanted` (ids compare case-insensitively, as in APIM). */
+function allWanted(
+  recorded: readonly string[],
+  wanted: readonly string[],
+): boolean {
+  const want = new Set(wanted.map((id) => id.toLowerCase()));
+  return recorded.every((id) => want.has(id.toLowerCase()));
+}
+
 /**
  * Links the API to exactly the products and tags of its spec, as far as they exist: removes the
  * links it made earlier that left the lists (links made by others are left alone), records the
  * links it is about to make (`record`: a later removal knows them as its own, even if this pass
  * dies half-way), then makes them. A product or tag that does not exist fails the pass after
- * every other link is made. A new API has no links, so nothing is listed for it, unless links
- * were recorded for it (an earlier pass for the same import made some, then stopped).
+ * every other link is made. A new API has no links, so nothing is listed for it, unless an
+ * earlier pass for the same import recorded links the spec no longer wants.
  */
 export async function linkAll(
   c: ClosingContext,
@@ -176,9 +185,12 @@ export async function linkAll(
   const { service, apiId } = ref;
   const recordedProducts = api.status?.linkedProducts ?? [];
   const recordedTags = api.status?.linkedTags ?? [];
-  // A new API has no links, unless an earlier pass for it made some (it recorded them first).
-  const unlinked = created && recordedProducts.length === 0 &&
-    recordedTags.length === 0;
+  // A new API has no links but those an earlier pass for it made (it recorded them first). While
+  // each of them is still wanted, nothing needs removing, so every wanted link is made (again:
+  // a link PUT creates or updates, 201 or 200 in the REST spec's examples) without listing.
+  const unlinked = created &&
+    allWanted(recordedProducts, api.spec.productIds) &&
+    allWanted(recordedTags, api.spec.tagIds);
   const [productsNow, tagsNow] = unlinked ? [[], []] : await Promise.all([
     listApiProducts(arm, ref).then((list) => list.map((p) => p.name)),
     listApiTags(arm, ref).then((list) => list.map((t) => t.name)),
