@@ -1,6 +1,9 @@
 // Reading the simulators' logs: which ARM requests belong to an API, how long Azure kept the operator
 // waiting, and request counts by kind.
-import type { RequestLogEntry } from "../../test/sim/apim_simulator.ts";
+import type {
+  OperationRecord,
+  RequestLogEntry,
+} from "../../test/sim/apim_simulator.ts";
 import type { ArmTiming } from "./simulators.ts";
 
 function escapeRegExp(text: string): string {
@@ -33,6 +36,29 @@ export function apiRequests(
   return mine;
 }
 
+/** A time in which APIM refused writes to an API: an operation on it ran, or its lock outlasted it. */
+export interface LockWindow {
+  start: number;
+  end: number;
+}
+
+/**
+ * When APIM held the lock on API `apiId`, from the simulator's operation history: from each
+ * operation's start until `settleMs` after its end (the simulator's `lockSettleMs`).
+ */
+export function lockWindows(
+  history: readonly OperationRecord[],
+  apiId: string,
+  settleMs: number,
+): LockWindow[] {
+  return history
+    .filter((op) => op.apiRoot.toLowerCase() === apiId.toLowerCase())
+    .map((op) => ({
+      start: op.startedAt,
+      end: op.endedAt === null ? Infinity : op.endedAt + settleMs,
+    }));
+}
+
 /** Time the simulated Azure imposed on one registration, and the requests it consisted of. */
 export interface AzureTime {
   /** Requests of the API in the window. */
@@ -40,8 +66,9 @@ export interface AzureTime {
   /** Union of the request intervals (receipt to answer): time an ARM call was outstanding. */
   busyMs: number;
   /**
-   * Waits ARM asked for with Retry-After (202s, LRO-shaped 200/201 answers, 429s), each capped at
-   * the actual gap until the API's next request (a poll sent late is operator time).
+   * Waits ARM asked for with Retry-After (202s, LRO-shaped 200/201 answers, 429s), and the rest of
+   * APIM's lock on the API after a 409 that refused a write for it; each capped at the actual gap
+   * until the API's next request (a poll or a retry sent late is operator time).
    */
   mandatedWaitMs: number;
   /** busyMs + mandatedWaitMs. */
@@ -55,13 +82,14 @@ export interface AzureTime {
 
 /**
  * The part of `[from, to]` spent waiting for Azure on behalf of API `apiId`: the union of its
- * ARM request intervals plus the Retry-After waits ARM asked for.
+ * ARM request intervals plus the Retry-After waits ARM asked for and the locks it refused writes with.
  */
 export function azureTime(
   timings: readonly ArmTiming[],
   apiId: string,
   from: number,
   to: number,
+  locks: readonly LockWindow[] = [],
 ): AzureTime {
   const mine = apiRequests(timings, apiId, from, to);
   let busy = 0;
@@ -76,13 +104,15 @@ export function azureTime(
   let late = 0;
   for (let i = 0; i < mine.length; i++) {
     const t = mine[i];
-    if (!t || t.retryAfter === null) continue;
-    const asked = Number(t.retryAfter) * 1000;
-    if (!Number.isFinite(asked) || asked < 0) continue;
+    if (!t) continue;
+    const asked = t.retryAfter === null
+      ? lockLeft(t, locks)
+      : Number(t.retryAfter) * 1000;
+    if (asked === undefined || Number.isNaN(asked) || asked < 0) continue;
     const next = mine.slice(i + 1).find((n) => n.start >= t.end);
     const gap = (next?.start ?? to) - t.end;
     mandated += Math.max(0, Math.min(asked, gap));
-    if (next) late += Math.max(0, gap - asked);
+    if (next && t.retryAfter !== null) late += Math.max(0, gap - asked);
   }
   return {
     requests: mine.length,
@@ -91,6 +121,17 @@ export function azureTime(
     totalMs: Math.round((busy + mandated) * 10) / 10,
     pollLatenessMs: Math.round(late * 10) / 10,
   };
+}
+
+/** How long the lock that refused `t` (a 409 answered inside a lock window) still held after it. */
+function lockLeft(
+  t: ArmTiming,
+  locks: readonly LockWindow[],
+): number | undefined {
+  if (t.status !== 409) return undefined;
+  const holding = locks.filter((w) => w.start <= t.end && t.end < w.end);
+  if (holding.length === 0) return undefined;
+  return Math.max(...holding.map((w) => w.end)) - t.end;
 }
 
 /** Requests counted by kind (the simulator's own classification). */

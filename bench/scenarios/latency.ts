@@ -5,6 +5,7 @@ import {
   apiRequests,
   type AzureTime,
   azureTime,
+  lockWindows,
   pathShape,
 } from "../lib/arm_accounting.ts";
 import { concerns, countKubeRequests, readAuditLog } from "../lib/audit.ts";
@@ -118,7 +119,17 @@ async function runPhase(ctx: ScenarioContext, phase: Phase) {
         180_000,
         `APIMAPI "${a.name}" Ready for ReplicaSet "${newName}"`,
       );
-      const azure = azureTime(sims.timings, a.name, t0, t1);
+      const azure = azureTime(
+        sims.timings,
+        a.name,
+        t0,
+        t1,
+        lockWindows(
+          sims.apim.operationHistory(),
+          a.name,
+          sims.apim.knobs.lockSettleMs,
+        ),
+      );
       samples.push({
         api: a.name,
         revision,
@@ -224,7 +235,8 @@ export async function latencyScenario(
     "watch sees the APIMAPI Ready with status.registeredReplicaSet = the new ReplicaSet. Simulated Azure " +
     "time = union of the API's ARM request intervals in [t0, t1] (received to answered, simulator side; its " +
     "requests and the polls of its operations) + " +
-    "Retry-After waits ARM asked for on 202 answers (capped at the gap to the next request). Operator " +
+    "Retry-After waits ARM asked for on 202 answers and the rest of APIM's lock on the API after a 409 " +
+    "it answered (from the simulator's operation history), each capped at the gap to the next request. Operator " +
     "overhead = (t1 - t0) - simulated Azure time; it includes the Kubernetes round trips, watch delivery " +
     "to both the operator and the harness, the document fetch, and the requeue timers. The realistic " +
     "phase runs several APIs in parallel streams (each stream sequential) to bound the wall time.";

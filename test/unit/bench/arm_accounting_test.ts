@@ -1,6 +1,6 @@
-// Unit tests for the bench's ARM accounting: an API's operation polls count as its Azure time.
+// Unit tests for the bench's ARM accounting: an API's operation polls, and the rest of a lock that refused its write, count as its Azure time.
 import assert from "node:assert/strict";
-import { azureTime } from "../../../bench/lib/arm_accounting.ts";
+import { azureTime, lockWindows } from "../../../bench/lib/arm_accounting.ts";
 import type { ArmTiming } from "../../../bench/lib/simulators.ts";
 
 const SERVICE =
@@ -46,5 +46,42 @@ Deno.test("azureTime(): the polls of an API's import (on tenant/operationResults
   assert.equal(azure.requests, 4);
   assert.equal(azure.busyMs, 400);
   assert.equal(azure.mandatedWaitMs, 2000);
+  assert.equal(azure.pollLatenessMs, 0);
+});
+
+Deno.test("azureTime(): after a 409 inside APIM's lock on the API, the rest of the lock is Azure's wait, and only that", () => {
+  const locks = lockWindows(
+    [{
+      id: "op-1",
+      kind: "import",
+      service: "apim",
+      apiRoot: "Orders",
+      revision: null,
+      content: null,
+      startedAt: 0,
+      endedAt: 1000,
+      succeeded: true,
+      errorCode: null,
+    }],
+    "orders",
+    1000,
+  );
+  const timings = [
+    timing(1400, 1500, `${SERVICE}/apis/orders`, {
+      method: "PUT",
+      status: 409,
+    }),
+    // Sent 300 ms after the lock ended: operator time.
+    timing(2300, 2400, `${SERVICE}/apis/orders`, { method: "PUT" }),
+    // A 409 after the lock ended is no lock.
+    timing(2400, 2500, `${SERVICE}/apis/orders/tags/blue`, {
+      method: "PUT",
+      status: 409,
+    }),
+    timing(2600, 2700, `${SERVICE}/apis/orders`),
+  ];
+  const azure = azureTime(timings, "orders", 1400, 2700, locks);
+  assert.equal(azure.busyMs, 400);
+  assert.equal(azure.mandatedWaitMs, 500);
   assert.equal(azure.pollLatenessMs, 0);
 });
