@@ -66,6 +66,9 @@ function classifyOperationFailure(
     : { kind: "backoff", ...reason };
 }
 
+/** The code of APIM's 409 for a write to a resource an operation holds the lock of (apiops#141, #497). */
+export const API_LOCKED = "PessimisticConcurrencyConflict";
+
 function classifyStatus(error: ArmError): RetryDecision {
   const reason = { code: error.code, message: describeArmError(error) };
   const { status } = error;
@@ -75,7 +78,7 @@ function classifyStatus(error: ArmError): RetryDecision {
     return { kind: "retry-after", delayMs: error.retryAfterMs, ...reason };
   }
   if (retryable) return { kind: "backoff", ...reason };
-  if (status === 409 && error.code === "PessimisticConcurrencyConflict") {
+  if (status === 409 && error.code === API_LOCKED) {
     return { kind: "wait-for-operation", ...reason };
   }
   // 409: locks and other conflicts clear on their own; 412: the next pass re-reads the ETag;

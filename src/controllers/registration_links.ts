@@ -19,6 +19,7 @@ import {
 } from "../azure/apim_tags.ts";
 import type { ArmClient } from "../azure/arm_client.ts";
 import { ArmError } from "../azure/arm_error.ts";
+import { API_LOCKED } from "../azure/classify_arm_error.ts";
 import type { PendingOperation } from "../azure/operation.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
 import type { ApimApiDeploymentSpec } from "../crd/apim_api_deployment.ts";
@@ -174,7 +175,7 @@ function allWanted(
  * links it is about to make (`record`: a later removal knows them as its own, even if this pass
  * dies half-way), then makes them. A product or tag that does not exist fails the pass after
  * every other link is made. A new API has no links, so nothing is listed for it, unless an
- * earlier pass for the same import recorded links the spec no longer wants.
+ * earlier pass for the same import recorded links (and did not just stop at APIM's lock).
  */
 export async function linkAll(
   c: ClosingContext,
@@ -185,12 +186,16 @@ export async function linkAll(
   const { service, apiId } = ref;
   const recordedProducts = api.status?.linkedProducts ?? [];
   const recordedTags = api.status?.linkedTags ?? [];
-  // A new API has no links but those an earlier pass for it made (it recorded them first). While
-  // each of them is still wanted, nothing needs removing, so every wanted link is made (again:
-  // a link PUT creates or updates, 201 or 200 in the REST spec's examples) without listing.
-  const unlinked = created &&
-    allWanted(recordedProducts, api.spec.productIds) &&
-    allWanted(recordedTags, api.spec.tagIds);
+  // A new API has no links but those an earlier pass for it made (it recorded them first). One
+  // that stopped at APIM's lock (which outlasts an import a moment, apiops-cli#252) made hardly
+  // any: while each recorded link is still wanted, they are all made again (a link PUT creates or
+  // updates, 201 or 200 in the REST spec's examples) instead of listed.
+  const unlinked = created && (
+    (recordedProducts.length === 0 && recordedTags.length === 0) ||
+    (api.status?.lastError?.code === API_LOCKED &&
+      allWanted(recordedProducts, api.spec.productIds) &&
+      allWanted(recordedTags, api.spec.tagIds))
+  );
   const [productsNow, tagsNow] = unlinked ? [[], []] : await Promise.all([
     listApiProducts(arm, ref).then((list) => list.map((p) => p.name)),
     listApiTags(arm, ref).then((list) => list.map((t) => t.name)),

@@ -193,7 +193,7 @@ export async function sendRecordedImport(
       if (written.status === "rejected") throw written.reason;
       if (pass.superseded()) {
         // The next pass decides on the fresh object, once the last answer's Retry-After is over.
-        const last = pass.facts.poll;
+        const last = polled ? pass.facts.poll : undefined;
         return requeueAfter(pass.sinceAnswer(
           last?.state === "running" ? last.retryAfterMs : sent.retryAfterMs,
         ));

@@ -86,10 +86,16 @@ export async function reportVerdict<T extends ReportedObject>(
   const announced = changesReady(object);
   const announcing = announced ? announce() : undefined;
   if (verdict.state !== "ready") await announcing;
-  const updated = accept
-    ? await patchStatusRetrying(target.api, object, build, { accept, signal })
-    : await patchStatus(target.api, object, build(object), signal);
-  await announcing;
+  let updated: T;
+  try {
+    updated = accept
+      ? await patchStatusRetrying(target.api, object, build, { accept, signal })
+      : await patchStatus(target.api, object, build(object), signal);
+  } finally {
+    // Settled before the caller goes on, even when the write failed: a later Event of the pass
+    // then never lands before this one.
+    await announcing;
+  }
   // Written over a fresher read than the one announced from (another writer changed Ready).
   if (!announced && changesReady(base)) await announce();
   return updated;

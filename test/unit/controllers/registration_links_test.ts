@@ -5,13 +5,22 @@ import { silentLogger } from "../../../src/log.ts";
 import { fakeArmClient, jsonResponse } from "../azure/arm_fakes.ts";
 import { apimApiFixture } from "./apim_api_fixture.ts";
 
+/** The status' record of the failure an earlier pass stopped at. */
+function stoppedAt(code: string) {
+  return { code, message: code, at: "2026-12-05T10:00:00Z" };
+}
+
 const cases: {
   name: string;
   /** The import of this pass created the API. */
   created: boolean;
   spec: { productIds: string[]; tagIds: string[] };
-  /** Links recorded in status by earlier passes. */
-  recorded: { linkedProducts?: string[]; linkedTags?: string[] };
+  /** Links recorded in status by earlier passes, and where the last one stopped. */
+  recorded: {
+    linkedProducts?: string[];
+    linkedTags?: string[];
+    lastError?: { code: string; message: string; at: string };
+  };
   /** Links APIM holds now. */
   linked: { products: string[]; tags: string[] };
   /** Requests sent, as `METHOD last-two-path-segments`, sorted. */
@@ -30,16 +39,35 @@ const cases: {
       "a new API whose earlier pass recorded links still wanted (its first link met APIM's lock): linked again without listing",
     created: true,
     spec: { productIds: ["gold", "silver"], tagIds: ["blue"] },
-    recorded: { linkedProducts: ["gold", "silver"], linkedTags: ["Blue"] },
+    recorded: {
+      linkedProducts: ["gold", "silver"],
+      linkedTags: ["Blue"],
+      lastError: stoppedAt("PessimisticConcurrencyConflict"),
+    },
     linked: { products: [], tags: [] },
     sent: ["PUT apis/orders", "PUT apis/orders", "PUT tags/blue"],
+  },
+  {
+    name:
+      "a new API whose earlier pass stopped at a missing product: listed, and only that product linked",
+    created: true,
+    spec: { productIds: ["gold", "missing"], tagIds: [] },
+    recorded: {
+      linkedProducts: ["gold", "missing"],
+      lastError: stoppedAt("ProductNotFound"),
+    },
+    linked: { products: ["gold"], tags: [] },
+    sent: ["GET orders/products", "GET orders/tags", "PUT apis/orders"],
   },
   {
     name:
       "a new API whose earlier pass recorded a link the spec dropped: listed, and that link removed",
     created: true,
     spec: { productIds: ["gold"], tagIds: [] },
-    recorded: { linkedProducts: ["gold", "silver"] },
+    recorded: {
+      linkedProducts: ["gold", "silver"],
+      lastError: stoppedAt("PessimisticConcurrencyConflict"),
+    },
     linked: { products: ["gold", "silver"], tags: [] },
     sent: ["DELETE apis/orders", "GET orders/products", "GET orders/tags"],
   },

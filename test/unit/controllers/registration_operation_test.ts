@@ -115,11 +115,11 @@ Deno.test("sendRecordedImport(): an import accepted after a 429's wait is record
   assert.equal(writes.length, 2, "the restamp, then the answer");
 });
 
-/** Lets every in-process request and write that can run, run (the fakes answer without I/O). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
+/** Resolves when `arrived` does, or after `ms` (a bound, so a missing request fails instead of hanging). */
+function within(arrived: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  return Promise.race([arrived, bound]).finally(() => clearTimeout(timer));
 }
 
 for (
@@ -129,18 +129,24 @@ for (
   ] as const
 ) {
   Deno.test(`sendRecordedImport(): an import due for its poll at once (Retry-After: 0) is polled while its poll URL is written; ${c.name}`, async () => {
+    let pollArrived!: () => void;
+    const polled = new Promise<void>((resolve) => pollArrived = resolve);
     const answers = [
       () =>
         jsonResponse(202, {}, {
           "azure-asyncoperation": POLL_URL,
           "retry-after": "0",
         }),
-      () => jsonResponse(200, { status: "Succeeded" }),
+      () => {
+        pollArrived();
+        return jsonResponse(200, { status: "Succeeded" });
+      },
     ];
     const writeFailed = new Error("connection reset");
     let pollsWhenWritten: number | undefined;
     const { pass, fake } = recordedPass(() => answers.shift()!(), async () => {
-      await settle();
+      // The write of the poll URL is answered once the poll arrived (or the bound passed).
+      await within(polled, 10_000);
       pollsWhenWritten = fake.requests.length - 1;
       if (c.write === "failed") throw writeFailed;
     });

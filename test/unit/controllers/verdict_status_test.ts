@@ -80,6 +80,15 @@ const cases: {
   },
   {
     name:
+      "Ready=True whose write failed: its Event was written when the call returns",
+    status: notFound,
+    verdict: { state: "ready", reason: "Registered", message: "registered" },
+    server: { writes: ["lost"] },
+    events: ["Registered"],
+    eventsWrittenAtWrite: [0],
+  },
+  {
+    name:
       "a change only the fresher read of a retried write shows is announced after it",
     status: notFound,
     verdict: missingService,
@@ -99,7 +108,8 @@ for (const c of cases) {
       events: {
         record: (_regarding: unknown, event: EventInput) => {
           recorded.push(event);
-          return Promise.resolve().then(() => {
+          // Written a macrotask later: a caller that did not wait for it returns first.
+          return new Promise((resolve) => setTimeout(resolve, 0)).then(() => {
             written++;
           });
         },
