@@ -14,6 +14,7 @@ import {
   LOCKED_RETRY_MS,
   makeController,
 } from "./controller.ts";
+import { ReportedFailure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import { Registration } from "./registration.ts";
 import { retryToken } from "./registration_rules.ts";
@@ -51,6 +52,18 @@ export function apimApiDeploymentController(
   workers: number,
 ): Controller {
   const { caches, kinds } = ctx;
+  /**
+   * Failures this process settled, by deployment key (uid, generation, retry token): a pass that
+   * runs again at once (another trigger came in meanwhile) may read a cached deployment that does
+   * not show the Failed phase the last one wrote yet.
+   */
+  const settled = new Map<string, string>();
+  const settledAs = (deployment: ApimApiDeployment, api: ApimApi) =>
+    JSON.stringify([
+      deployment.metadata.uid,
+      deployment.metadata.generation,
+      retryToken(api),
+    ]);
 
   async function reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
     const { namespace, name } = parseObjectKey(key);
@@ -66,12 +79,23 @@ export function apimApiDeploymentController(
       signal,
     });
     if (!api || api.metadata.deletionTimestamp) return DONE;
-    if (settledFailure(deployment, api)) return DONE;
+    if (
+      settledFailure(deployment, api) ||
+      settled.get(key) === settledAs(deployment, api)
+    ) return DONE;
+    settled.delete(key);
     // One pass at a time per API: a deletion or drift check in flight finishes first.
     return await ctx.apiLocks.tryRun(
       `${namespace}/${api.metadata.name}`,
       requeueAfter(LOCKED_RETRY_MS),
-      () => new Registration(ctx, deployment, api, signal).run(),
+      () =>
+        new Registration(ctx, deployment, api, signal).run().catch((error) => {
+          if (
+            error instanceof ReportedFailure &&
+            error.failure.decision.kind === "terminal"
+          ) settled.set(key, settledAs(deployment, api));
+          throw error;
+        }),
     );
   }
 
@@ -91,7 +115,10 @@ export function apimApiDeploymentController(
     primary: caches.apimApiDeployments,
     watch: (enqueue) => [
       caches.apimApiDeployments.subscribe(({ previous, current }) => {
-        if (!current) return;
+        if (!current) {
+          if (previous) settled.delete(objectKey(previous));
+          return;
+        }
         if (
           previous &&
           previous.metadata.generation === current.metadata.generation
