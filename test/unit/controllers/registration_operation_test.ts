@@ -15,6 +15,7 @@ import {
   fakeArmClient,
   jsonResponse,
 } from "../azure/arm_fakes.ts";
+import { waitFor } from "../../support/wait.ts";
 import { apimApiFixture } from "./apim_api_fixture.ts";
 
 const POLL_URL =
@@ -115,13 +116,6 @@ Deno.test("sendRecordedImport(): an import accepted after a 429's wait is record
   assert.equal(writes.length, 2, "the restamp, then the answer");
 });
 
-/** Resolves when `arrived` does, or after `ms` (a bound, so a missing request fails instead of hanging). */
-function within(arrived: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-  return Promise.race([arrived, bound]).finally(() => clearTimeout(timer));
-}
-
 for (
   const c of [
     { name: "its poll counts", write: "ok", poll: "succeeded" },
@@ -129,24 +123,22 @@ for (
   ] as const
 ) {
   Deno.test(`sendRecordedImport(): an import due for its poll at once (Retry-After: 0) is polled while its poll URL is written; ${c.name}`, async () => {
-    let pollArrived!: () => void;
-    const polled = new Promise<void>((resolve) => pollArrived = resolve);
     const answers = [
       () =>
         jsonResponse(202, {}, {
           "azure-asyncoperation": POLL_URL,
           "retry-after": "0",
         }),
-      () => {
-        pollArrived();
-        return jsonResponse(200, { status: "Succeeded" });
-      },
+      () => jsonResponse(200, { status: "Succeeded" }),
     ];
     const writeFailed = new Error("connection reset");
     let pollsWhenWritten: number | undefined;
     const { pass, fake } = recordedPass(() => answers.shift()!(), async () => {
-      // The write of the poll URL is answered once the poll arrived (or the bound passed).
-      await within(polled, 10_000);
+      // The write of the poll URL is answered once the poll reached ARM (a missing poll fails the wait).
+      await waitFor(
+        () => Promise.resolve(fake.requests.length > 1 ? true : undefined),
+        { description: "the poll to reach ARM", timeoutMs: 10_000 },
+      );
       pollsWhenWritten = fake.requests.length - 1;
       if (c.write === "failed") throw writeFailed;
     });
