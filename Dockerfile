@@ -6,6 +6,8 @@
 # `deno task start` and the tests run the operator with; so are its V8 flags (baked in by
 # `deno compile`) and the malloc settings below (test/support/operator_runtime.ts has the values,
 # test/unit/operator_runtime_test.ts keeps this file equal to it; bench/README.md measures them).
+# The binary holds the minified bundle of `deno task bundle` (test/support/operator_bundle.ts),
+# which the bench measures and test/e2e/registration_test.ts runs.
 
 ARG DENO_VERSION=2.9.6
 
@@ -15,13 +17,14 @@ WORKDIR /src
 COPY deno.json deno.lock ./
 COPY src ./src
 RUN deno install --frozen --entrypoint src/main.ts
+RUN deno task bundle
 RUN case "${TARGETARCH}" in \
       amd64) target=x86_64-unknown-linux-gnu ;; \
       arm64) target=aarch64-unknown-linux-gnu ;; \
       *) echo "unsupported TARGETARCH ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
  && deno compile --frozen -P=operator --v8-flags=--max-heap-size=160 --target "${target}" \
-      --output /out/azure-apim-operator src/main.ts
+      --output /out/azure-apim-operator dist/main.js
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 ENV MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072

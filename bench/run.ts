@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   }${flags.profile ? " --profile" : ""}`;
 
   note(`${command}: ${selected.map(([n]) => n).join(", ")}`);
-  const world = await BenchWorld.start();
+  const world = await BenchWorld.start(flags.profile);
   const stopAll = async (signal: string) => {
     note(`${signal}: stopping the operators and the control plane`);
     for (const operator of liveOperators) operator.kill();

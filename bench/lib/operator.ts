@@ -1,4 +1,4 @@
-// The operator process as shipped (`deno run -P=operator --v8-flags=… src/main.ts`), spawned with its pid, probes and inspector.
+// The operator process as shipped (`deno run -P=operator --v8-flags=…` of its bundle), spawned with its pid, probes and inspector.
 import { OperatorProcess } from "../../test/support/operator_process.ts";
 import {
   OPERATOR_MALLOC_ENV,
@@ -26,6 +26,8 @@ export interface BenchOperatorOptions {
   v8Flags?: string;
   /** Allocator settings instead of the shipped ones (what-ifs; {} = glibc's defaults). */
   mallocEnv?: Record<string, string>;
+  /** The module to run instead of the bundle (what-ifs: `src/main.ts`, the sources unbundled). */
+  entry?: string;
 }
 
 function freePort(): number {
@@ -69,12 +71,13 @@ export class BenchOperator implements AsyncDisposable {
     }
     const args = [
       "run",
+      `--config=${REPO_ROOT}deno.json`,
       ...operatorRunFlags(options.v8Flags ?? OPERATOR_V8_FLAGS),
       "--quiet",
       ...(inspectPort === undefined
         ? []
         : [`--inspect=127.0.0.1:${inspectPort}`]),
-      "src/main.ts",
+      options.entry ?? world.operatorEntry,
       `--kubeconfig=${world.operatorKubeconfig}`,
       `--operator-namespace=${options.operatorNamespace}`,
       ...(options.watchNamespaces?.length

@@ -147,7 +147,8 @@ export async function memoryScenario(
     "freshly started operator is ready and idle (< 5 % of a core over 2 s); peak = VmHWM of that " +
     "process. No inspector is attached to these processes (an attached inspector inflates RSS by " +
     "~100 MiB). Idle, empty cluster: operator namespace without an APIMService, one empty namespace " +
-    "watched. What-ifs: the same steady run without the V8 flags, then without the malloc settings. " +
+    "watched. What-ifs: the same steady run without the V8 flags, then without the malloc settings, then " +
+    "from the sources (src/main.ts) instead of the bundle (idle in the empty cluster too). " +
     "Growth: +1 000 unrelated ReplicaSets (no Pods) per step, a fresh operator per size, least-squares " +
     "slope. V8 heap numbers come from a separate operator with the inspector that keeps running while " +
     "the ReplicaSets are added, read after a forced full GC.";
@@ -237,7 +238,9 @@ export async function memoryScenario(
     ),
   );
 
-  // What the shipped runtime settings are worth: the same run with V8's defaults, then with glibc's.
+  // What the shipped runtime settings are worth: the same run with V8's defaults, then with glibc's,
+  // then from the sources instead of the bundle (idle in the empty cluster as well).
+  const sources = { entry: "src/main.ts" };
   const whatIfs = {
     v8Defaults: await naturalRss(world, sims, { ...options, v8Flags: "" }, 5),
     glibcDefaults: await naturalRss(
@@ -246,6 +249,12 @@ export async function memoryScenario(
       { ...options, mallocEnv: {} },
       5,
     ),
+    sourcesIdle: await naturalRss(world, sims, {
+      operatorNamespace: "bench-memory-empty-op",
+      watchNamespaces: ["bench-memory-empty"],
+      ...sources,
+    }, 5),
+    sourcesSteady: await naturalRss(world, sims, { ...options, ...sources }, 5),
   };
   out.data["whatIfs"] = whatIfs;
   out.rows.push(
@@ -256,6 +265,10 @@ export async function memoryScenario(
     infoRow(
       "what-if glibc malloc defaults (no MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_): steady / peak RSS",
       `${whatIfs.glibcDefaults.rssMiB.p50} / ${whatIfs.glibcDefaults.peakRssMiB} MiB`,
+    ),
+    infoRow(
+      "what-if the sources unbundled (deno run src/main.ts): idle, empty cluster / steady RSS",
+      `${whatIfs.sourcesIdle.rssMiB.p50} / ${whatIfs.sourcesSteady.rssMiB.p50} MiB`,
     ),
   );
 

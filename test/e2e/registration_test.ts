@@ -1,5 +1,6 @@
-// End to end: a ready workload gets its API imported, pointed at its backend, linked, and reported Ready.
+// End to end: a ready workload gets its API imported, pointed at its backend, linked, and reported Ready; from the sources and from the shipped bundle.
 import assert from "node:assert/strict";
+import { stringify } from "yaml";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
 import {
   conditionOf,
@@ -7,39 +8,48 @@ import {
   isReady,
 } from "../support/e2e_environment.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import { bundleOperator } from "../support/operator_bundle.ts";
+import type { OperatorProcess } from "../support/operator_process.ts";
 import { deployReadyWorkload } from "../support/workload.ts";
 
-const NAME_LABEL = "app.kubernetes.io/name";
+/** How {@linkcode registerPetstore} serves the document and runs the operator. */
+interface Variant {
+  prefix: string;
+  app: DocumentServer;
+  documentPath: string;
+  /** The module the operator runs (default `src/main.ts`). */
+  entry?: string;
+  extraArgs?: string[];
+}
 
-Deno.test("a ready workload's API is imported, linked, Ready, and its deployment record removed", async () => {
-  await using env = await E2eEnvironment.start();
-  const ns = await env.namespace("reg");
-  const opNs = await env.namespace("reg-op");
-  const service = env.addService("apim-reg");
+/** Registers petstore (product starter, tag backend) through a ready workload and checks what APIM holds. */
+async function registerPetstore(env: E2eEnvironment, variant: Variant) {
+  const ns = await env.namespace(variant.prefix);
+  const opNs = await env.namespace(`${variant.prefix}-op`);
+  const service = env.addService(`apim-${variant.prefix}`);
   service.createProduct("starter");
   service.createTag("backend");
-  await using app = new DocumentServer({
-    kind: "document",
-    body: await fixtureDocument("petstore.json"),
-    contentType: "application/json",
-  });
   await env.apply([
-    apimServiceManifest(opNs, "shared-apim", "apim-reg"),
+    apimServiceManifest(opNs, "shared-apim", `apim-${variant.prefix}`),
     apimApiManifest(ns, "petstore", {
       APIID: "petstore",
-      serviceUrl: app.url,
+      serviceUrl: variant.app.url,
       routePrefix: "/pets/v1",
-      openApiDefinitionUrl: "/swagger.json",
+      openApiDefinitionUrl: variant.documentPath,
       apimService: "shared-apim",
       productIds: ["starter"],
       tagIds: ["backend"],
     }),
   ]);
-  const operator = env.operator({
+  const operator: OperatorProcess = env.operator({
     watchNamespaces: [ns, opNs],
     operatorNamespace: opNs,
+    ...(variant.extraArgs ? { extraArgs: variant.extraArgs } : {}),
+    ...(variant.entry ? { entry: variant.entry } : {}),
   });
-  await deployReadyWorkload(env, ns, "petstore", { [NAME_LABEL]: "petstore" });
+  await deployReadyWorkload(env, ns, "petstore", {
+    "app.kubernetes.io/name": "petstore",
+  });
 
   const api = await env.waitForObject(
     env.apis.apimApis,
@@ -50,7 +60,10 @@ Deno.test("a ready workload's API is imported, linked, Ready, and its deployment
   );
   const status = api["status"] as Record<string, unknown>;
   assert.equal(status["status"], "OK");
-  assert.equal(status["apiHost"], "https://apim-reg.azure-api.net/pets/v1");
+  assert.equal(
+    status["apiHost"],
+    `https://apim-${variant.prefix}.azure-api.net/pets/v1`,
+  );
   assert.match(String(status["documentDigest"]), /^sha256:/);
   assert.equal(conditionOf(api, "Ready")?.reason, "Registered");
 
@@ -58,7 +71,7 @@ Deno.test("a ready workload's API is imported, linked, Ready, and its deployment
   assert.ok(held, "the simulator holds the API");
   const current = held.revisions.find((r) => r.isCurrent);
   assert.equal(current?.properties.path, "pets/v1");
-  assert.equal(current?.properties.serviceUrl, app.url);
+  assert.equal(current?.properties.serviceUrl, variant.app.url);
   // Operation names keep the operationId's case (recorded: net-ApiRevisionTests#6).
   assert.deepEqual(current?.operations.map((o) => o.name).sort(), [
     "createPet",
@@ -67,6 +80,21 @@ Deno.test("a ready workload's API is imported, linked, Ready, and its deployment
   ]);
   assert.deepEqual(held.productIds, ["starter"]);
   assert.deepEqual(held.tagIds, ["backend"]);
+  return { ns, service, operator };
+}
+
+Deno.test("a ready workload's API is imported, linked, Ready, and its deployment record removed", async () => {
+  await using env = await E2eEnvironment.start();
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  const { ns, operator } = await registerPetstore(env, {
+    prefix: "reg",
+    app,
+    documentPath: "/swagger.json",
+  });
 
   await env.waitForGone(
     env.apis.apimApiDeployments,
@@ -80,4 +108,39 @@ Deno.test("a ready workload's API is imported, linked, Ready, and its deployment
       `log line "${line}"\n${operator.tail()}`,
     );
   }
+});
+
+Deno.test("the shipped bundle registers an API from a YAML document, serves metrics and removes the API on delete", async () => {
+  await using workDir = await Deno.makeTempDir({ prefix: "apim-bundle-" })
+    .then((path) => ({
+      path,
+      [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+    }));
+  const entry = await bundleOperator(`${workDir.path}/dist`);
+  await using env = await E2eEnvironment.start();
+  // YAML goes through the `yaml` package, which the bundle carries as CommonJS.
+  await using app = new DocumentServer({
+    kind: "document",
+    body: stringify(JSON.parse(await fixtureDocument("petstore.json"))),
+    contentType: "application/yaml",
+  });
+  const { ns, service, operator } = await registerPetstore(env, {
+    prefix: "bundle",
+    app,
+    documentPath: "/openapi.yaml",
+    entry,
+    // The metrics server's self-signed certificate comes from a chunk loaded on demand.
+    extraArgs: ["--metrics-bind-address=127.0.0.1:0"],
+  });
+  const metrics = await operator.waitForLog(
+    (l) => l.msg === "Serving metrics",
+    "the metrics server to serve",
+  );
+  assert.ok(metrics["notAfter"], JSON.stringify(metrics));
+
+  await env.apis.apimApis.delete("petstore", { namespace: ns });
+  await env.waitForGone(env.apis.apimApis, ns, "petstore", "APIMAPI gone");
+  assert.equal(service.api("petstore"), undefined, "the API left APIM");
+  // Nothing but the operator's JSON lines: no uncaught error, no Deno warning.
+  assert.deepEqual(operator.rawLines, []);
 });

@@ -245,11 +245,14 @@ export class E2eEnvironment implements AsyncDisposable {
   }
 
   /** Starts an operator process for this environment; it is stopped when the environment is disposed. */
-  operator(options: OperatorRunOptions & { echo?: boolean }): OperatorProcess {
+  operator(
+    options: OperatorRunOptions & { echo?: boolean; entry?: string },
+  ): OperatorProcess {
     const process = startOperator({
       args: this.operatorArgs(options),
       env: this.operatorEnv(options.extraEnv),
       ...(options.echo ? { echo: true } : {}),
+      ...(options.entry ? { entry: options.entry } : {}),
     });
     this.#cleanups.push(async () => void await process.stop());
     return process;

@@ -19,6 +19,8 @@ export interface OperatorOptions {
   env: Record<string, string>;
   /** Also print every line as it arrives (for the demo). */
   echo?: boolean;
+  /** The module to run instead of `src/main.ts` (the shipped bundle, test/support/operator_bundle.ts). */
+  entry?: string;
 }
 
 /** A running operator process. */
@@ -158,9 +160,11 @@ export function startOperator(options: OperatorOptions): OperatorProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      // Named, not found: Deno looks for it beside the entry, and a bundle may be elsewhere.
+      `--config=${REPO_ROOT}deno.json`,
       ...operatorRunFlags(),
       "--quiet",
-      "src/main.ts",
+      options.entry ?? "src/main.ts",
       ...options.args,
     ],
     cwd: REPO_ROOT,

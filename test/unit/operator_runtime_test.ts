@@ -1,5 +1,9 @@
-// The image, `deno task start`, the tests and the bench run the operator with the same V8 flags and malloc settings.
+// The image, `deno task start`, the tests and the bench run the operator with the same V8 flags and malloc settings, and the image ships the bundle the bench measures.
 import assert from "node:assert/strict";
+import {
+  OPERATOR_BUNDLE_ENTRY,
+  OPERATOR_BUNDLE_FLAGS,
+} from "../support/operator_bundle.ts";
 import {
   OPERATOR_MALLOC_ENV,
   OPERATOR_V8_FLAGS,
@@ -10,17 +14,35 @@ const ROOT = new URL("../../", import.meta.url);
 
 Deno.test("the Dockerfile compiles with the operator's V8 flags and sets its malloc settings", async () => {
   const dockerfile = await Deno.readTextFile(new URL("Dockerfile", ROOT));
-  const compile = /\n\s*&& deno compile[^\n]*/.exec(dockerfile)?.[0];
+  const compile = /\n\s*&& deno compile(?:[^\n]*\\\n)*[^\n]*/.exec(dockerfile)
+    ?.[0];
   assert.ok(compile, "no deno compile command");
   assert.ok(
     compile.includes(`-P=operator --v8-flags=${OPERATOR_V8_FLAGS} `),
     compile,
   );
+  assert.ok(compile.endsWith(` dist/${OPERATOR_BUNDLE_ENTRY}`), compile);
+  const bundleAt = dockerfile.indexOf("\nRUN deno task bundle\n");
+  assert.ok(bundleAt > 0 && bundleAt < dockerfile.indexOf(compile), "bundle");
   const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
   const env = /\nENV ([^\n]*)/.exec(runtimeStage)?.[1]?.split(/\s+/) ?? [];
   assert.deepEqual(
     env.filter((e) => e.startsWith("MALLOC_")).sort(),
     Object.entries(OPERATOR_MALLOC_ENV).map(([k, v]) => `${k}=${v}`).sort(),
+  );
+});
+
+Deno.test("deno task bundle bundles the operator as the bench and the e2e test do", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  ) as { tasks: Record<string, string> };
+  assert.equal(
+    config.tasks["bundle"],
+    [
+      "deno bundle --quiet",
+      ...OPERATOR_BUNDLE_FLAGS,
+      "--outdir=dist src/main.ts",
+    ].join(" "),
   );
 });
 
