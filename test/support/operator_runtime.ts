@@ -10,7 +10,7 @@
  * young generation, which grows to 57 MiB while the caches list) from the machine's RAM, not the
  * container's, and the first list of a large cluster peaks at 1.6 × the steady RSS.
  */
-export const OPERATOR_V8_FLAGS = "--max-heap-size=160";
+export const OPERATOR_V8_FLAGS = "--max-heap-size=128";
 
 /**
  * glibc malloc settings. A fixed mmap threshold returns the large buffers of list responses to

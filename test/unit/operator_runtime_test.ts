@@ -22,8 +22,10 @@ Deno.test("the Dockerfile compiles with the operator's V8 flags and sets its mal
     compile,
   );
   assert.ok(compile.endsWith(` dist/${OPERATOR_BUNDLE_ENTRY}`), compile);
+  const checkAt = dockerfile.indexOf("\nRUN deno check src/main.ts\n");
   const bundleAt = dockerfile.indexOf("\nRUN deno task bundle\n");
-  assert.ok(bundleAt > 0 && bundleAt < dockerfile.indexOf(compile), "bundle");
+  assert.ok(checkAt > 0 && checkAt < bundleAt, "type-checked before bundling");
+  assert.ok(bundleAt < dockerfile.indexOf(compile), "bundled, then compiled");
   const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
   const env = /\nENV ([^\n]*)/.exec(runtimeStage)?.[1]?.split(/\s+/) ?? [];
   assert.deepEqual(
