@@ -1,9 +1,9 @@
 // The operator process as shipped (`deno run -P=operator --v8-flags=…` of its bundle), spawned with its pid, probes and inspector.
 import { OperatorProcess } from "../../test/support/operator_process.ts";
 import {
+  inheritedEnv,
   OPERATOR_MALLOC_ENV,
-  OPERATOR_V8_FLAGS,
-  operatorRunFlags,
+  operatorRunArgs,
 } from "../../test/support/operator_runtime.ts";
 import { Inspector } from "./inspector.ts";
 import { processCpuSeconds, processMemory } from "./machine.ts";
@@ -64,20 +64,13 @@ export class BenchOperator implements AsyncDisposable {
   ): BenchOperator {
     const probePort = freePort();
     const inspectPort = options.inspect ? freePort() : undefined;
-    const inherited: Record<string, string> = {};
-    for (const name of ["PATH", "HOME", "DENO_DIR"]) {
-      const value = Deno.env.get(name);
-      if (value !== undefined) inherited[name] = value;
-    }
     const args = [
-      "run",
-      `--config=${REPO_ROOT}deno.json`,
-      ...operatorRunFlags(options.v8Flags ?? OPERATOR_V8_FLAGS),
-      "--quiet",
-      ...(inspectPort === undefined
-        ? []
-        : [`--inspect=127.0.0.1:${inspectPort}`]),
-      options.entry ?? world.operatorEntry,
+      ...operatorRunArgs(options.entry ?? world.operatorEntry, {
+        ...(options.v8Flags === undefined ? {} : { v8Flags: options.v8Flags }),
+        ...(inspectPort === undefined
+          ? {}
+          : { denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] }),
+      }),
       `--kubeconfig=${world.operatorKubeconfig}`,
       `--operator-namespace=${options.operatorNamespace}`,
       ...(options.watchNamespaces?.length
@@ -97,7 +90,7 @@ export class BenchOperator implements AsyncDisposable {
       cwd: REPO_ROOT,
       clearEnv: true,
       env: {
-        ...inherited,
+        ...inheritedEnv(),
         ...(options.mallocEnv ?? OPERATOR_MALLOC_ENV),
         ...sims.operatorEnv(world.tls.caPath),
         ...options.extraEnv,

@@ -14,6 +14,7 @@ import {
 } from "../../test/controlplane/control_plane.ts";
 import { provisionBinaries } from "../../test/controlplane/provision.ts";
 import { kubectl } from "../../test/support/kubectl.ts";
+import { runCommand } from "../../test/support/required_tool.ts";
 import { bundleOperator } from "../../test/support/operator_bundle.ts";
 import { generateTestTls, type TestTls } from "../../test/support/test_tls.ts";
 import { AUDIT_POLICY, OPERATOR_USER } from "./audit.ts";
@@ -118,8 +119,7 @@ export class BenchWorld implements AsyncDisposable {
       ]);
       const operatorEntry = fromSources
         ? "src/main.ts"
-        : await bundleOperator(`${workDir}/operator`);
-      if (!fromSources) await warmModuleCaches(operatorEntry);
+        : await warmBundle(`${workDir}/operator`);
       return new BenchWorld(
         workDir,
         plane,
@@ -149,30 +149,29 @@ export class BenchWorld implements AsyncDisposable {
 }
 
 /**
- * Loads every chunk of the bundle once, so that Deno's module caches hold it before the first
- * measured operator starts. A `deno run` of a file Deno has not seen parses it for its imports
- * first, which leaves ~40 MiB more RSS in that process (103 against 58 MiB in a probe, with or
- * without V8's code cache); `deno compile` does that analysis when the image is built.
+ * Bundles the operator into `outdir` and loads every chunk once, so that Deno's module caches hold
+ * it before the first measured operator starts; returns the entry. A `deno run` of a file Deno has
+ * not seen parses it for its imports first, which leaves ~40 MiB more RSS in that process (103
+ * against 58 MiB in a probe, with or without V8's code cache); `deno compile` does that analysis
+ * when the image is built.
  */
-async function warmModuleCaches(entry: string): Promise<void> {
-  const dir = entry.slice(0, entry.lastIndexOf("/"));
+async function warmBundle(outdir: string): Promise<string> {
+  const entry = await bundleOperator(outdir);
   const imports = [];
-  for await (const file of Deno.readDir(dir)) {
+  for await (const file of Deno.readDir(outdir)) {
     if (file.name.endsWith(".js")) {
       imports.push(
-        `await import(${JSON.stringify(`file://${dir}/${file.name}`)});`,
+        `await import(${JSON.stringify(`file://${outdir}/${file.name}`)});`,
       );
     }
   }
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", `--config=${REPO_ROOT}deno.json`, imports.join("")],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
+  const result = await runCommand(Deno.execPath(), [
+    "eval",
+    `--config=${REPO_ROOT}deno.json`,
+    imports.join(""),
+  ]);
   if (result.code !== 0) {
-    throw new Error(
-      `loading the bundle failed: ${new TextDecoder().decode(result.stderr)}`,
-    );
+    throw new Error(`loading the bundle failed: ${result.stderr}`);
   }
+  return entry;
 }

@@ -1,5 +1,9 @@
 // Runs the operator as a child process exactly as shipped (`deno run -P=operator --v8-flags=… src/main.ts`) and collects its logs.
-import { OPERATOR_MALLOC_ENV, operatorRunFlags } from "./operator_runtime.ts";
+import {
+  inheritedEnv,
+  OPERATOR_MALLOC_ENV,
+  operatorRunArgs,
+} from "./operator_runtime.ts";
 import { waitFor } from "./wait.ts";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
@@ -152,24 +156,14 @@ export class OperatorProcess implements AsyncDisposable {
 
 /** Starts the operator with the permission set, V8 flags and allocator settings it ships with. */
 export function startOperator(options: OperatorOptions): OperatorProcess {
-  const inherited: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "DENO_DIR"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) inherited[name] = value;
-  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      // Named, not found: Deno looks for it beside the entry, and a bundle may be elsewhere.
-      `--config=${REPO_ROOT}deno.json`,
-      ...operatorRunFlags(),
-      "--quiet",
-      options.entry ?? "src/main.ts",
+      ...operatorRunArgs(options.entry ?? "src/main.ts"),
       ...options.args,
     ],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: { ...inherited, ...OPERATOR_MALLOC_ENV, ...options.env },
+    env: { ...inheritedEnv(), ...OPERATOR_MALLOC_ENV, ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -22,7 +22,45 @@ export const OPERATOR_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: "131072",
 };
 
+const REPO_ROOT = new URL("../../", import.meta.url).pathname;
+
 /** `deno run` flags of the operator before `src/main.ts` (permissions and V8 flags). */
 export function operatorRunFlags(v8Flags = OPERATOR_V8_FLAGS): string[] {
   return ["-P=operator", ...(v8Flags ? [`--v8-flags=${v8Flags}`] : [])];
+}
+
+/** Options of {@linkcode operatorRunArgs}. */
+export interface OperatorRunArgsOptions {
+  /** V8 flags instead of the shipped ones ("" = V8's defaults). */
+  v8Flags?: string;
+  /** Deno flags before the entry (e.g. `--inspect=…`). */
+  denoFlags?: string[];
+}
+
+/**
+ * Arguments of `deno` that run the operator's `entry` (before the operator's own flags). The
+ * config is named, not found: Deno looks for it beside the entry, and a bundle may be elsewhere.
+ */
+export function operatorRunArgs(
+  entry: string,
+  options: OperatorRunArgsOptions = {},
+): string[] {
+  return [
+    "run",
+    `--config=${REPO_ROOT}deno.json`,
+    ...operatorRunFlags(options.v8Flags ?? OPERATOR_V8_FLAGS),
+    "--quiet",
+    ...(options.denoFlags ?? []),
+    entry,
+  ];
+}
+
+/** The variables an operator process inherits (its environment is otherwise cleared): PATH, HOME, DENO_DIR. */
+export function inheritedEnv(): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) inherited[name] = value;
+  }
+  return inherited;
 }
