@@ -1,27 +1,15 @@
 // One registration pass of an APIMAPIDeployment: runs the steps nextRegistrationStep picks until one ends the pass.
 import { getApi, listApiRevisions, updateApi } from "../azure/apim_apis.ts";
 import type { ApimApi } from "../crd/apim_api.ts";
-import {
-  type ApimApiDeployment,
-  originalImportDigest,
-  signalOf,
-} from "../crd/apim_api_deployment.ts";
+import type { ApimApiDeployment } from "../crd/apim_api_deployment.ts";
 import type { ApimService } from "../crd/apim_service.ts";
 import { type Outcome, requeueAfter } from "../kube/run_controller.ts";
-import { findClaimConflict } from "../reconcile/api_claims.ts";
 import { CONDITION_LIMITS, truncated } from "../reconcile/conditions.ts";
-import { apimPath, desiredApi } from "../reconcile/desired_api.ts";
-import {
-  nextRegistrationStep,
-  readySetKey,
-} from "../reconcile/plan_registration.ts";
-import type {
-  RegistrationFacts,
-  RegistrationStep,
-} from "../reconcile/registration_facts.ts";
+import { desiredApi } from "../reconcile/desired_api.ts";
+import { nextRegistrationStep } from "../reconcile/plan_registration.ts";
+import type { RegistrationStep } from "../reconcile/registration_facts.ts";
 import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
 import { observedApi } from "./observed_api.ts";
-import { operationFacts } from "./operation_record.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import { claimApi } from "./registration_claim.ts";
 import { fetchDocument, preflight } from "./registration_document.ts";
@@ -29,29 +17,16 @@ import { finish, releaseVerified } from "./registration_finish.ts";
 import { API_REMOVED, linkAll, revisionFacts } from "./registration_links.ts";
 import {
   pollRecorded,
-  RECHECK_MS,
   recordIntent,
   sendRecordedImport,
 } from "./registration_operation.ts";
+import { gatherFacts } from "./registration_gather.ts";
 import { RegistrationPass } from "./registration_pass.ts";
-import {
-  ADOPT_ANNOTATION,
-  registrationIdentity,
-  retryToken,
-} from "./registration_rules.ts";
+import { retryToken } from "./registration_rules.ts";
 import { carryPolicies } from "./revision_policies.ts";
-import {
-  lookupService,
-  requireService,
-  serviceIdentity,
-  serviceNotReady,
-  serviceRef,
-} from "./service_lookup.ts";
+import { requireService, serviceRef } from "./service_lookup.ts";
 import { failureVerdict } from "./verdict_status.ts";
-import { claimedVersionSet, resolveVersionSet } from "./version_set_lookup.ts";
 
-/** How soon a registration waiting for its APIMService looks again. */
-const SERVICE_WAIT_MS = 10_000;
 /** More steps than any pass takes: a decision loop would end here, not spin. */
 const MAX_STEPS = 40;
 
@@ -82,7 +57,7 @@ export class Registration {
     try {
       const service = this.#service();
       pass.ref = { service: serviceRef(service), apiId: pass.api.spec.APIID };
-      pass.facts = this.#gather(service);
+      pass.facts = gatherFacts(this.#pass, service);
       for (let i = 0; i < MAX_STEPS; i++) {
         const outcome = await this.#execute(
           nextRegistrationStep(pass.facts),
@@ -102,93 +77,6 @@ export class Registration {
   #service(): ApimService {
     const { ctx, api, owner } = this.#pass;
     return requireService(ctx, owner.namespace, api.spec.apimService);
-  }
-
-  #gather(service: ApimService): RegistrationFacts {
-    const pass = this.#pass;
-    const { settings } = pass.ctx;
-    const spec = pass.deployment.spec;
-    const versionSet = resolveVersionSet(pass.ctx, pass.api, service);
-    pass.versionSet = versionSet.usable;
-    const trigger = {
-      replicaSetUid: spec.replicaSet?.uid,
-      readySet: readySetKey(spec.readyReplicaSets),
-      signal: signalOf(pass.deployment),
-      // The spec as read now: the rollout's record of it may lag behind an edit.
-      generation: pass.api.metadata.generation ?? spec.apimApiGeneration ?? 0,
-    };
-    return {
-      now: pass.ctx.clock.now(),
-      limits: {
-        importBudgetMs: settings.importBudgetMs,
-        unknownOutcomeSettleMs: settings.unconfirmedWriteWaitMs,
-        unknownOutcomeRecheckMs: RECHECK_MS,
-        serviceWaitMs: SERVICE_WAIT_MS,
-      },
-      owner: pass.owner,
-      apiId: pass.api.spec.APIID,
-      trigger,
-      recentlyVerifiedHash: this.#recentlyVerified(service, trigger.generation),
-      mode: pass.api.spec.revisions.mode,
-      adoptionAllowed: settings.adoptUnmanaged ||
-        pass.api.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
-      serviceProblem: serviceNotReady(service),
-      versionSetProblem: versionSet.problem,
-      claimConflict: this.#claimConflict(service),
-      knownDocumentDigest: originalImportDigest(pass.deployment),
-      operation: operationFacts(pass.record),
-    };
-  }
-
-  /** The hash API Management was seen holding within the drift period, for this spec, at this identity. */
-  #recentlyVerified(
-    service: ApimService,
-    generation: number,
-  ): string | undefined {
-    const { ctx, api } = this.#pass;
-    const status = api.status;
-    const verifiedAt = Date.parse(status?.verifiedAt ?? "");
-    const fresh = ctx.clock.now() - verifiedAt <= ctx.settings.resyncPeriodMs;
-    const sameIdentity = JSON.stringify(status?.registeredApi) ===
-      JSON.stringify(registrationIdentity(service, api.spec.APIID));
-    return fresh && sameIdentity && status?.pendingOperation === undefined &&
-        status?.registeredReplicaSet?.generation === generation
-      ? status?.appliedHash
-      : undefined;
-  }
-
-  #claimConflict(
-    service: ApimService,
-  ): RegistrationFacts["claimConflict"] {
-    const { ctx, api: self } = this.#pass;
-    const claimOf = (api: ApimApi) => {
-      const svc = lookupService(
-        ctx,
-        api.metadata.namespace,
-        api.spec.apimService,
-      );
-      return {
-        owner: `${api.metadata.namespace}/${api.metadata.name}`,
-        creationTimestamp: api.metadata.creationTimestamp ?? "",
-        service: svc ? serviceIdentity(svc) : "",
-        apiId: api.spec.APIID,
-        path: apimPath(api.spec.routePrefix),
-        versionSet: claimedVersionSet(ctx, api),
-        apiVersion: api.spec.apiVersion,
-      };
-    };
-    const mine = { ...claimOf(self), service: serviceIdentity(service) };
-    const others = ctx.caches.apimApis.list()
-      .filter((a) => !a.metadata.deletionTimestamp)
-      .map(claimOf);
-    const conflict = findClaimConflict(mine, others);
-    if (!conflict) return undefined;
-    const reasons = {
-      APIID: "APIIDConflict",
-      routePrefix: "PathConflict",
-      apiVersion: "VersionConflict",
-    };
-    return { reason: reasons[conflict.field], message: conflict.message };
   }
 
   /** Runs one step; an outcome ends the pass. */
@@ -248,7 +136,7 @@ export class Registration {
           "Import finished for an earlier rollout or spec; deciding again",
         );
         pass.facts = {
-          ...this.#gather(service),
+          ...gatherFacts(this.#pass, service),
           operation: undefined,
           desired: undefined,
           earlierImport: f.applied,
