@@ -242,7 +242,7 @@ Deno.test("invalid JSON and YAML name the problem and where", () => {
   );
   assert.match(
     invalid("openapi: 3.0.0\ninfo:\n  title: a\n  title: b\n"),
-    /^the document is not valid YAML: Map keys must be unique at line 4, column 3$/,
+    /^the document is not valid YAML: duplicated mapping key at line 4, column 3$/,
   );
   assert.match(
     invalid("openapi: [3.0.0\n"),
@@ -327,4 +327,39 @@ Deno.test("YAML alias bombs are refused", () => {
     );
   }
   assert.match(invalid(lines.join("\n") + "\n"), /cannot be read/);
+});
+
+Deno.test("YAML that shares objects through many aliases is read (as PyYAML writes them)", () => {
+  const lines = [
+    "openapi: 3.0.3",
+    "info: {title: Shared, version: '1'}",
+    "paths:",
+  ];
+  for (let i = 0; i < 300; i++) {
+    lines.push(
+      `  /r${i}:`,
+      `    get:`,
+      `      operationId: op${i}`,
+      `      responses:`,
+      i === 0 ? `        '401': &id001` : `        '401': *id001`,
+      ...(i === 0 ? [`          description: Unauthorized`] : []),
+    );
+  }
+  const doc = parseOpenApiDocument(encode(lines.join("\n") + "\n"));
+  assert.equal(doc.operations.length, 300);
+  const swagger = parseOpenApiDocument(encode(
+    lines.join("\n").replace("openapi: 3.0.3", "swagger: '2.0'") + "\n",
+  ));
+  const converted = JSON.parse(swagger.importValue);
+  assert.deepEqual(converted.paths["/r299"].get.responses["401"], {
+    description: "Unauthorized",
+  });
+});
+
+Deno.test("a YAML alias inside its own anchor is refused", () => {
+  assert.match(
+    invalid("swagger: '2.0'\ninfo: &i {title: t, version: '1', self: *i}\n"),
+    /cannot be read/,
+  );
+  assert.match(invalid("swagger: '2.0'\nx: &a [1, *a]\n"), /cannot be read/);
 });
