@@ -112,7 +112,7 @@ export function parseOpenApiDocument(
     version,
     sizeBytes: bytes.byteLength,
     digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
-    operations: extractOperations(paths),
+    operations: extractOperations(paths, root),
     ...payload,
   };
 }

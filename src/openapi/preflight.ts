@@ -63,7 +63,7 @@ const LISTED_OPERATIONS = 10;
 /**
  * Checks a document the way APIM will treat it on import (pure). Errors: two operations with the
  * same method and URL template modulo parameter names (`GET /pets/{id}` and `GET /pets/{petId}`;
- * paths compare case-sensitively), an `operationId` used twice, an import payload over the inline
+ * paths compare case-sensitively; see {@linkcode signatureOf}), an `operationId` used twice, an import payload over the inline
  * limit. Warnings: operations without `operationId` (APIM names them itself, and re-imports can
  * then fail), distinct operationIds that APIM turns into the same operation name, OpenAPI
  * versions APIM does not import.
@@ -138,10 +138,17 @@ export function preflightDocument(
   };
 }
 
-/** How APIM compares operations: upper-case method and the path with parameter names blanked. */
+/**
+ * How APIM compares operations: upper-case method, the path with parameter names blanked, and the
+ * required query parameters APIM adds to the URL template (`GET /pets/{}?status={}`). A query
+ * string in the paths key itself is dropped on import (`/mySamplePath?willbeignored={willbeignored}`
+ * became `/mySamplePath?dummyReqQueryParam={dummyReqQueryParam}`, net-ApiRevisionTests#6).
+ */
 export function signatureOf(operation: OperationRef): string {
-  return `${operation.method.toUpperCase()} ${
-    operation.path.replace(/\{[^}]*\}/g, "{}")
+  const path = operation.path.replace(/\?.*$/, "").replace(/\{[^}]*\}/g, "{}");
+  const query = (operation.requiredQuery ?? []).map((name) => `${name}={}`);
+  return `${operation.method.toUpperCase()} ${path}${
+    query.length > 0 ? `?${query.join("&")}` : ""
   }`;
 }
 

@@ -363,3 +363,60 @@ Deno.test("a YAML alias inside its own anchor is refused", () => {
   );
   assert.match(invalid("swagger: '2.0'\nx: &a [1, *a]\n"), /cannot be read/);
 });
+
+Deno.test("required query parameters are read from the path item, the operation and local references", () => {
+  const cases: [string, Record<string, unknown>, string[] | undefined][] = [
+    ["none", { get: { operationId: "a" } }, undefined],
+    [
+      "operation",
+      {
+        get: {
+          parameters: [
+            { name: "q", in: "query", required: true },
+            { name: "opt", in: "query" },
+            { name: "h", in: "header", required: true },
+          ],
+        },
+      },
+      ["q"],
+    ],
+    [
+      "path item, overridden by the operation",
+      {
+        parameters: [
+          { name: "shared", in: "query", required: true },
+          { name: "dropped", in: "query", required: true },
+        ],
+        get: {
+          parameters: [{ name: "dropped", in: "query", required: false }],
+        },
+      },
+      ["shared"],
+    ],
+    [
+      "references",
+      {
+        get: {
+          parameters: [
+            { $ref: "#/components/parameters/Mode" },
+            { $ref: "#/components/parameters/Missing" },
+            { $ref: "other.yaml#/Mode" },
+            "not a parameter",
+          ],
+        },
+      },
+      ["mode"],
+    ],
+  ];
+  for (const [name, item, requiredQuery] of cases) {
+    const doc = parseOpenApiDocument(encode(JSON.stringify({
+      openapi: "3.0.3",
+      info: { title: "t", version: "1" },
+      paths: { "/x": item },
+      components: {
+        parameters: { Mode: { name: "mode", in: "query", required: true } },
+      },
+    })));
+    assert.deepEqual(doc.operations[0]?.requiredQuery, requiredQuery, name);
+  }
+});
