@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { FakeClock } from "../../support/fake_clock.ts";
+import { sharedAnchorYaml } from "../../support/synthetic_openapi.ts";
 import {
   armError,
   importBody,
@@ -190,24 +191,10 @@ Deno.test("an import takes the display name from the request, else the title; th
 
 Deno.test("a YAML import that refers to one anchor from hundreds of operations is imported", async () => {
   await using sim = await startSimulators({ apim: { knobs: QUICK } });
-  const lines = [
-    "openapi: 3.0.1",
-    "info: {title: Shared, version: '1'}",
-    "paths:",
-  ];
-  for (let i = 0; i < 200; i++) {
-    lines.push(
-      `  /r${i}:`,
-      `    get:`,
-      `      operationId: op${i}`,
-      `      responses:`,
-      i === 0
-        ? `        '401': &id001 {description: Unauthorized}`
-        : `        '401': *id001`,
-    );
-  }
   const put = await sim.arm("PUT", "/apis/shared", {
-    body: importBody(lines.join("\n") + "\n", "shared", { format: "openapi" }),
+    body: importBody(sharedAnchorYaml(200, "openapi: 3.0.1"), "shared", {
+      format: "openapi",
+    }),
   });
   const { final } = await pollLocation(sim, put.headers.get("location") ?? "");
   assert.equal(final.status, 201, JSON.stringify(final.body));

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { InvalidDocumentError } from "../../../src/openapi/invalid_document_error.ts";
 import { parseOpenApiDocument } from "../../../src/openapi/parse_document.ts";
+import { sharedAnchorYaml } from "../../support/synthetic_openapi.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -330,26 +331,13 @@ Deno.test("YAML alias bombs are refused", () => {
 });
 
 Deno.test("YAML that shares objects through many aliases is read (as PyYAML writes them)", () => {
-  const lines = [
-    "openapi: 3.0.3",
-    "info: {title: Shared, version: '1'}",
-    "paths:",
-  ];
-  for (let i = 0; i < 300; i++) {
-    lines.push(
-      `  /r${i}:`,
-      `    get:`,
-      `      operationId: op${i}`,
-      `      responses:`,
-      i === 0 ? `        '401': &id001` : `        '401': *id001`,
-      ...(i === 0 ? [`          description: Unauthorized`] : []),
-    );
-  }
-  const doc = parseOpenApiDocument(encode(lines.join("\n") + "\n"));
+  const doc = parseOpenApiDocument(
+    encode(sharedAnchorYaml(300, "openapi: 3.0.3")),
+  );
   assert.equal(doc.operations.length, 300);
-  const swagger = parseOpenApiDocument(encode(
-    lines.join("\n").replace("openapi: 3.0.3", "swagger: '2.0'") + "\n",
-  ));
+  const swagger = parseOpenApiDocument(
+    encode(sharedAnchorYaml(300, "swagger: '2.0'")),
+  );
   const converted = JSON.parse(swagger.importValue);
   assert.deepEqual(converted.paths["/r299"].get.responses["401"], {
     description: "Unauthorized",
