@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { extractOperations, type OperationRef } from "./document_operations.ts";
+import { externalReferences } from "./document_references.ts";
 import {
   describeValue,
   documentIssueText,
@@ -37,6 +38,8 @@ export interface OpenApiDocument {
   /** `sha256:<hex>` of the exact fetched bytes. */
   digest: string;
   operations: OperationRef[];
+  /** `$ref`s to other files (APIM cannot follow them). */
+  externalRefs: string[];
   /** APIM `properties.format` for `importValue`. */
   importFormat: ImportFormat;
   /** APIM `properties.value`: the document text (Swagger 2 YAML converted to JSON). */
@@ -113,6 +116,7 @@ export function parseOpenApiDocument(
     sizeBytes: bytes.byteLength,
     digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
     operations: extractOperations(paths, root),
+    externalRefs: externalReferences(root),
     ...payload,
   };
 }

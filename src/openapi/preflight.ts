@@ -10,6 +10,7 @@ export const APIM_INLINE_IMPORT_LIMIT_BYTES = 4 * 1024 * 1024;
 export type PreflightReason =
   | "DuplicateOperations"
   | "DuplicateOperationIds"
+  | "ExternalReferences"
   | "ImportTooLarge"
   | "MissingOperationIds"
   | "OperationNameCollision"
@@ -48,7 +49,11 @@ export interface PreflightResult {
 /** What the pre-flight reads from a document. */
 export type PreflightInput = Pick<
   OpenApiDocument,
-  "specVersion" | "declaredVersion" | "operations" | "importValueBytes"
+  | "specVersion"
+  | "declaredVersion"
+  | "operations"
+  | "importValueBytes"
+  | "externalRefs"
 >;
 
 /** Options for {@linkcode preflightDocument}. */
@@ -66,7 +71,8 @@ const LISTED_OPERATIONS = 10;
  * paths compare case-sensitively; see {@linkcode signatureOf}), an `operationId` used twice, an import payload over the inline
  * limit. Warnings: operations without `operationId` (APIM names them itself, and re-imports can
  * then fail), distinct operationIds that APIM turns into the same operation name, OpenAPI
- * versions APIM does not import.
+ * versions APIM does not import, `$ref`s to other files ("`$ref` pointers can't reference
+ * external files", api-management-api-import-restrictions).
  */
 export function preflightDocument(
   doc: PreflightInput,
@@ -119,6 +125,14 @@ export function preflightDocument(
     });
   }
   warnings.push(...nameCollisions(withIds));
+  if (doc.externalRefs.length > 0) {
+    warnings.push({
+      reason: "ExternalReferences",
+      message: `the document refers to other files: ${
+        listed(doc.externalRefs.map((ref) => `"${ref}"`))
+      }; APIM cannot resolve a $ref outside the document it imports, so the import may fail or lose those definitions: serve the document bundled into one file`,
+    });
+  }
   if (
     doc.specVersion === "openapi3" &&
     !/^3\.[01](\.|$)/.test(doc.declaredVersion)
@@ -198,8 +212,12 @@ function operationsHave(count: number): string {
 }
 
 function listOperations(operations: readonly OperationRef[]): string {
-  const listed = operations.slice(0, LISTED_OPERATIONS)
-    .map((op) => `"${operationLabel(op)}"`).join(", ");
-  const rest = operations.length - LISTED_OPERATIONS;
-  return rest > 0 ? `${listed} and ${rest} more` : listed;
+  return listed(operations.map((op) => `"${operationLabel(op)}"`));
+}
+
+/** The first {@linkcode LISTED_OPERATIONS} items, the rest counted. */
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, LISTED_OPERATIONS).join(", ");
+  const rest = items.length - LISTED_OPERATIONS;
+  return rest > 0 ? `${shown} and ${rest} more` : shown;
 }

@@ -408,3 +408,27 @@ Deno.test("required query parameters are read from the path item, the operation 
     assert.deepEqual(doc.operations[0]?.requiredQuery, requiredQuery, name);
   }
 });
+
+Deno.test("references to other files are listed once each; local ones and those in extensions are not", () => {
+  const doc = parseOpenApiDocument(encode(`openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    $ref: paths/a.yaml
+  /b:
+    get:
+      responses:
+        '200': &ok {$ref: 'common.yaml#/responses/Ok'}
+        '201': *ok
+        '404': {$ref: '#/components/responses/NotFound'}
+      x-examples: {$ref: ./examples/b.json}
+components:
+  schemas:
+    Remote: {$ref: 'https://example.com/schemas.json#/Remote'}
+`));
+  assert.deepEqual(doc.externalRefs, [
+    "paths/a.yaml",
+    "common.yaml#/responses/Ok",
+    "https://example.com/schemas.json#/Remote",
+  ]);
+});

@@ -19,6 +19,7 @@ function input(
     declaredVersion: "3.0.3",
     operations,
     importValueBytes: 1000,
+    externalRefs: [],
     ...overrides,
   };
 }
@@ -245,4 +246,20 @@ Deno.test("a query string in a paths key is not part of the signature; required 
     }),
     "GET /a/{}?q={}&r={}",
   );
+});
+
+Deno.test("references to other files are a warning naming the first of them", () => {
+  const refs = Array.from(
+    { length: 12 },
+    (_, i) => `common.yaml#/schemas/S${i}`,
+  );
+  const result = preflightDocument(input([], { externalRefs: refs }));
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(reasons(result.warnings), ["ExternalReferences"]);
+  const message = result.warnings[0]?.message ?? "";
+  assert.match(
+    message,
+    /^the document refers to other files: "common\.yaml#\/schemas\/S0", .*"common\.yaml#\/schemas\/S9" and 2 more; APIM/,
+  );
+  assert.match(message, /bundle/);
 });
