@@ -25,7 +25,7 @@ export interface EventInput {
   type: "Normal" | "Warning";
   /** Machine-readable, CamelCase, e.g. `ImportFailed` (at most 128 characters). */
   reason: string;
-  /** Human-readable detail (cut to 1 kB). */
+  /** Human-readable detail (cut to 1 kB of UTF-8). */
   note: string;
   /** What was done or attempted, e.g. `Import` (defaults to the reason). */
   action?: string | undefined;
@@ -63,7 +63,8 @@ interface Bucket {
   updatedAt: number;
 }
 
-const MAX_NOTE = 1024;
+/** The API server counts a note's UTF-8 bytes (`len(note)` in Go), not its characters. */
+const MAX_NOTE_BYTES = 1024;
 const MAX_REASON = 128;
 const MAX_NAME = 253;
 
@@ -179,7 +180,7 @@ export class EventRecorder {
       type: event.type,
       reason: event.reason.slice(0, MAX_REASON),
       action: event.action.slice(0, MAX_REASON),
-      note: event.note.slice(0, MAX_NOTE),
+      note: utf8Prefix(event.note, MAX_NOTE_BYTES),
       regarding: {
         apiVersion: regarding.apiVersion,
         kind: regarding.kind,
@@ -232,4 +233,14 @@ export class EventRecorder {
     }`;
     return objectName.slice(0, MAX_NAME - suffix.length) + suffix;
   }
+}
+
+/** The longest prefix of `text` of at most `maxBytes` UTF-8 bytes, never cutting a character. */
+function utf8Prefix(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.byteLength <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
 }

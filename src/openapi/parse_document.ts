@@ -1,15 +1,16 @@
 // Parsing fetched bytes into an OpenAPI document: JSON or YAML, version check, digest, APIM import payload.
 
 import { createHash } from "node:crypto";
-import { type Document, isScalar, parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { extractOperations, type OperationRef } from "./document_operations.ts";
+import { externalReferences } from "./document_references.ts";
 import {
   describeValue,
   documentIssueText,
   InvalidDocumentError,
   invalidFromZod,
 } from "./invalid_document_error.ts";
+import { type ParsedYaml, parseYaml } from "./parse_yaml.ts";
 
 /** Which specification a document follows. */
 export type SpecVersion = "openapi3" | "swagger2";
@@ -37,6 +38,8 @@ export interface OpenApiDocument {
   /** `sha256:<hex>` of the exact fetched bytes. */
   digest: string;
   operations: OperationRef[];
+  /** `$ref`s to other files (APIM cannot follow them). */
+  externalRefs: string[];
   /** APIM `properties.format` for `importValue`. */
   importFormat: ImportFormat;
   /** APIM `properties.value`: the document text (Swagger 2 YAML converted to JSON). */
@@ -67,8 +70,8 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Parses the bytes of a fetched document. JSON when the text starts with `{` or `[` (it must then
- * be valid JSON), otherwise YAML 1.2 with the core schema (one document, unique keys, at most 100
- * alias expansions). The result must be an object with `openapi: 3.x` or `swagger: "2.0"` and an
+ * be valid JSON), otherwise YAML 1.2 with the core schema ({@linkcode parseYaml}: one document,
+ * unique keys, bounded aliases). The result must be an object with `openapi: 3.x` or `swagger: "2.0"` and an
  * `info` with `title` and `version`. `contentType` only sharpens messages: the bytes decide.
  * Import payload: OAS 3 JSON → `openapi+json`, OAS 3 YAML → `openapi` byte for byte (re-encoding
  * YAML could change values), Swagger 2 JSON → `swagger-json`, Swagger 2 YAML → converted to JSON
@@ -97,7 +100,7 @@ export function parseOpenApiDocument(
   const { info, paths } = checked.data;
   const version = typeof info.version === "string"
     ? info.version
-    : scalarSource(parsed.yaml, ["info", "version"]) ?? String(info.version);
+    : parsed.yaml?.numberText(["info", "version"]) ?? String(info.version);
   const payload = importPayload(spec.specVersion, root, parsed, text, bytes, {
     swagger: spec.declaredVersion,
     version,
@@ -112,7 +115,8 @@ export function parseOpenApiDocument(
     version,
     sizeBytes: bytes.byteLength,
     digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
-    operations: extractOperations(paths),
+    operations: extractOperations(paths, root),
+    externalRefs: externalReferences(root),
     ...payload,
   };
 }
@@ -165,8 +169,8 @@ function markupDetail(
 
 interface ParsedText {
   value: unknown;
-  /** The YAML document when the text was YAML, for scalars' source text. */
-  yaml: Document.Parsed | undefined;
+  /** The YAML reading when the text was YAML, for numbers' source text. */
+  yaml: ParsedYaml | undefined;
 }
 
 function parseText(text: string): ParsedText {
@@ -181,68 +185,13 @@ function parseText(text: string): ParsedText {
       });
     }
   }
-  return parseYaml(text);
-}
-
-function parseYaml(text: string): ParsedText {
-  const parsed = parseAllDocuments(text, {
-    version: "1.2",
-    schema: "core",
-    stringKeys: true,
-    uniqueKeys: true,
-    prettyErrors: true,
-    logLevel: "silent",
-  });
-  const docs = Array.isArray(parsed) ? parsed : [];
-  if (docs.length > 1) {
-    throw new InvalidDocumentError(
-      `the YAML text holds ${docs.length} documents: an OpenAPI document is a single YAML document`,
-    );
-  }
-  const doc = docs[0];
-  const problem = doc?.errors[0];
-  if (problem !== undefined) {
-    const firstLine = problem.message.split("\n", 1)[0]?.replace(/:$/, "");
-    throw new InvalidDocumentError(
-      `the document is not valid YAML: ${firstLine}`,
-      {
-        cause: problem,
-      },
-    );
-  }
-  if (doc === undefined || doc.contents === null) {
-    throw new InvalidDocumentError(
-      "the YAML text holds no content, only comments",
-    );
-  }
-  try {
-    return { value: doc.toJS({ maxAliasCount: 100 }), yaml: doc };
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new InvalidDocumentError(`the YAML cannot be read: ${why}`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * The text a YAML plain scalar was written as, when YAML typed it as a number: `openapi: 3.0`
- * and `version: 1.0` mean the strings "3.0" and "1.0" to OpenAPI tools, not the number 3 or 1.
- */
-function scalarSource(
-  yaml: Document.Parsed | undefined,
-  path: string[],
-): string | undefined {
-  const node = yaml?.getIn(path, true);
-  return isScalar(node) && typeof node.value === "number" &&
-      typeof node.source === "string"
-    ? node.source
-    : undefined;
+  const yaml = parseYaml(text);
+  return { value: yaml.value, yaml };
 }
 
 function detectSpecVersion(
   root: Record<string, unknown>,
-  yaml: Document.Parsed | undefined,
+  yaml: ParsedYaml | undefined,
 ): { specVersion: SpecVersion; declaredVersion: string } {
   const hasOpenapi = "openapi" in root;
   const hasSwagger = "swagger" in root;
@@ -258,7 +207,11 @@ function detectSpecVersion(
   }
   const key = hasOpenapi ? "openapi" : "swagger";
   const raw = root[key];
-  const declared = typeof raw === "string" ? raw : scalarSource(yaml, [key]);
+  const declared = typeof raw === "string"
+    ? raw
+    : typeof raw === "number"
+    ? yaml?.numberText([key])
+    : undefined;
   if (declared === undefined) {
     throw new InvalidDocumentError(
       `"${key}" must be a string such as "${

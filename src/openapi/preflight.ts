@@ -10,6 +10,7 @@ export const APIM_INLINE_IMPORT_LIMIT_BYTES = 4 * 1024 * 1024;
 export type PreflightReason =
   | "DuplicateOperations"
   | "DuplicateOperationIds"
+  | "ExternalReferences"
   | "ImportTooLarge"
   | "MissingOperationIds"
   | "OperationNameCollision"
@@ -48,7 +49,11 @@ export interface PreflightResult {
 /** What the pre-flight reads from a document. */
 export type PreflightInput = Pick<
   OpenApiDocument,
-  "specVersion" | "declaredVersion" | "operations" | "importValueBytes"
+  | "specVersion"
+  | "declaredVersion"
+  | "operations"
+  | "importValueBytes"
+  | "externalRefs"
 >;
 
 /** Options for {@linkcode preflightDocument}. */
@@ -63,10 +68,11 @@ const LISTED_OPERATIONS = 10;
 /**
  * Checks a document the way APIM will treat it on import (pure). Errors: two operations with the
  * same method and URL template modulo parameter names (`GET /pets/{id}` and `GET /pets/{petId}`;
- * paths compare case-sensitively), an `operationId` used twice, an import payload over the inline
+ * paths compare case-sensitively; see {@linkcode signatureOf}), an `operationId` used twice, an import payload over the inline
  * limit. Warnings: operations without `operationId` (APIM names them itself, and re-imports can
  * then fail), distinct operationIds that APIM turns into the same operation name, OpenAPI
- * versions APIM does not import.
+ * versions APIM does not import, `$ref`s to other files ("`$ref` pointers can't reference
+ * external files", api-management-api-import-restrictions).
  */
 export function preflightDocument(
   doc: PreflightInput,
@@ -119,6 +125,14 @@ export function preflightDocument(
     });
   }
   warnings.push(...nameCollisions(withIds));
+  if (doc.externalRefs.length > 0) {
+    warnings.push({
+      reason: "ExternalReferences",
+      message: `the document refers to other files: ${
+        listed(doc.externalRefs.map((ref) => `"${ref}"`))
+      }; APIM cannot resolve a $ref outside the document it imports, so the import may fail or lose those definitions: serve the document bundled into one file`,
+    });
+  }
   if (
     doc.specVersion === "openapi3" &&
     !/^3\.[01](\.|$)/.test(doc.declaredVersion)
@@ -138,10 +152,17 @@ export function preflightDocument(
   };
 }
 
-/** How APIM compares operations: upper-case method and the path with parameter names blanked. */
+/**
+ * How APIM compares operations: upper-case method, the path with parameter names blanked, and the
+ * required query parameters APIM adds to the URL template (`GET /pets/{}?status={}`). A query
+ * string in the paths key itself is dropped on import (`/mySamplePath?willbeignored={willbeignored}`
+ * became `/mySamplePath?dummyReqQueryParam={dummyReqQueryParam}`, net-ApiRevisionTests#6).
+ */
 export function signatureOf(operation: OperationRef): string {
-  return `${operation.method.toUpperCase()} ${
-    operation.path.replace(/\{[^}]*\}/g, "{}")
+  const path = operation.path.replace(/\?.*$/, "").replace(/\{[^}]*\}/g, "{}");
+  const query = (operation.requiredQuery ?? []).map((name) => `${name}={}`);
+  return `${operation.method.toUpperCase()} ${path}${
+    query.length > 0 ? `?${query.join("&")}` : ""
   }`;
 }
 
@@ -191,8 +212,12 @@ function operationsHave(count: number): string {
 }
 
 function listOperations(operations: readonly OperationRef[]): string {
-  const listed = operations.slice(0, LISTED_OPERATIONS)
-    .map((op) => `"${operationLabel(op)}"`).join(", ");
-  const rest = operations.length - LISTED_OPERATIONS;
-  return rest > 0 ? `${listed} and ${rest} more` : listed;
+  return listed(operations.map((op) => `"${operationLabel(op)}"`));
+}
+
+/** The first {@linkcode LISTED_OPERATIONS} items, the rest counted. */
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, LISTED_OPERATIONS).join(", ");
+  const rest = items.length - LISTED_OPERATIONS;
+  return rest > 0 ? `${shown} and ${rest} more` : shown;
 }

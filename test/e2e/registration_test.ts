@@ -119,7 +119,7 @@ Deno.test("the shipped bundle registers an API from a YAML document, makes its m
     }));
   const entry = await bundleOperator(`${workDir.path}/dist`);
   await using env = await E2eEnvironment.start();
-  // YAML goes through the `yaml` package, which the bundle carries as CommonJS.
+  // YAML goes through js-yaml, which the bundle carries (an npm package, ESM).
   await using app = new DocumentServer({
     kind: "document",
     body: stringify(JSON.parse(await fixtureDocument("petstore.json"))),

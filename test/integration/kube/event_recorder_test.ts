@@ -54,7 +54,7 @@ async function involved(
   };
 }
 
-Deno.test("EventRecorder writes an Event and folds repeats into its series", async () => {
+Deno.test("EventRecorder writes an Event, folds repeats into its series, cuts a note to 1 kB of UTF-8", async () => {
   const plane = await sharedControlPlane();
   await using ns = await createTestNamespace(plane, "kube-events");
   using client = await clientFor(plane.kubeconfigPath);
@@ -98,6 +98,19 @@ Deno.test("EventRecorder writes an Event and folds repeats into its series", asy
   assert.equal(warning?.series?.count, 4);
   assert.equal(normal?.action, "Sync");
   assert.equal(normal?.series, undefined);
+
+  // The API server takes 1 kB of UTF-8 (Go's len); operation paths and ids in OpenAPI
+  // pre-flight warnings are not always ASCII.
+  const long = '"GET /订单/{编号}", "POST /заказы" '.repeat(100);
+  await recorder.record(regarding, {
+    type: "Warning",
+    reason: "Long",
+    note: long,
+  });
+  const kept = (await listEvents(client, ns.name))
+    .find((e) => e.reason === "Long")?.note ?? "";
+  assert.ok(new TextEncoder().encode(kept).byteLength <= 1024, kept);
+  assert.ok(kept.length > 100 && long.startsWith(kept), kept);
 });
 
 Deno.test("EventRecorder rate-limits per object and logs failures instead of throwing", async () => {

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { FakeClock } from "../../support/fake_clock.ts";
+import { sharedAnchorYaml } from "../../support/synthetic_openapi.ts";
 import {
   armError,
   importBody,
@@ -186,6 +187,18 @@ Deno.test("an import takes the display name from the request, else the title; th
   assert.equal(b.properties.description, "Doc description");
   assert.deepEqual(b.properties.protocols, ["https"]);
   assert.equal(b.properties.serviceUrl, "https://override.example.com");
+});
+
+Deno.test("a YAML import that refers to one anchor from hundreds of operations is imported", async () => {
+  await using sim = await startSimulators({ apim: { knobs: QUICK } });
+  const put = await sim.arm("PUT", "/apis/shared", {
+    body: importBody(sharedAnchorYaml(200, "openapi: 3.0.1"), "shared", {
+      format: "openapi",
+    }),
+  });
+  const { final } = await pollLocation(sim, put.headers.get("location") ?? "");
+  assert.equal(final.status, 201, JSON.stringify(final.body));
+  assert.equal(sim.service.currentRevision("shared")?.operations.length, 200);
 });
 
 Deno.test("an import may create a new revision without sourceApiId; a new API always starts at revision 1", async () => {

@@ -61,6 +61,24 @@ Deno.test("colliding names get -1, -2 suffixes on first import", () => {
   ]);
 });
 
+Deno.test("operations that differ only in path parameter names have the same signature", () => {
+  // umbraco/Umbraco-CMS#17300: APIM refused .../content/item/{path} next to .../content/item/{id}.
+  const plan = planOperations([], [
+    op("GET", "/content/item/{path}", "byPath"),
+    op("GET", "/content/item/{id}", "byId"),
+  ]);
+  assert.equal(plan.ok, false);
+  assert.equal(
+    !plan.ok && plan.error.message,
+    "Importing API has duplicate signature operations: 2 operations with signature 'GET /content/item/{path}'",
+  );
+  const query = planOperations([], [
+    op("GET", "/items?kind={kind}", "byKind"),
+    op("GET", "/items?sort={sort}", "sorted"),
+  ]);
+  assert.ok(query.ok, "query parameter names are part of the template");
+});
+
 Deno.test("re-import: matched by operationId in place, renamed ones keep policies, unmatched deleted", () => {
   const first = planOperations([], [
     op("GET", "/pets", "listPets"),

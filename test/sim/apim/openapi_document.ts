@@ -77,9 +77,17 @@ function parsingError(detail: string): ArmError {
   return validationFailure(`Parsing error(s): ${detail}`);
 }
 
+/**
+ * YAML aliases are resolved without a count limit (the yaml library's default refuses an anchor
+ * used ~100 times): APIM reads YAML with Microsoft.OpenApi.Readers, which loads a YamlDotNet-style
+ * YamlStream whose DocumentLoadingState links every alias to its anchor, with no limit; PyYAML
+ * writes such documents (`*id001` in every operation).
+ */
 function parseText(text: string, syntax: DocumentSyntax): unknown {
   try {
-    return syntax === "json" ? JSON.parse(text) : parseYaml(text);
+    return syntax === "json"
+      ? JSON.parse(text)
+      : parseYaml(text, { maxAliasCount: -1 });
   } catch (error) {
     throw parsingError(error instanceof Error ? error.message : String(error));
   }

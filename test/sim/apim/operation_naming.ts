@@ -12,7 +12,8 @@
 // troubleshooting "ValidationError stating an operation already exists when the operator
 // re-imports an API" whose cause is "the spec omits operationId"):
 //  1. Two operations of the document with the same signature (method + URL template, compared
-//     case-insensitively) fail the import: "Importing API has duplicate signature operations".
+//     case-insensitively, path parameter names ignored) fail the import: "Importing API has
+//     duplicate signature operations".
 //  2. The match key of an incoming operation is its normalised operationId. An incoming operation
 //     WITHOUT operationId has no key: the name APIM generated for it last time is not an id the
 //     document supplies, so it is never matched (APIM treats it as a new operation).
@@ -57,12 +58,19 @@ export function generatedOperationName(
   return normaliseOperationName(`${method}-${urlTemplate}`).toLowerCase();
 }
 
-/** Method + URL template, the identity APIM uses to detect duplicate operations. */
+/**
+ * Method + URL template with the path parameters' names blanked, the identity APIM uses to detect
+ * duplicate operations: it refused .../content/item/{path} next to .../content/item/{id}
+ * (umbraco/Umbraco-CMS#17300). A query parameter's name stays (`?kind={}` is not `?sort={}`).
+ */
 function operationSignature(
   method: string,
   urlTemplate: string,
 ): string {
-  return `${method.toUpperCase()} ${urlTemplate.toLowerCase()}`;
+  const [path = "", query] = urlTemplate.toLowerCase().split("?", 2);
+  return `${method.toUpperCase()} ${path.replace(/\{[^}]*\}/g, "{}")}${
+    query === undefined ? "" : `?${query}`
+  }`;
 }
 
 /** `base`, or `base-1`..`base-999`, whichever is not in `taken` (lower-case names). */
@@ -81,15 +89,21 @@ function uniqueName(base: string, taken: Set<string>): string {
 function duplicateSignatureError(
   incoming: readonly ImportedOperation[],
 ): ArmError | null {
-  const counts = new Map<string, number>();
+  // The message names the first operation's template, lower-cased (apiops#670).
+  const counts = new Map<string, { count: number; shown: string }>();
   for (const op of incoming) {
     const sig = operationSignature(op.method, op.urlTemplate);
-    counts.set(sig, (counts.get(sig) ?? 0) + 1);
+    const seen = counts.get(sig);
+    const shown = `${op.method.toUpperCase()} ${op.urlTemplate.toLowerCase()}`;
+    counts.set(sig, {
+      count: (seen?.count ?? 0) + 1,
+      shown: seen?.shown ?? shown,
+    });
   }
-  for (const [sig, count] of counts) {
+  for (const { count, shown } of counts.values()) {
     if (count > 1) {
       return validationFailure(
-        `Importing API has duplicate signature operations: ${count} operations with signature '${sig}'`,
+        `Importing API has duplicate signature operations: ${count} operations with signature '${shown}'`,
       );
     }
   }

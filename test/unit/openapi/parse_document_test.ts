@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { InvalidDocumentError } from "../../../src/openapi/invalid_document_error.ts";
 import { parseOpenApiDocument } from "../../../src/openapi/parse_document.ts";
+import { sharedAnchorYaml } from "../../support/synthetic_openapi.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -242,7 +243,7 @@ Deno.test("invalid JSON and YAML name the problem and where", () => {
   );
   assert.match(
     invalid("openapi: 3.0.0\ninfo:\n  title: a\n  title: b\n"),
-    /^the document is not valid YAML: Map keys must be unique at line 4, column 3$/,
+    /^the document is not valid YAML: duplicated mapping key at line 4, column 3$/,
   );
   assert.match(
     invalid("openapi: [3.0.0\n"),
@@ -327,4 +328,107 @@ Deno.test("YAML alias bombs are refused", () => {
     );
   }
   assert.match(invalid(lines.join("\n") + "\n"), /cannot be read/);
+});
+
+Deno.test("YAML that shares objects through many aliases is read (as PyYAML writes them)", () => {
+  const doc = parseOpenApiDocument(
+    encode(sharedAnchorYaml(300, "openapi: 3.0.3")),
+  );
+  assert.equal(doc.operations.length, 300);
+  const swagger = parseOpenApiDocument(
+    encode(sharedAnchorYaml(300, "swagger: '2.0'")),
+  );
+  const converted = JSON.parse(swagger.importValue);
+  assert.deepEqual(converted.paths["/r299"].get.responses["401"], {
+    description: "Unauthorized",
+  });
+});
+
+Deno.test("a YAML alias inside its own anchor is refused", () => {
+  assert.match(
+    invalid("swagger: '2.0'\ninfo: &i {title: t, version: '1', self: *i}\n"),
+    /cannot be read/,
+  );
+  assert.match(invalid("swagger: '2.0'\nx: &a [1, *a]\n"), /cannot be read/);
+});
+
+Deno.test("required query parameters are read from the path item, the operation and local references", () => {
+  const cases: [string, Record<string, unknown>, string[] | undefined][] = [
+    ["none", { get: { operationId: "a" } }, undefined],
+    [
+      "operation",
+      {
+        get: {
+          parameters: [
+            { name: "q", in: "query", required: true },
+            { name: "opt", in: "query" },
+            { name: "h", in: "header", required: true },
+          ],
+        },
+      },
+      ["q"],
+    ],
+    [
+      "path item, overridden by the operation",
+      {
+        parameters: [
+          { name: "shared", in: "query", required: true },
+          { name: "dropped", in: "query", required: true },
+        ],
+        get: {
+          parameters: [{ name: "dropped", in: "query", required: false }],
+        },
+      },
+      ["shared"],
+    ],
+    [
+      "references",
+      {
+        get: {
+          parameters: [
+            { $ref: "#/components/parameters/Mode" },
+            { $ref: "#/components/parameters/Missing" },
+            { $ref: "other.yaml#/Mode" },
+            "not a parameter",
+          ],
+        },
+      },
+      ["mode"],
+    ],
+  ];
+  for (const [name, item, requiredQuery] of cases) {
+    const doc = parseOpenApiDocument(encode(JSON.stringify({
+      openapi: "3.0.3",
+      info: { title: "t", version: "1" },
+      paths: { "/x": item },
+      components: {
+        parameters: { Mode: { name: "mode", in: "query", required: true } },
+      },
+    })));
+    assert.deepEqual(doc.operations[0]?.requiredQuery, requiredQuery, name);
+  }
+});
+
+Deno.test("references to other files are listed once each; local ones and those in extensions are not", () => {
+  const doc = parseOpenApiDocument(encode(`openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    $ref: paths/a.yaml
+  /b:
+    get:
+      responses:
+        '200': &ok {$ref: 'common.yaml#/responses/Ok'}
+        '201': *ok
+        '404': {$ref: '#/components/responses/NotFound'}
+      x-examples: {$ref: ./examples/b.json}
+components:
+  schemas:
+    Remote: {$ref: 'https://example.com/schemas.json#/Remote'}
+`));
+  assert.deepEqual(doc.externalRefs, [
+    "paths/a.yaml",
+    "common.yaml#/responses/Ok",
+    "https://example.com/schemas.json#/Remote",
+  ]);
 });

@@ -19,6 +19,7 @@ function input(
     declaredVersion: "3.0.3",
     operations,
     importValueBytes: 1000,
+    externalRefs: [],
     ...overrides,
   };
 }
@@ -182,4 +183,83 @@ Deno.test("signatures and APIM operation names follow APIM's rules", () => {
   assert.equal(apimOperationName("GetPetById"), "getpetbyid");
   assert.equal(apimOperationName("--List  Pets__v2!"), "list-pets-v2");
   assert.equal(apimOperationName("x".repeat(100)).length, 76);
+});
+
+Deno.test("a query string in a paths key is not part of the signature; required query parameters are", () => {
+  const cases: { operations: OperationRef[]; signatures: string[] }[] = [
+    {
+      // APIM drops the query of a paths key (net-ApiRevisionTests#6), so both are POST /responses.
+      operations: [
+        { method: "post", path: "/responses", operationId: "create" },
+        {
+          method: "post",
+          path: "/responses?beta=true",
+          operationId: "createBeta",
+        },
+      ],
+      signatures: ["POST /responses"],
+    },
+    {
+      // Required query parameters become part of the URL template, and tell operations apart.
+      operations: [
+        { method: "get", path: "/things", operationId: "list" },
+        {
+          method: "get",
+          path: "/things?mode=tree",
+          operationId: "tree",
+          requiredQuery: ["mode"],
+        },
+      ],
+      signatures: [],
+    },
+    {
+      operations: [
+        {
+          method: "get",
+          path: "/c?comp=acl",
+          operationId: "acl",
+          requiredQuery: ["comp"],
+        },
+        {
+          method: "get",
+          path: "/c?comp=list",
+          operationId: "list",
+          requiredQuery: ["comp"],
+        },
+      ],
+      signatures: ["GET /c?comp={}"],
+    },
+  ];
+  for (const { operations, signatures } of cases) {
+    const result = preflightDocument(input(operations));
+    assert.deepEqual(
+      result.duplicateOperations.map((d) => d.signature),
+      signatures,
+      JSON.stringify(operations),
+    );
+  }
+  assert.equal(
+    signatureOf({
+      method: "get",
+      path: "/a/{x}?ignored={y}",
+      requiredQuery: ["q", "r"],
+    }),
+    "GET /a/{}?q={}&r={}",
+  );
+});
+
+Deno.test("references to other files are a warning naming the first of them", () => {
+  const refs = Array.from(
+    { length: 12 },
+    (_, i) => `common.yaml#/schemas/S${i}`,
+  );
+  const result = preflightDocument(input([], { externalRefs: refs }));
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(reasons(result.warnings), ["ExternalReferences"]);
+  const message = result.warnings[0]?.message ?? "";
+  assert.match(
+    message,
+    /^the document refers to other files: "common\.yaml#\/schemas\/S0", .*"common\.yaml#\/schemas\/S9" and 2 more; APIM/,
+  );
+  assert.match(message, /bundle/);
 });

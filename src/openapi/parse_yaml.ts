@@ -1,0 +1,223 @@
+// Reading YAML text into plain values: YAML 1.2 core schema, one document, unique keys, bounded aliases, numbers as written.
+
+// @ts-types="@types/js-yaml"
+import jsyaml from "js-yaml";
+import { InvalidDocumentError } from "./invalid_document_error.ts";
+
+/** A YAML document read into plain values (objects, arrays, strings, numbers, booleans, null). */
+export interface ParsedYaml {
+  value: unknown;
+  /**
+   * The text the number at `path` was written as (`1.0`, `2.0`, `007`); undefined when no number
+   * is there. `openapi: 3.0` and `version: 1.0` mean "3.0" and "1.0" to OpenAPI tools.
+   */
+  numberText(path: readonly string[]): string | undefined;
+}
+
+/**
+ * Values that aliases may add to a document beyond its own: PyYAML writes every shared object
+ * once and refers to it from each place it appears (thousands of aliases of small nodes);
+ * an alias bomb expands to billions.
+ */
+export const MAX_ALIAS_EXPANSION = 1_000_000;
+
+/**
+ * Parses YAML 1.2 with the core schema (`yes`/`on` stay strings; `0o14`, `0x1F`, `.inf` are
+ * numbers; no `<<` merge), one document, unique keys; unknown tags are ignored. Aliases refer to
+ * the same value; a document whose aliases expand to more than {@linkcode MAX_ALIAS_EXPANSION}
+ * values beyond its own, or refer to a node that contains them, is refused. js-yaml builds the
+ * values directly from the text (no syntax tree), so a document of several MiB fits the
+ * operator's heap and parses in a fraction of a second.
+ * Throws {@linkcode InvalidDocumentError} with what is wrong and where.
+ */
+export function parseYaml(text: string): ParsedYaml {
+  let documents: unknown[];
+  try {
+    documents = jsyaml.loadAll(text, null, { schema: CORE_SCHEMA });
+  } catch (error) {
+    throw new InvalidDocumentError(
+      `the document is not valid YAML: ${yamlProblem(error)}`,
+      { cause: error },
+    );
+  }
+  if (documents.length > 1) {
+    throw new InvalidDocumentError(
+      `the YAML text holds ${documents.length} documents: an OpenAPI document is a single YAML document`,
+    );
+  }
+  if (documents.length === 0 || (documents[0] === null && !hasContent(text))) {
+    throw new InvalidDocumentError(
+      "the YAML text holds no content, only comments",
+    );
+  }
+  const written = new WeakMap<object, Map<string, string>>();
+  let value: unknown;
+  try {
+    value = settle(documents[0], written);
+  } catch (error) {
+    if (error instanceof RangeError) throw unreadable("it nests too deeply");
+    throw error;
+  }
+  return {
+    value,
+    numberText: (path) => {
+      const parent = path.slice(0, -1).reduce<unknown>(
+        (node, key) => isObject(node) ? node[key] : undefined,
+        value,
+      );
+      const key = path[path.length - 1];
+      if (!isObject(parent) || key === undefined) return undefined;
+      const found = parent[key];
+      return typeof found === "number"
+        ? written.get(parent)?.get(key) ?? String(found)
+        : undefined;
+    },
+  };
+}
+
+/** A number whose text differs from `String(value)`; replaced by `value` once the document is read. */
+class WrittenNumber {
+  constructor(readonly value: number, readonly text: string) {}
+  /** Mapping keys are strings: a key is the number's text, as written. */
+  toString(): string {
+    return this.text;
+  }
+  /** js-yaml stringifies keys of a class with its own tag (plain objects become "[object Object]"). */
+  get [Symbol.toStringTag](): string {
+    return "WrittenNumber";
+  }
+}
+
+function number(value: number, text: string): number | WrittenNumber {
+  return String(value) === text ? value : new WrittenNumber(value, text);
+}
+
+/** The four implicit types of the YAML 1.2 core schema (spec 10.3.2), with the spec's patterns. */
+const CORE_TYPES = [
+  scalarType("null", /^(?:~|null|Null|NULL|)$/, () => null),
+  scalarType(
+    "bool",
+    /^(?:true|True|TRUE|false|False|FALSE)$/,
+    (text) => /^t/i.test(text),
+  ),
+  scalarType(
+    "int",
+    /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/,
+    (text) => number(Number(text), text),
+  ),
+  scalarType(
+    "float",
+    /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+    (text) => {
+      const lower = text.toLowerCase();
+      if (lower.endsWith(".nan")) return NaN;
+      if (lower.endsWith(".inf")) {
+        return lower.startsWith("-") ? -Infinity : Infinity;
+      }
+      return number(Number(text), text);
+    },
+  ),
+];
+
+function scalarType(
+  name: string,
+  pattern: RegExp,
+  construct: (text: string) => unknown,
+): jsyaml.Type {
+  return new jsyaml.Type(`tag:yaml.org,2002:${name}`, {
+    kind: "scalar",
+    resolve: (data: unknown) => typeof data === "string" && pattern.test(data),
+    construct: (data: string) => construct(data),
+  });
+}
+
+/** Any other tag (`!custom`, `!!binary`) is ignored: the node is read as if it had none. */
+const IGNORED_TAGS = (["scalar", "sequence", "mapping"] as const).map((kind) =>
+  new jsyaml.Type("", {
+    kind,
+    multi: true,
+    construct: (data: unknown) => data,
+  })
+);
+
+const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
+  implicit: CORE_TYPES,
+  explicit: IGNORED_TAGS,
+});
+
+/** "duplicated mapping key at line 4, column 3": js-yaml's reason, without its excerpt of the text. */
+function yamlProblem(error: unknown): string {
+  if (error instanceof jsyaml.YAMLException) {
+    const mark = (error as { mark?: { line: number; column: number } }).mark;
+    return mark === undefined
+      ? error.reason
+      : `${error.reason} at line ${mark.line + 1}, column ${mark.column + 1}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether the text has a line that is not blank, a comment or a document marker. */
+function hasContent(text: string): boolean {
+  return text.split(/\r?\n/).some((line) =>
+    !/^\s*(?:#.*)?$/.test(line) && !/^(?:---|\.\.\.)\s*(?:#.*)?$/.test(line)
+  );
+}
+
+/**
+ * Replaces {@linkcode WrittenNumber}s by their values (recording their text in `written`) and
+ * measures what the aliases add, each shared node once: refused when they add more than
+ * {@linkcode MAX_ALIAS_EXPANSION} values or when a node contains an alias of itself.
+ */
+function settle(
+  root: unknown,
+  written: WeakMap<object, Map<string, string>>,
+): unknown {
+  const sizes = new Map<object, number>();
+  const open = new Set<object>();
+  let own = 0;
+  const sizeOf = (node: object): number => {
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (open.has(node)) {
+      throw unreadable("an alias refers to a node that contains it");
+    }
+    open.add(node);
+    let size = 1;
+    own += 1;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const child = record[key];
+      if (child instanceof WrittenNumber) {
+        record[key] = child.value;
+        const texts = written.get(node) ?? new Map<string, string>();
+        written.set(node, texts.set(key, child.text));
+      }
+      if (isObject(child) && !(child instanceof WrittenNumber)) {
+        size += sizeOf(child);
+      } else {
+        size += 1;
+        own += 1;
+      }
+    }
+    open.delete(node);
+    sizes.set(node, size);
+    return size;
+  };
+  if (root instanceof WrittenNumber) return root.value;
+  if (!isObject(root)) return root;
+  const expanded = sizeOf(root);
+  if (expanded - own > MAX_ALIAS_EXPANSION) {
+    throw unreadable(
+      `its aliases expand to more than ${MAX_ALIAS_EXPANSION} values`,
+    );
+  }
+  return root;
+}
+
+function unreadable(why: string): InvalidDocumentError {
+  return new InvalidDocumentError(`the YAML cannot be read: ${why}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
