@@ -1,7 +1,9 @@
-// Kubeconfig files: the schema (yaml + zod), several files merged (the first definition of a name wins), relative paths.
+// Kubeconfig files: the schema (js-yaml + zod), several files merged (the first definition of a name wins), relative paths.
 
-import { parse as parseYaml } from "yaml";
+// @ts-types="@types/js-yaml"
+import jsyaml from "js-yaml";
 import { z } from "zod";
+import { yamlProblem } from "../util/yaml_problem.ts";
 import { EXEC_API_VERSIONS } from "./exec_credential.ts";
 import { formatIssues } from "./format_issues.ts";
 import type { HostIo } from "./host_io.ts";
@@ -142,14 +144,12 @@ export async function readMergedKubeconfig(
 function parseFile(text: string, file: string): z.infer<typeof fileSchema> {
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = jsyaml.load(text);
   } catch (error) {
-    throw new KubeConfigError(
-      `not valid YAML: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { file, cause: error },
-    );
+    throw new KubeConfigError(`not valid YAML: ${yamlProblem(error)}`, {
+      file,
+      cause: error,
+    });
   }
   const parsed = fileSchema.safeParse(document ?? {});
   if (!parsed.success) {

@@ -2,6 +2,7 @@
 
 // @ts-types="@types/js-yaml"
 import jsyaml from "js-yaml";
+import { yamlProblem } from "../util/yaml_problem.ts";
 import { InvalidDocumentError } from "./invalid_document_error.ts";
 
 /** A YAML document read into plain values (objects, arrays, strings, numbers, booleans, null). */
@@ -144,17 +145,6 @@ const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
   implicit: CORE_TYPES,
   explicit: IGNORED_TAGS,
 });
-
-/** "duplicated mapping key at line 4, column 3": js-yaml's reason, without its excerpt of the text. */
-function yamlProblem(error: unknown): string {
-  if (error instanceof jsyaml.YAMLException) {
-    const mark = (error as { mark?: { line: number; column: number } }).mark;
-    return mark === undefined
-      ? error.reason
-      : `${error.reason} at line ${mark.line + 1}, column ${mark.column + 1}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Whether the text has a line that is not blank, a comment or a document marker. */
 function hasContent(text: string): boolean {

@@ -300,6 +300,12 @@ Deno.test("loadKubeconfig errors name the kubeconfig field that is wrong", async
     ],
     ["no current context", config({ current: null }), /no current-context/],
     ["not YAML", "a: [", /not valid YAML/],
+    // The message says where, not what: the lines around the problem may hold a token.
+    [
+      "a duplicated key names its position, not the text",
+      "users:\n- name: u\n  user:\n    token: s3cr3t-token\n    token: s3cr3t-token\n",
+      /^(?![^]*s3cr3t)[^]*not valid YAML: duplicated mapping key at line 5, column 5/,
+    ],
   ];
   for (const [name, text, message] of cases) {
     await t.step(name, async () => {
