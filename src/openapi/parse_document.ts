@@ -11,6 +11,7 @@ import {
   invalidFromZod,
 } from "./invalid_document_error.ts";
 import { type ParsedYaml, parseYaml } from "./parse_yaml.ts";
+import { APIM_INLINE_IMPORT_LIMIT_BYTES } from "./preflight.ts";
 
 /** Which specification a document follows. */
 export type SpecVersion = "openapi3" | "swagger2";
@@ -71,7 +72,7 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
 /**
  * Parses the bytes of a fetched document. JSON when the text starts with `{` or `[` (it must then
  * be valid JSON), otherwise YAML 1.2 with the core schema ({@linkcode parseYaml}: one document,
- * unique keys, bounded aliases). The result must be an object with `openapi: 3.x` or `swagger: "2.0"` and an
+ * unique keys, bounded aliases; not read over APIM's inline import limit). The result must be an object with `openapi: 3.x` or `swagger: "2.0"` and an
  * `info` with `title` and `version`. `contentType` only sharpens messages: the bytes decide.
  * Import payload: OAS 3 JSON → `openapi+json`, OAS 3 YAML → `openapi` byte for byte (re-encoding
  * YAML could change values), Swagger 2 JSON → `swagger-json`, Swagger 2 YAML → converted to JSON
@@ -83,7 +84,7 @@ export function parseOpenApiDocument(
   contentType?: string,
 ): OpenApiDocument {
   const text = decodeText(bytes, contentType);
-  const parsed = parseText(text);
+  const parsed = parseText(text, bytes.byteLength);
   const root = parsed.value;
   if (!isRecord(root)) {
     throw new InvalidDocumentError(
@@ -173,7 +174,7 @@ interface ParsedText {
   yaml: ParsedYaml | undefined;
 }
 
-function parseText(text: string): ParsedText {
+function parseText(text: string, byteLength: number): ParsedText {
   const start = text.trimStart()[0];
   if (start === "{" || start === "[") {
     try {
@@ -184,6 +185,12 @@ function parseText(text: string): ParsedText {
         cause: error,
       });
     }
+  }
+  // Reading YAML takes several times its size in heap; a document APIM cannot import is not read.
+  if (byteLength > APIM_INLINE_IMPORT_LIMIT_BYTES) {
+    throw new InvalidDocumentError(
+      `the YAML document is ${byteLength} bytes, over APIM's inline import limit of ${APIM_INLINE_IMPORT_LIMIT_BYTES} bytes (it was not read)`,
+    );
   }
   const yaml = parseYaml(text);
   return { value: yaml.value, yaml };

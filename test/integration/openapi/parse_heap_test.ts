@@ -1,7 +1,6 @@
-// Parsing the largest documents the fetcher accepts inside the operator's V8 heap limit, in a child process.
+// Parsing the largest YAML documents the operator reads inside its V8 heap limit, in a child process.
 
 import assert from "node:assert/strict";
-import { DEFAULT_MAX_DOCUMENT_BYTES } from "../../../src/openapi/fetch_document.ts";
 import { APIM_INLINE_IMPORT_LIMIT_BYTES } from "../../../src/openapi/preflight.ts";
 import { OPERATOR_V8_FLAGS } from "../../support/operator_runtime.ts";
 
@@ -87,7 +86,7 @@ async function parseInOperatorHeap(
   }
 }
 
-Deno.test("YAML documents up to the fetch size limit parse within the operator's heap limit", async () => {
+Deno.test("YAML documents up to APIM's inline import limit (larger ones are not read) parse within the operator's heap limit", async () => {
   const cases = [
     {
       header: "openapi: 3.0.3\ninfo: {title: Big, version: '1'}\n",
@@ -99,7 +98,7 @@ Deno.test("YAML documents up to the fetch size limit parse within the operator's
     },
   ];
   for (const { header, format } of cases) {
-    const text = denseYaml(header, DEFAULT_MAX_DOCUMENT_BYTES);
+    const text = denseYaml(header, APIM_INLINE_IMPORT_LIMIT_BYTES);
     const result = await parseInOperatorHeap(text);
     assert.equal(result.code, 0, `${format}: ${result.stderr.slice(0, 500)}`);
     const read = JSON.parse(result.stdout);

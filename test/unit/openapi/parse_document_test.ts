@@ -330,6 +330,25 @@ Deno.test("YAML alias bombs are refused", () => {
   assert.match(invalid(lines.join("\n") + "\n"), /cannot be read/);
 });
 
+Deno.test("YAML over APIM's inline import limit is refused unread; JSON of that size is read and left to the pre-flight", () => {
+  const padding = "x".repeat(4 * 1024 * 1024);
+  const yaml =
+    `openapi: 3.0.3\ninfo:\n  title: Big\n  version: "1"\n  description: ${padding}\npaths: {}\n`;
+  assert.match(
+    invalid(yaml),
+    /^the YAML document is 4194\d{3} bytes, over APIM's inline import limit of 4194304 bytes \(it was not read\)$/,
+  );
+  const json = JSON.stringify({
+    openapi: "3.0.3",
+    info: { title: "Big", version: "1", description: padding },
+    paths: {},
+  });
+  assert.equal(
+    parseOpenApiDocument(encode(json)).importValueBytes,
+    json.length,
+  );
+});
+
 Deno.test("YAML that shares objects through many aliases is read (as PyYAML writes them)", () => {
   const doc = parseOpenApiDocument(
     encode(sharedAnchorYaml(300, "openapi: 3.0.3")),
