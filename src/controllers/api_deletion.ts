@@ -29,8 +29,7 @@ import {
   withPollUrl,
 } from "./operation_record.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { registrationIdentity } from "./registration_rules.ts";
-import { lookupService } from "./service_lookup.ts";
+import { instanceRef, lookupService, serviceRef } from "./service_lookup.ts";
 
 /** Reads while a write whose answer was lost may still land. */
 const RECHECK_MS = 5_000;
@@ -43,14 +42,7 @@ function registeredRef(
 ): ApiRef | undefined {
   const recorded = api.status?.registeredApi;
   if (recorded) {
-    return {
-      service: {
-        subscriptionId: recorded.subscription,
-        resourceGroup: recorded.resourceGroup,
-        serviceName: recorded.service,
-      },
-      apiId: recorded.apiId,
-    };
+    return { service: instanceRef(recorded), apiId: recorded.apiId };
   }
   const service = lookupService(
     ctx,
@@ -60,15 +52,7 @@ function registeredRef(
   const touched = api.status?.appliedHash !== undefined ||
     api.status?.pendingOperation !== undefined;
   if (!service || !touched) return undefined;
-  const identity = registrationIdentity(service, api.spec.APIID);
-  return {
-    service: {
-      subscriptionId: identity.subscription,
-      resourceGroup: identity.resourceGroup,
-      serviceName: identity.service,
-    },
-    apiId: identity.apiId,
-  };
+  return { service: serviceRef(service), apiId: api.spec.APIID };
 }
 
 /** Runs one deletion pass for an APIMAPI read fresh from the API server; resolves when it is let go or waits. */
