@@ -23,6 +23,16 @@ export function effectiveDeletionPolicy(object: EntityObject): DeletionPolicy {
   );
 }
 
+/**
+ * The CR created or adopted its entity: recorded before the write, or (older versions) an ETag
+ * after a successful one.
+ */
+function isManaged(object: EntityObject): boolean {
+  const status = object.status;
+  return status?.created === true || status?.adopted === true ||
+    status?.etag !== undefined;
+}
+
 /** Removes the entity (unless retained or not ours) and says which Event lets the CR go. */
 export async function removeEntity<
   T extends EntityObject,
@@ -46,6 +56,7 @@ export async function removeEntity<
     id,
     policy: object.spec.deletionPolicy,
     adopted: object.status?.adopted === true,
+    managed: isManaged(object),
     apimService: object.spec.apimService,
     instance,
     claimedByOlder: instance !== undefined &&

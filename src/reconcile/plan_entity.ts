@@ -102,6 +102,8 @@ export interface EntityRemovalFacts {
   /** `spec.deletionPolicy` as written (undefined when the user did not set one). */
   policy: DeletionPolicy | undefined;
   adopted: boolean;
+  /** The CR created or adopted the entity (status says so); a refused CR never managed it. */
+  managed: boolean;
   /** `spec.apimService`, for messages. */
   apimService: string;
   /**
@@ -128,7 +130,8 @@ function letGo(
 
 /**
  * Decides what the deletion of an entity CR does: retained (explicitly, or adopted without an
- * explicit Delete), nowhere known to delete it from, left to an older owner, or deleted from the
+ * explicit Delete), never managed by it (refused: it exists without an owner and was not adopted),
+ * nowhere known to delete it from, left to an older owner, or deleted from the
  * instance it was written to — which the recorded instance knows after its APIMService is gone
  * (a namespace teardown deletes them all at once).
  */
@@ -141,6 +144,13 @@ export function decideEntityRemoval(f: EntityRemovalFacts): EntityRemoval {
       f.adopted && f.policy === undefined
         ? `Left ${noun} "${f.id}" in API Management: it was adopted, and deletionPolicy is not set to Delete`
         : `Left ${noun} "${f.id}" in API Management`,
+    );
+  }
+  if (!f.managed) {
+    return letGo(
+      "Normal",
+      "NotManaged",
+      `Left ${noun} "${f.id}" in API Management: this resource never created or adopted it`,
     );
   }
   if (!f.instance) {

@@ -1,7 +1,11 @@
 // End to end: `kubectl delete namespace` of a namespace holding a whole setup (app, APIMService, product, tag, APIMAPI).
 import assert from "node:assert/strict";
 import type { ApimKnobs } from "../sim/apim_simulator.ts";
-import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
+import {
+  conditionOf,
+  E2eEnvironment,
+  isReady,
+} from "../support/e2e_environment.ts";
 import {
   apimApiManifest,
   apimProductManifest,
@@ -249,5 +253,52 @@ Deno.test("deleting the namespace after its APIMService: the product and tag are
   const from = await deleteNamespace(s);
   await waitForNamespaceGone(s);
   assertAllDeleted(s);
+  assertOperatorSettled(s, from);
+});
+
+Deno.test("a product and a tag that exist without an owner stay in API Management when the namespace of their refused CRs goes", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startScenario(env, "nsdel-foreign", {
+    serviceInAppNamespace: true,
+  });
+  // Another team's product (with its subscriptions) and tag, made in the portal.
+  s.service.createProduct("shared-product");
+  s.service.setProductSubscriptionCount("shared-product", 2);
+  s.service.createTag("shared-tag");
+  await env.apply([
+    apimProductManifest(s.ns, "shared-product", {
+      productID: "shared-product",
+      displayName: "Shared product",
+      apimService: "apim",
+    }),
+    apimTagManifest(s.ns, "shared-tag", {
+      tagID: "shared-tag",
+      displayName: "Shared tag",
+      apimService: "apim",
+    }),
+  ]);
+  for (
+    const [api, name, reason] of [
+      [env.apis.apimProducts, "shared-product", "UnmanagedProductExists"],
+      [env.apis.apimTags, "shared-tag", "UnmanagedTagExists"],
+    ] as const
+  ) {
+    await env.waitForObject(
+      api,
+      s.ns,
+      name,
+      (o) => conditionOf(o, "Ready")?.reason === reason,
+      `${name} refused (${reason})`,
+    );
+  }
+
+  const from = await deleteNamespace(s);
+  await waitForNamespaceGone(s);
+  assert.equal(
+    s.service.product("shared-product")?.subscriptionCount,
+    2,
+    "the product the CR never managed stays, with its subscriptions",
+  );
+  assert.ok(s.service.tag("shared-tag"), "the tag the CR never managed stays");
   assertOperatorSettled(s, from);
 });

@@ -244,6 +244,7 @@ const removal: EntityRemovalFacts = {
   id: "gold",
   policy: undefined,
   adopted: false,
+  managed: true,
   apimService: "apim",
   instance: INSTANCE,
   claimedByOlder: false,
@@ -263,6 +264,16 @@ const removalRows: Array<
     adopted: true,
     policy: "Delete",
   }, "delete"],
+  [
+    "a CR refused for an entity that exists without an owner leaves it",
+    { managed: false, instance: undefined },
+    "NotManaged",
+  ],
+  [
+    "a CR that never managed its entity leaves it, even with its APIMService there",
+    { managed: false },
+    "NotManaged",
+  ],
   [
     "nowhere to delete it from lets go with a Warning",
     { instance: undefined },
