@@ -302,3 +302,68 @@ Deno.test("a product and a tag that exist without an owner stay in API Managemen
   assert.ok(s.service.tag("shared-tag"), "the tag the CR never managed stays");
   assertOperatorSettled(s, from);
 });
+
+/** The operator's role assignment lost the delete permission (e.g. a narrower custom role). */
+const DELETES_DENIED = ["Microsoft.ApiManagement/service/*/delete"];
+
+/**
+ * Registers the app, takes the delete permission away and deletes the namespace; returns when the
+ * APIMAPI, product and tag each say in their Ready condition that Azure refused the delete (Events
+ * cannot be created in a namespace being deleted: the conditions are what a user reads), with the
+ * index of the operator's first log line since the namespace delete.
+ */
+async function refusedTeardown(s: Scenario): Promise<number> {
+  await registerApp(s);
+  s.env.apim.knobs.deniedActions = DELETES_DENIED;
+  const from = await deleteNamespace(s);
+  const { apis } = s.env;
+  for (
+    const [api, name] of [
+      [apis.apimApis, "my-api"],
+      [apis.apimProducts, "my-product"],
+      [apis.apimTags, "backend"],
+    ] as const
+  ) {
+    await s.env.waitForObject(
+      api,
+      s.ns,
+      name,
+      (o) =>
+        o.metadata?.deletionTimestamp !== undefined &&
+        conditionOf(o, "Ready")?.reason === "AuthorizationFailed" &&
+        /does not have authorization to perform action '[^']+\/delete'/.test(
+          conditionOf(o, "Ready")?.message ?? "",
+        ),
+      `${name} to say that its delete was refused`,
+    );
+  }
+  assert.ok(s.service.api("my-api"), "the API is still there");
+  return from;
+}
+
+Deno.test("deletes refused by Azure RBAC during a namespace teardown: each object says why, and the namespace goes once the role is back", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startSetup(env, "nsdel-rbac");
+  const from = await refusedTeardown(s);
+  env.apim.knobs.deniedActions = [];
+  await waitForNamespaceGone(s);
+  assertAllDeleted(s);
+  assertOperatorSettled(s, from);
+});
+
+Deno.test("deletes Azure keeps refusing: deletionPolicy Retain on the objects lets the namespace go and leaves API Management as it is", async () => {
+  await using env = await E2eEnvironment.start();
+  await using s = await startSetup(env, "nsdel-retain");
+  const from = await refusedTeardown(s);
+  const retain = { spec: { deletionPolicy: "Retain" } };
+  await env.apis.apimApis.mergePatch("my-api", retain, { namespace: s.ns });
+  await env.apis.apimProducts.mergePatch("my-product", retain, {
+    namespace: s.ns,
+  });
+  await env.apis.apimTags.mergePatch("backend", retain, { namespace: s.ns });
+  await waitForNamespaceGone(s);
+  assert.ok(s.service.api("my-api"), "the API is retained");
+  assert.ok(s.service.product("my-product"), "the product is retained");
+  assert.ok(s.service.tag("backend"), "the tag is retained");
+  assertOperatorSettled(s, from);
+});
