@@ -11,6 +11,7 @@ import type { ApimApi, PendingOperationRecord } from "../crd/apim_api.ts";
 import { apimApis } from "../crd/resources.ts";
 import { DONE, type Outcome, requeueAfter } from "../kube/run_controller.ts";
 import type { Logger } from "../log.ts";
+import type { StatusVerdict } from "../reconcile/conditions.ts";
 import {
   type DeletionFacts,
   type DeletionStep,
@@ -19,9 +20,14 @@ import {
 } from "../reconcile/plan_deletion.ts";
 import { reportApiVerdict } from "./apim_api_status.ts";
 import { involvedObject } from "./controller.ts";
-import { ReportedFailure } from "./failure.ts";
+import {
+  deletionFailure,
+  describeFailure,
+  ReportedFailure,
+} from "./failure.ts";
 import { removeFinalizer } from "./finalizers.ts";
 import { observedApi } from "./observed_api.ts";
+import { failureVerdict } from "./verdict_status.ts";
 import {
   operationFacts,
   pollableOperation,
@@ -29,8 +35,7 @@ import {
   withPollUrl,
 } from "./operation_record.ts";
 import type { OperatorContext } from "./operator_context.ts";
-import { registrationIdentity } from "./registration_rules.ts";
-import { lookupService } from "./service_lookup.ts";
+import { instanceRef, lookupService, serviceRef } from "./service_lookup.ts";
 
 /** Reads while a write whose answer was lost may still land. */
 const RECHECK_MS = 5_000;
@@ -43,14 +48,7 @@ function registeredRef(
 ): ApiRef | undefined {
   const recorded = api.status?.registeredApi;
   if (recorded) {
-    return {
-      service: {
-        subscriptionId: recorded.subscription,
-        resourceGroup: recorded.resourceGroup,
-        serviceName: recorded.service,
-      },
-      apiId: recorded.apiId,
-    };
+    return { service: instanceRef(recorded), apiId: recorded.apiId };
   }
   const service = lookupService(
     ctx,
@@ -60,15 +58,7 @@ function registeredRef(
   const touched = api.status?.appliedHash !== undefined ||
     api.status?.pendingOperation !== undefined;
   if (!service || !touched) return undefined;
-  const identity = registrationIdentity(service, api.spec.APIID);
-  return {
-    service: {
-      subscriptionId: identity.subscription,
-      resourceGroup: identity.resourceGroup,
-      serviceName: identity.service,
-    },
-    apiId: identity.apiId,
-  };
+  return { service: serviceRef(service), apiId: api.spec.APIID };
 }
 
 /** Runs one deletion pass for an APIMAPI read fresh from the API server; resolves when it is let go or waits. */
@@ -115,13 +105,24 @@ export class ApiDeletion {
     };
   }
 
-  /** Runs steps until the APIMAPI is let go or must wait. */
+  /**
+   * Runs steps until the APIMAPI is let go or must wait. A failure is shown in its Ready condition
+   * (Events cannot be created in a namespace being deleted) with the operation as this pass left
+   * it, and retried with backoff ({@linkcode deletionFailure}).
+   */
   async run(): Promise<Outcome> {
-    for (let i = 0; i < MAX_STEPS; i++) {
-      const outcome = await this.#execute(nextDeletionStep(this.#facts));
-      if (outcome) return outcome;
+    try {
+      for (let i = 0; i < MAX_STEPS; i++) {
+        const outcome = await this.#execute(nextDeletionStep(this.#facts));
+        if (outcome) return outcome;
+      }
+      throw new Error(`Deletion did not settle within ${MAX_STEPS} steps`);
+    } catch (error) {
+      if (this.#signal.aborted || error instanceof ReportedFailure) throw error;
+      const failure = deletionFailure(describeFailure(error));
+      await this.#report(failureVerdict(failure)).catch(() => {});
+      throw new ReportedFailure(failure);
     }
-    throw new Error(`Deletion did not settle within ${MAX_STEPS} steps`);
   }
 
   #requireRef(): ApiRef {
@@ -239,10 +240,6 @@ export class ApiDeletion {
       }
       // Refused (e.g. the API is locked by a running operation): nothing was applied.
       this.#forget();
-      await this.#writeStatus(
-        "Deleting",
-        `API Management refused to delete API "${ref.apiId}" for now`,
-      ).catch(() => {});
       throw error;
     }
     if (start.state === "pending" && record) {
@@ -264,11 +261,16 @@ export class ApiDeletion {
 
   /** Records why the deletion waits, with the operation as this pass knows it. */
   async #writeStatus(reason: string, message: string): Promise<void> {
+    await this.#report({ state: "progressing", reason, message });
+  }
+
+  /** Records `verdict`, with the operation as this pass knows it. */
+  async #report(verdict: StatusVerdict): Promise<void> {
     const seen = this.#api;
     this.#api = await reportApiVerdict(
       this.#ctx,
       seen,
-      { state: "progressing", reason, message },
+      verdict,
       { pendingOperation: this.#record ?? null },
       this.#signal,
       (fresh) =>

@@ -19,8 +19,9 @@ const SERVICE_CHANGE_SPREAD_MS = 5_000;
 /**
  * Whether a change of an APIMAPI asks for a pass of this controller now: a new object, a deletion
  * that starts, a finalizer added or removed, or, while deleting, the registration's recorded
- * import or prune settled. The deletion's own writes do not (its record, its failures): while a
- * delete is refused, each of them would otherwise run the next attempt at once, past its backoff.
+ * import or prune settled or a spec edit (`deletionPolicy: Retain` lets go of a deletion Azure
+ * keeps refusing). The deletion's own writes do not (its record, its failures): while a delete is
+ * refused, each of them would otherwise run the next attempt at once, past its backoff.
  */
 export function changeNeedsPass(
   previous: ApimApi | undefined,
@@ -37,8 +38,10 @@ export function changeNeedsPass(
     before.kind !== "delete" &&
     JSON.stringify(before) !==
       JSON.stringify(current.status?.pendingOperation);
+  const specChanged = current.metadata.generation !==
+    previous.metadata.generation;
   return startedDeleting || finalizerChanged ||
-    (deleting && registrationSettled);
+    (deleting && (registrationSettled || specChanged));
 }
 
 /** Builds the APIMAPI controller. */

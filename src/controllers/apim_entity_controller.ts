@@ -28,6 +28,7 @@ import {
 } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
+  instanceOf,
   requireService,
   serviceIdentity,
   serviceRef,
@@ -153,19 +154,21 @@ export function apimEntityController<
           `${kind.noun} "${id}" already exists in API Management and was not created by this operator; to take it over, annotate this resource with ${ADOPT_ANNOTATION}: "true"`,
       });
     }
-    if (ownership !== "manage") {
-      // Recorded before the write: a crash after it must not make our own entity look foreign.
-      object = await patchStatus(api, object, {
-        [ownership === "create" ? "created" : "adopted"]: true,
-      }, signal);
-      if (ownership === "adopt") {
-        await event(
-          object,
-          "Normal",
-          "Adopted",
-          `Took over ${noun} "${id}", which exists in API Management without an owner`,
-        );
-      }
+    // Recorded before the write: a crash after it must not make our own entity look foreign, and
+    // the deletion finds the entity where it was written after the APIMService is gone.
+    object = await patchStatus(api, object, {
+      ...(ownership === "manage"
+        ? {}
+        : { [ownership === "create" ? "created" : "adopted"]: true }),
+      instance: instanceOf(service),
+    }, signal);
+    if (ownership === "adopt") {
+      await event(
+        object,
+        "Normal",
+        "Adopted",
+        `Took over ${noun} "${id}", which exists in API Management without an owner`,
+      );
     }
     const drift = differingFields(desired, current?.entity.properties);
     if (drift.length > 0) {

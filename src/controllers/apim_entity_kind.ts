@@ -2,7 +2,7 @@
 
 import type { ApimServiceRef } from "../azure/apim_paths.ts";
 import type { Versioned } from "../azure/arm_resources.ts";
-import type { Condition, DeletionPolicy } from "../crd/meta.ts";
+import type { ApimInstance, Condition, DeletionPolicy } from "../crd/meta.ts";
 import type { Cache } from "../kube/cache.ts";
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceDescriptor } from "../kube/resource.ts";
@@ -21,6 +21,8 @@ export interface EntityObject extends KubeObject {
     etag?: string | undefined;
     created?: boolean | undefined;
     adopted?: boolean | undefined;
+    /** The instance the entity is written to (recorded before the write). */
+    instance?: ApimInstance | undefined;
   } | undefined;
 }
 

@@ -3,26 +3,34 @@
 import { ArmError } from "../azure/arm_error.ts";
 import { isInstanceGone } from "../azure/classify_arm_error.ts";
 import type { DeletionPolicy } from "../crd/meta.ts";
+import { effectivePolicy, type Release } from "../reconcile/plan_deletion.ts";
+import { decideEntityRemoval } from "../reconcile/plan_entity.ts";
 import { entityClaimConflict } from "./apim_entity_claims.ts";
 import type { EntityKind, EntityObject } from "./apim_entity_kind.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
+  instanceIdentity,
+  instanceOf,
+  instanceRef,
   lookupService,
-  serviceIdentity,
-  serviceRef,
 } from "./service_lookup.ts";
-
-/** The Event that lets the CR go. */
-export interface RemovalOutcome {
-  type: "Normal" | "Warning";
-  reason: string;
-  note: string;
-}
 
 /** Unset deletionPolicy: Delete for an entity the operator created, Retain for one it adopted. */
 export function effectiveDeletionPolicy(object: EntityObject): DeletionPolicy {
-  return object.spec.deletionPolicy ??
-    (object.status?.adopted === true ? "Retain" : "Delete");
+  return effectivePolicy(
+    object.spec.deletionPolicy,
+    object.status?.adopted === true,
+  );
+}
+
+/**
+ * The CR created or adopted its entity: recorded before the write, or (older versions) an ETag
+ * after a successful one.
+ */
+function isManaged(object: EntityObject): boolean {
+  const status = object.status;
+  return status?.created === true || status?.adopted === true ||
+    status?.etag !== undefined;
 }
 
 /** Removes the entity (unless retained or not ours) and says which Event lets the CR go. */
@@ -33,7 +41,7 @@ export async function removeEntity<
   ctx: OperatorContext,
   kind: EntityKind<T, P>,
   object: T,
-): Promise<RemovalOutcome> {
+): Promise<Release> {
   const id = kind.idOf(object);
   const noun = kind.noun.toLowerCase();
   const service = lookupService(
@@ -41,33 +49,23 @@ export async function removeEntity<
     object.metadata.namespace,
     object.spec.apimService,
   );
-  const adopted = object.status?.adopted === true;
-  if (effectiveDeletionPolicy(object) === "Retain") {
-    return {
-      type: "Normal",
-      reason: "Retained",
-      note: adopted && object.spec.deletionPolicy === undefined
-        ? `Left ${noun} "${id}" in API Management: it was adopted, and deletionPolicy is not set to Delete`
-        : `Left ${noun} "${id}" in API Management`,
-    };
-  }
-  if (!service) {
-    return {
-      type: "Warning",
-      reason: "APIMServiceNotFound",
-      note:
-        `APIMService "${object.spec.apimService}" is gone; released the finalizer without deleting ${noun} "${id}"`,
-    };
-  }
-  if (entityClaimConflict(ctx, kind, object, serviceIdentity(service))) {
-    return {
-      type: "Warning",
-      reason: "NotOwned",
-      note: `Left ${noun} "${id}" to its older owner`,
-    };
-  }
+  const instance = object.status?.instance ??
+    (service ? instanceOf(service) : undefined);
+  const removal = decideEntityRemoval({
+    noun: kind.noun,
+    id,
+    policy: object.spec.deletionPolicy,
+    adopted: object.status?.adopted === true,
+    managed: isManaged(object),
+    apimService: object.spec.apimService,
+    instance,
+    claimedByOlder: instance !== undefined &&
+      entityClaimConflict(ctx, kind, object, instanceIdentity(instance)) !==
+        undefined,
+  });
+  if (removal.action === "release") return removal.release;
   try {
-    await kind.remove(ctx, serviceRef(service), id);
+    await kind.remove(ctx, instanceRef(removal.instance), id);
   } catch (error) {
     if (isInstanceGone(error)) {
       return {

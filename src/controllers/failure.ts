@@ -87,6 +87,18 @@ export function describeFailure(error: unknown): Failure {
   }
 }
 
+/**
+ * A failure of a deletion (a finalizer): nothing the deleted object can still change fixes what ARM
+ * refused there (a role assignment, an Azure Policy deny, a lock; ARM's 403 itself says "If access
+ * was recently granted, please refresh your credentials"), so what would wait for a spec change is
+ * retried with backoff instead, and the finalizer lets go once the cause is fixed.
+ */
+export function deletionFailure(failure: Failure): Failure {
+  return failure.decision.kind === "terminal"
+    ? { ...failure, decision: { kind: "backoff" } }
+    : failure;
+}
+
 /** The runner's classifier: the decision of {@linkcode describeFailure}. */
 export function classifyReconcileError(error: unknown): ErrorDecision {
   return describeFailure(error).decision;

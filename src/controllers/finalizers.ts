@@ -3,7 +3,12 @@
 import type { KubeObject } from "../kube/kube_object.ts";
 import type { ResourceApi } from "../kube/resource_api.ts";
 import { DONE, type Outcome } from "../kube/run_controller.ts";
-import { describeFailure, type Failure, ReportedFailure } from "./failure.ts";
+import {
+  deletionFailure,
+  describeFailure,
+  type Failure,
+  ReportedFailure,
+} from "./failure.ts";
 
 /** The finalizer that makes deletions wait for API Management. */
 export const FINALIZER = "apim.operator.io/finalizer";
@@ -69,7 +74,8 @@ export interface FinalizedLifecycle<T extends KubeObject> {
 /**
  * One reconcile of an object whose deletion waits for API Management: finalize it when it is being
  * deleted, add the finalizer before anything else, converge otherwise. A failure is reported on the
- * object and rethrown as a {@linkcode ReportedFailure} carrying its retry decision.
+ * object and rethrown as a {@linkcode ReportedFailure} carrying its retry decision (a deletion's is
+ * never terminal: {@linkcode deletionFailure}).
  */
 export async function reconcileWithFinalizer<T extends KubeObject>(
   object: T,
@@ -86,7 +92,9 @@ export async function reconcileWithFinalizer<T extends KubeObject>(
     }
     return await steps.converge(object);
   } catch (error) {
-    const failure = describeFailure(error);
+    const failure = object.metadata?.deletionTimestamp
+      ? deletionFailure(describeFailure(error))
+      : describeFailure(error);
     await steps.reportFailure(object, failure).catch(() => {});
     throw new ReportedFailure(failure);
   }

@@ -1,6 +1,7 @@
 // The user's levers on a registration (retry and adopt annotations) and the identity it records.
 import type { ApimApi, RegisteredApi } from "../crd/apim_api.ts";
 import type { ApimService } from "../crd/apim_service.ts";
+import { instanceOf } from "./service_lookup.ts";
 
 /** Annotation whose new value retries a registration that failed permanently. */
 export const RETRY_ANNOTATION = "apim.operator.io/retry";
@@ -23,10 +24,5 @@ export function registrationIdentity(
   service: ApimService,
   apiId: string,
 ): RegisteredApi {
-  return {
-    subscription: service.spec.subscription,
-    resourceGroup: service.spec.resourceGroup,
-    service: service.spec.name,
-    apiId,
-  };
+  return { ...instanceOf(service), apiId };
 }

@@ -1,6 +1,7 @@
 // Finds the APIMService an object refers to (its own namespace first, then the operator's) and its ARM reference.
 import type { ApimServiceRef } from "../azure/apim_paths.ts";
 import type { ApimService } from "../crd/apim_service.ts";
+import type { ApimInstance } from "../crd/meta.ts";
 import { ReportedFailure } from "./failure.ts";
 import type { OperatorContext } from "./operator_context.ts";
 
@@ -50,20 +51,38 @@ export function requireService(
   });
 }
 
-/** The ARM reference of an APIMService. */
-export function serviceRef(service: ApimService): ApimServiceRef {
+/** The Azure instance an APIMService names, as status records it. */
+export function instanceOf(service: ApimService): ApimInstance {
   return {
-    subscriptionId: service.spec.subscription,
+    subscription: service.spec.subscription,
     resourceGroup: service.spec.resourceGroup,
-    serviceName: service.spec.name,
+    service: service.spec.name,
   };
 }
 
-/** A stable identity of the Azure instance (two CRs may name the same instance). */
-export function serviceIdentity(service: ApimService): string {
-  const ref = serviceRef(service);
-  return `${ref.subscriptionId}/${ref.resourceGroup}/${ref.serviceName}`
+/** The ARM reference of a recorded instance. */
+export function instanceRef(instance: ApimInstance): ApimServiceRef {
+  return {
+    subscriptionId: instance.subscription,
+    resourceGroup: instance.resourceGroup,
+    serviceName: instance.service,
+  };
+}
+
+/** The ARM reference of an APIMService. */
+export function serviceRef(service: ApimService): ApimServiceRef {
+  return instanceRef(instanceOf(service));
+}
+
+/** A stable identity of an Azure instance (names are case-insensitive; two CRs may name the same instance). */
+export function instanceIdentity(instance: ApimInstance): string {
+  return `${instance.subscription}/${instance.resourceGroup}/${instance.service}`
     .toLowerCase();
+}
+
+/** {@linkcode instanceIdentity} of the instance an APIMService names. */
+export function serviceIdentity(service: ApimService): string {
+  return instanceIdentity(instanceOf(service));
 }
 
 /** Why an APIMService is not usable yet, or undefined when it is Ready with a gateway host. */

@@ -1,6 +1,7 @@
 // The APIMAPI custom resource: an API to register, with the seed's field names.
 import { z } from "zod";
 import {
+  apimInstanceSchema,
   commonStatusShape,
   deletionPolicySchema,
   objectMetaSchema,
@@ -82,10 +83,7 @@ export const pendingOperationSchema = z.object({
 });
 
 /** Where an API is registered in Azure (recorded before the first write, used for deletion). */
-export const registeredApiSchema = z.object({
-  subscription: z.string(),
-  resourceGroup: z.string(),
-  service: z.string(),
+export const registeredApiSchema = apimInstanceSchema.extend({
   apiId: z.string(),
 });
 

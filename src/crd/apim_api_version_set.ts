@@ -1,6 +1,7 @@
 // The APIMAPIVersionSet custom resource: a version set in API Management that APIMAPIs join with spec.versionSet.
 import { z } from "zod";
 import {
+  apimInstanceSchema,
   commonStatusShape,
   deletionPolicySchema,
   objectMetaSchema,
@@ -32,6 +33,8 @@ export const apimApiVersionSetStatusSchema = z.object({
   created: z.boolean().exactOptional(),
   /** The set existed without an owner and was taken over. */
   adopted: z.boolean().exactOptional(),
+  /** The instance the set is written to (recorded before the write there; used to delete it). */
+  instance: apimInstanceSchema.exactOptional(),
 });
 
 /** A whole APIMAPIVersionSet object. */

@@ -1,6 +1,7 @@
 // The APIMProduct custom resource (productID, with productId accepted as an alias).
 import { z } from "zod";
 import {
+  apimInstanceSchema,
   commonStatusShape,
   deletionPolicySchema,
   objectMetaSchema,
@@ -37,6 +38,8 @@ export const apimProductStatusSchema = z.object({
   created: z.boolean().exactOptional(),
   /** The entity existed without an owner and was taken over. */
   adopted: z.boolean().exactOptional(),
+  /** The instance the product is written to (recorded before the write there; used to delete it). */
+  instance: apimInstanceSchema.exactOptional(),
 });
 
 /** A whole APIMProduct object. */

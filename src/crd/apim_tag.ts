@@ -1,6 +1,7 @@
 // The APIMTag custom resource (tagID, with tagId accepted as an alias).
 import { z } from "zod";
 import {
+  apimInstanceSchema,
   commonStatusShape,
   deletionPolicySchema,
   objectMetaSchema,
@@ -30,6 +31,8 @@ export const apimTagStatusSchema = z.object({
   created: z.boolean().exactOptional(),
   /** The entity existed without an owner and was taken over. */
   adopted: z.boolean().exactOptional(),
+  /** The instance the tag is written to (recorded before the write there; used to delete it). */
+  instance: apimInstanceSchema.exactOptional(),
 });
 
 /** A whole APIMTag object. */

@@ -38,3 +38,16 @@ export const deletionPolicySchema = z.enum(["Delete", "Retain"]);
 
 /** What happens in Azure when the resource is deleted. */
 export type DeletionPolicy = z.infer<typeof deletionPolicySchema>;
+
+/**
+ * An API Management instance in Azure (subscription, resource group, service name) as status records
+ * it: where the operator wrote, so that a deletion finds it after the APIMService is gone.
+ */
+export const apimInstanceSchema = z.object({
+  subscription: z.string(),
+  resourceGroup: z.string(),
+  service: z.string(),
+});
+
+/** An API Management instance as status records it. */
+export type ApimInstance = z.infer<typeof apimInstanceSchema>;

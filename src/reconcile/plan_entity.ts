@@ -1,4 +1,4 @@
-// Desired properties of products, tags and version sets, and whether API Management's copy needs a write.
+// Desired properties of products, tags and version sets, whether API Management's copy needs a write, and their deletion.
 import type {
   ProductProperties,
   TagProperties,
@@ -7,7 +7,9 @@ import type {
 import type { ApimApiVersionSetSpec } from "../crd/apim_api_version_set.ts";
 import type { ApimProductSpec } from "../crd/apim_product.ts";
 import type { ApimTagSpec } from "../crd/apim_tag.ts";
+import type { ApimInstance, DeletionPolicy } from "../crd/meta.ts";
 import { canonicalJson, type Hashable } from "./hash.ts";
+import { effectivePolicy, type Release } from "./plan_deletion.ts";
 
 /** The product API Management should hold for a spec (unset optional fields are left to APIM). */
 export function productProperties(spec: ApimProductSpec): ProductProperties {
@@ -90,4 +92,80 @@ export function decideEntityOwnership(
   }
   if (facts.created || facts.adopted) return "manage";
   return facts.adoptionAllowed ? "adopt" : "refuse";
+}
+
+/** What the deletion of a product, tag or version set CR knows. */
+export interface EntityRemovalFacts {
+  /** "Product", "Tag" or "Version set", for messages. */
+  noun: string;
+  id: string;
+  /** `spec.deletionPolicy` as written (undefined when the user did not set one). */
+  policy: DeletionPolicy | undefined;
+  adopted: boolean;
+  /** The CR created or adopted the entity (status says so); a refused CR never managed it. */
+  managed: boolean;
+  /** `spec.apimService`, for messages. */
+  apimService: string;
+  /**
+   * Where the entity is: the instance recorded in status before it was written there, else (objects
+   * from before) the one its APIMService names; undefined when neither is known.
+   */
+  instance: ApimInstance | undefined;
+  /** An older live CR manages the same entity in that instance. */
+  claimedByOlder: boolean;
+}
+
+/** Let the CR go with an Event, or delete the entity from `instance` first. */
+export type EntityRemoval =
+  | { action: "release"; release: Release }
+  | { action: "delete"; instance: ApimInstance };
+
+function letGo(
+  type: Release["type"],
+  reason: string,
+  note: string,
+): EntityRemoval {
+  return { action: "release", release: { type, reason, note } };
+}
+
+/**
+ * Decides what the deletion of an entity CR does: retained (explicitly, or adopted without an
+ * explicit Delete), never managed by it (refused: it exists without an owner and was not adopted),
+ * nowhere known to delete it from, left to an older owner, or deleted from the
+ * instance it was written to — which the recorded instance knows after its APIMService is gone
+ * (a namespace teardown deletes them all at once).
+ */
+export function decideEntityRemoval(f: EntityRemovalFacts): EntityRemoval {
+  const noun = f.noun.toLowerCase();
+  if (effectivePolicy(f.policy, f.adopted) === "Retain") {
+    return letGo(
+      "Normal",
+      "Retained",
+      f.adopted && f.policy === undefined
+        ? `Left ${noun} "${f.id}" in API Management: it was adopted, and deletionPolicy is not set to Delete`
+        : `Left ${noun} "${f.id}" in API Management`,
+    );
+  }
+  if (!f.managed) {
+    return letGo(
+      "Normal",
+      "NotManaged",
+      `Left ${noun} "${f.id}" in API Management: this resource never created or adopted it`,
+    );
+  }
+  if (!f.instance) {
+    return letGo(
+      "Warning",
+      "APIMServiceNotFound",
+      `APIMService "${f.apimService}" is gone; released the finalizer without deleting ${noun} "${f.id}"`,
+    );
+  }
+  if (f.claimedByOlder) {
+    return letGo(
+      "Warning",
+      "NotOwned",
+      `Left ${noun} "${f.id}" to its older owner`,
+    );
+  }
+  return { action: "delete", instance: f.instance };
 }

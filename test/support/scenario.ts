@@ -15,7 +15,7 @@ export interface Scenario extends AsyncDisposable {
   env: E2eEnvironment;
   /** Namespace of the APIMAPIs and workloads. */
   ns: string;
-  /** Namespace of the operator and the APIMService `apim`. */
+  /** Namespace of the operator (and of the APIMService `apim`, unless it is in the application's). */
   opNs: string;
   service: ServiceHandle;
   /** Serves `petstore.json` until told otherwise. */
@@ -33,6 +33,8 @@ export interface ScenarioOptions {
   noOperator?: boolean;
   /** Print the operator's log lines as they come. */
   echo?: boolean;
+  /** Put the APIMService `apim` in the application's namespace (default: the operator's). */
+  serviceInAppNamespace?: boolean;
 }
 
 /** Creates namespaces `<prefix>` and `<prefix>-op`, instance `apim-<prefix>`, APIMService `apim`, and starts the operator. */
@@ -49,7 +51,13 @@ export async function startScenario(
     body: await fixtureDocument("petstore.json"),
     contentType: "application/json",
   });
-  await env.apply([apimServiceManifest(opNs, "apim", `apim-${prefix}`)]);
+  await env.apply([
+    apimServiceManifest(
+      options.serviceInAppNamespace ? ns : opNs,
+      "apim",
+      `apim-${prefix}`,
+    ),
+  ]);
   const operatorOptions: OperatorRunOptions = {
     watchNamespaces: [ns, opNs],
     operatorNamespace: opNs,

@@ -34,13 +34,14 @@ function api(
     deleting?: boolean;
     finalizer?: boolean;
     status?: Record<string, unknown>;
+    generation?: number;
   } = {},
 ): ApimApi {
   return apimApiFixture("orders", {}, {
     metadata: {
       name: "orders",
       namespace: "shop",
-      generation: 1,
+      generation: options.generation ?? 1,
       ...(options.finalizer === false ? {} : { finalizers: [FINALIZER] }),
       ...(options.deleting ? { deletionTimestamp: DELETING } : {}),
     },
@@ -81,6 +82,12 @@ const rows: [string, ApimApi | undefined, ApimApi, boolean][] = [
     api({ deleting: true }),
     api({ deleting: true, status: FAILURE }),
     false,
+  ],
+  [
+    "a spec edit while deleting (deletionPolicy: Retain for a refused delete)",
+    api({ deleting: true, status: FAILURE }),
+    api({ deleting: true, status: FAILURE, generation: 2 }),
+    true,
   ],
   ["a status write of a live object", api(), api({ status: FAILURE }), false],
 ];

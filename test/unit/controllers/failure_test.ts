@@ -11,6 +11,7 @@ import {
 } from "../../../src/azure/arm_error.ts";
 import {
   classifyReconcileError,
+  deletionFailure,
   describeFailure,
   type Failure,
   ReportedFailure,
@@ -358,4 +359,24 @@ Deno.test("classifyReconcileError() returns the decision describeFailure() makes
     classifyReconcileError(armError({ status: 400, code: "ValidationError" })),
     { kind: "terminal" },
   );
+});
+
+Deno.test("deletionFailure() retries what would wait for a spec change (a delete refused by RBAC) with backoff, keeping reason and message", () => {
+  const refused = describeFailure(armError({
+    method: "DELETE",
+    status: 403,
+    code: "AuthorizationFailed",
+    message: "The client does not have authorization to perform action",
+  }));
+  assert.equal(refused.decision.kind, "terminal");
+  assert.deepEqual(deletionFailure(refused), {
+    ...refused,
+    decision: { kind: "backoff" },
+  });
+  const throttled: Failure = {
+    decision: { kind: "retryAfter", delayMs: 3_000 },
+    reason: "TooManyRequests",
+    message: "Too many requests",
+  };
+  assert.deepEqual(deletionFailure(throttled), throttled);
 });

@@ -1,4 +1,4 @@
-// Unit tests for the desired product and tag properties and the drift comparison of entities.
+// Unit tests for the desired product and tag properties, the drift comparison, ownership and deletion of entities.
 import assert from "node:assert/strict";
 import {
   productPropertiesSchema,
@@ -8,7 +8,9 @@ import { apimProductSpecSchema } from "../../../src/crd/apim_product.ts";
 import { apimTagSpecSchema } from "../../../src/crd/apim_tag.ts";
 import {
   decideEntityOwnership,
+  decideEntityRemoval,
   differingFields,
+  type EntityRemovalFacts,
   productProperties,
   tagProperties,
 } from "../../../src/reconcile/plan_entity.ts";
@@ -227,5 +229,80 @@ const ownershipRows: Array<
 for (const [what, facts, expected] of ownershipRows) {
   Deno.test(`decideEntityOwnership(): ${what}`, () => {
     assert.equal(decideEntityOwnership(facts), expected);
+  });
+}
+
+const INSTANCE = {
+  subscription: "sub",
+  resourceGroup: "rg",
+  service: "apim-old",
+};
+
+/** A product the operator created, deleted with the defaults, its instance recorded. */
+const removal: EntityRemovalFacts = {
+  noun: "Product",
+  id: "gold",
+  policy: undefined,
+  adopted: false,
+  managed: true,
+  apimService: "apim",
+  instance: INSTANCE,
+  claimedByOlder: false,
+};
+
+const removalRows: Array<
+  [string, Partial<EntityRemovalFacts>, string, string?]
+> = [
+  [
+    "an entity the operator created is deleted where it was written",
+    {},
+    "delete",
+  ],
+  ["Retain keeps it", { policy: "Retain" }, "Retained"],
+  ["an adopted entity is retained", { adopted: true }, "Retained"],
+  ["an adopted entity is deleted with an explicit Delete", {
+    adopted: true,
+    policy: "Delete",
+  }, "delete"],
+  [
+    "a CR refused for an entity that exists without an owner leaves it",
+    { managed: false, instance: undefined },
+    "NotManaged",
+  ],
+  [
+    "a CR that never managed its entity leaves it, even with its APIMService there",
+    { managed: false },
+    "NotManaged",
+  ],
+  [
+    "nowhere to delete it from lets go with a Warning",
+    { instance: undefined },
+    "APIMServiceNotFound",
+    "Warning",
+  ],
+  [
+    "an older owner keeps it",
+    { claimedByOlder: true },
+    "NotOwned",
+    "Warning",
+  ],
+];
+
+for (const [what, facts, expected, type] of removalRows) {
+  Deno.test(`decideEntityRemoval(): ${what}`, () => {
+    const decision = decideEntityRemoval({ ...removal, ...facts });
+    if (expected === "delete") {
+      assert.deepEqual(decision, { action: "delete", instance: INSTANCE });
+      return;
+    }
+    assert.equal(decision.action, "release");
+    assert.equal(
+      decision.action === "release" && decision.release.reason,
+      expected,
+    );
+    assert.equal(
+      decision.action === "release" && decision.release.type,
+      type ?? "Normal",
+    );
   });
 }
