@@ -28,6 +28,7 @@ import {
 } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
+  instanceIdentity,
   instanceOf,
   requireService,
   serviceIdentity,
@@ -138,12 +139,17 @@ export function apimEntityController<
     const desired = kind.desired(object);
     const current = await kind.get(ctx, ref, id);
     const status = object.status;
+    const instance = instanceOf(service);
+    const recorded = status?.instance;
+    const instanceChanged = recorded !== undefined &&
+      instanceIdentity(recorded) !== instanceIdentity(instance);
     const ownership = decideEntityOwnership({
       exists: current !== undefined,
       created: status?.created === true || status?.etag !== undefined,
       adopted: status?.adopted === true,
       adoptionAllowed: ctx.settings.adoptUnmanaged ||
         object.metadata.annotations?.[ADOPT_ANNOTATION] === "true",
+      instanceChanged,
     });
     const noun = kind.noun.toLowerCase();
     if (ownership === "refuse") {
@@ -157,11 +163,21 @@ export function apimEntityController<
     // Recorded before the write: a crash after it must not make our own entity look foreign, and
     // the deletion finds the entity where it was written after the APIMService is gone.
     object = await patchStatus(api, object, {
+      // In a new instance, what was created or adopted in the old one no longer counts.
+      ...(instanceChanged ? { created: null, adopted: null, etag: null } : {}),
       ...(ownership === "manage"
         ? {}
         : { [ownership === "create" ? "created" : "adopted"]: true }),
-      instance: instanceOf(service),
+      instance,
     }, signal);
+    if (instanceChanged) {
+      await event(
+        object,
+        "Warning",
+        "InstanceChanged",
+        `APIMService "${object.spec.apimService}" now names another API Management instance; ${noun} "${id}" in "${recorded.service}" (resource group "${recorded.resourceGroup}") is no longer managed`,
+      );
+    }
     if (ownership === "adopt") {
       await event(
         object,

@@ -75,6 +75,11 @@ export interface EntityOwnershipFacts {
   /** The status says the operator created it, adopted it, or (older versions) wrote it successfully. */
   created: boolean;
   adopted: boolean;
+  /**
+   * The APIMService names another instance than the one status records: what was created or
+   * adopted there says nothing about an entity of the same id here.
+   */
+  instanceChanged: boolean;
   /** The CR asks to take over an entity that exists without an owner (annotation or operator flag). */
   adoptionAllowed: boolean;
 }
@@ -82,15 +87,15 @@ export interface EntityOwnershipFacts {
 /**
  * How a CR relates to its entity: `create` (record that the operator creates it, then PUT),
  * `manage` (the operator's own or already adopted), `adopt` (record the takeover, then manage),
- * or `refuse` (it exists and was not created by the operator: adopting needs to be asked for).
+ * or `refuse` (it exists and was not created by the operator: adopting needs to be asked for). In
+ * another instance than the recorded one, nothing is the operator's until it creates or adopts it.
  */
 export function decideEntityOwnership(
   facts: EntityOwnershipFacts,
 ): "create" | "manage" | "adopt" | "refuse" {
-  if (!facts.exists) {
-    return facts.created || facts.adopted ? "manage" : "create";
-  }
-  if (facts.created || facts.adopted) return "manage";
+  const owned = !facts.instanceChanged && (facts.created || facts.adopted);
+  if (!facts.exists) return owned ? "manage" : "create";
+  if (owned) return "manage";
   return facts.adoptionAllowed ? "adopt" : "refuse";
 }
 

@@ -344,3 +344,57 @@ Deno.test("a first import whose links stopped at a missing product: a linked pro
   );
   assert.deepEqual(service.api("orders")?.productIds, ["gold"]);
 });
+
+Deno.test("a product whose APIMService moves to another instance does not take over that instance's product of the same id; the old copy is let go with a Warning", async () => {
+  await using env = await E2eEnvironment.start();
+  const s = await setup(env, "move", "apim-move-old");
+  await using _app = s.app;
+  const other = env.addService("apim-move-new");
+  other.createProduct("gold", "Another team's Gold", false);
+  await env.apply([
+    apimServiceManifest(s.opNs, "apim-new", "apim-move-new"),
+    apimProductManifest(s.ns, "gold", {
+      productID: "gold",
+      displayName: "Gold",
+      apimService: "apim",
+      published: true,
+    }),
+  ]);
+  await env.waitForObject(
+    env.apis.apimProducts,
+    s.ns,
+    "gold",
+    isReady,
+    "product gold Ready in the first instance",
+  );
+  await env.apis.apimProducts.mergePatch("gold", {
+    spec: { apimService: "apim-new" },
+  }, { namespace: s.ns });
+  await env.waitForObject(
+    env.apis.apimProducts,
+    s.ns,
+    "gold",
+    (p) => conditionOf(p, "Ready")?.reason === "UnmanagedProductExists",
+    "the product refused in the second instance",
+  );
+  assert.equal(
+    other.product("gold")?.displayName,
+    "Another team's Gold",
+    "the other instance's product is unchanged",
+  );
+  assert.equal(other.product("gold")?.state, "notPublished");
+
+  await env.apis.apimProducts.delete("gold", { namespace: s.ns });
+  await env.waitForGone(
+    env.apis.apimProducts,
+    s.ns,
+    "gold",
+    "APIMProduct gold deleted",
+  );
+  assert.ok(other.product("gold"), "the other team's product is not deleted");
+  assert.equal(
+    s.service.product("gold"),
+    undefined,
+    "the copy this resource created is deleted from where it was created",
+  );
+});

@@ -193,37 +193,83 @@ const ownershipRows: Array<
     created: false,
     adopted: false,
     adoptionAllowed: false,
+    instanceChanged: false,
   }, "create"],
   ["a missing entity the operator made before is made again", {
     exists: false,
     created: true,
     adopted: false,
     adoptionAllowed: false,
+    instanceChanged: false,
   }, "manage"],
   ["an entity the operator created is managed", {
     exists: true,
     created: true,
     adopted: false,
     adoptionAllowed: false,
+    instanceChanged: false,
   }, "manage"],
   ["an adopted entity is managed", {
     exists: true,
     created: false,
     adopted: true,
     adoptionAllowed: false,
+    instanceChanged: false,
   }, "manage"],
   ["a foreign entity is refused", {
     exists: true,
     created: false,
     adopted: false,
     adoptionAllowed: false,
+    instanceChanged: false,
   }, "refuse"],
   ["a foreign entity is adopted when asked", {
     exists: true,
     created: false,
     adopted: false,
     adoptionAllowed: true,
+    instanceChanged: false,
   }, "adopt"],
+  [
+    "in another instance, an entity of the same id created there by someone else is refused",
+    {
+      exists: true,
+      created: true,
+      adopted: false,
+      adoptionAllowed: false,
+      instanceChanged: true,
+    },
+    "refuse",
+  ],
+  [
+    "in another instance, an entity adopted in the old one is not taken over unasked",
+    {
+      exists: true,
+      created: false,
+      adopted: true,
+      adoptionAllowed: false,
+      instanceChanged: true,
+    },
+    "refuse",
+  ],
+  ["in another instance, a foreign entity is adopted when asked", {
+    exists: true,
+    created: true,
+    adopted: false,
+    adoptionAllowed: true,
+    instanceChanged: true,
+  }, "adopt"],
+  [
+    "in another instance, a missing entity is created (and recorded as created there)",
+    {
+      exists: false,
+      created: true,
+      adopted: false,
+      adoptionAllowed: false,
+      instanceChanged: true,
+    },
+    "create",
+  ],
 ];
 
 for (const [what, facts, expected] of ownershipRows) {
