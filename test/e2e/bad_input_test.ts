@@ -6,6 +6,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
 import { deployReadyWorkload } from "../support/workload.ts";
@@ -203,7 +204,7 @@ Deno.test("each bad input ends in a clear condition and an Event, without a hot 
       env.apis.apimApis,
       ns,
       c.name,
-      (api) => conditionOf(api, "Ready")?.reason === c.reason,
+      readyReason(c.reason),
       `APIMAPI ${c.name} to report ${c.reason}`,
     );
   }

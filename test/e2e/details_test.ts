@@ -4,6 +4,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import { apimApiManifest } from "../support/manifests.ts";
 import { apiSpec, registerApi, startScenario } from "../support/scenario.ts";
@@ -56,7 +57,7 @@ Deno.test("an ARM error longer than a condition message can hold is shortened, n
     env.apis.apimApis,
     s.ns,
     "petstore",
-    (a) => conditionOf(a, "Ready")?.reason === "ValidationError",
+    readyReason("ValidationError"),
     "the import failure in the Ready condition",
   );
   const message = conditionOf(api, "Ready")?.message ?? "";

@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
 import {
-  conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import type { OperatorProcess } from "../support/operator_process.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
@@ -185,7 +185,7 @@ Deno.test("a registered API whose APIMService is deleted is not Ready, with an E
     env.apis.apimApis,
     ns,
     "orders",
-    (o) => conditionOf(o, "Ready")?.reason === "APIMServiceNotFound",
+    readyReason("APIMServiceNotFound"),
     "Ready=False APIMServiceNotFound",
   );
   await env.waitForEvent(

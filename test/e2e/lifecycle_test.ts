@@ -6,6 +6,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
   RESOURCE_GROUP,
   SUBSCRIPTION_ID,
 } from "../support/e2e_environment.ts";
@@ -131,7 +132,7 @@ Deno.test("Delete removes the API, Retain keeps it, and a retained API is not ta
     env.apis.apimApis,
     other,
     "kept",
-    (a) => conditionOf(a, "Ready")?.reason === "OwnedByAnotherAPIMAPI",
+    readyReason("OwnedByAnotherAPIMAPI"),
     "the second owner to be refused",
   );
   assert.match(
@@ -294,7 +295,7 @@ Deno.test("while a listed product or tag does not exist, the links that can be m
     env.apis.apimApis,
     s.ns,
     "orders",
-    (o) => conditionOf(o, "Ready")?.reason === "ProductNotFound",
+    readyReason("ProductNotFound"),
     "Ready=False ProductNotFound",
   );
 
@@ -323,7 +324,7 @@ Deno.test("a first import whose links stopped at a missing product: a linked pro
     env.apis.apimApis,
     s.ns,
     "orders",
-    (o) => conditionOf(o, "Ready")?.reason === "ProductNotFound",
+    readyReason("ProductNotFound"),
     "Ready=False ProductNotFound",
   );
   assert.deepEqual(service.api("orders")?.productIds.sort(), [
@@ -374,7 +375,7 @@ Deno.test("a product whose APIMService moves to another instance does not take o
     env.apis.apimProducts,
     s.ns,
     "gold",
-    (p) => conditionOf(p, "Ready")?.reason === "UnmanagedProductExists",
+    readyReason("UnmanagedProductExists"),
     "the product refused in the second instance",
   );
   assert.equal(

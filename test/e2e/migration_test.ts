@@ -13,10 +13,10 @@ import { CONTROL_PLANE_ENV, requiredTestEnv } from "../controlplane/shared.ts";
 import type { ServiceHandle } from "../sim/apim_simulator.ts";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
 import {
-  conditionOf,
   E2eEnvironment,
   installCrds,
   isReady,
+  readyReason,
   RESOURCE_GROUP,
   SUBSCRIPTION_ID,
 } from "../support/e2e_environment.ts";
@@ -259,7 +259,7 @@ async function migrate(plane: ControlPlane): Promise<void> {
     env.apis.apimApis,
     APP_NS,
     "reports",
-    (a) => conditionOf(a, "Ready")?.reason === "WaitingForReplicaSet",
+    readyReason("WaitingForReplicaSet"),
     "the API without a ready workload to say so",
   );
   assert.equal(statusOf(waiting)["adopted"], undefined);

@@ -5,6 +5,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import {
   apimApiManifest,
@@ -287,7 +288,7 @@ Deno.test("a product and a tag that exist without an owner stay in API Managemen
       api,
       s.ns,
       name,
-      (o) => conditionOf(o, "Ready")?.reason === reason,
+      readyReason(reason),
       `${name} refused (${reason})`,
     );
   }

@@ -5,6 +5,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
 import { deployReadyWorkload } from "../support/workload.ts";
@@ -76,7 +77,7 @@ Deno.test("APIMAPIs in two namespaces register independently; a later claim on t
     env.apis.apimApis,
     teamB,
     "reports",
-    (a) => conditionOf(a, "Ready")?.reason === "InvalidOpenAPI",
+    readyReason("InvalidOpenAPI"),
     "team B's broken API to report its document",
   );
   assert.equal(
@@ -100,7 +101,7 @@ Deno.test("APIMAPIs in two namespaces register independently; a later claim on t
     env.apis.apimApis,
     teamB,
     "thief",
-    (a) => conditionOf(a, "Ready")?.reason === "APIIDConflict",
+    readyReason("APIIDConflict"),
     "the conflicting APIMAPI to be reported",
   );
   assert.match(

@@ -5,6 +5,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
   SUBSCRIPTION_ID,
 } from "../support/e2e_environment.ts";
 import {
@@ -45,7 +46,7 @@ Deno.test("an API that exists without the operator's marker is taken over only w
     env.apis.apimApis,
     s.ns,
     "legacy",
-    (a) => conditionOf(a, "Ready")?.reason === "UnmanagedAPIExists",
+    readyReason("UnmanagedAPIExists"),
     "the takeover to be refused",
   );
   assert.match(

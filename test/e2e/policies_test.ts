@@ -7,6 +7,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import {
   apimApiManifest,
@@ -202,7 +203,7 @@ Deno.test("an APIMAPI's inline policy is applied with the API; an APIMInboundPol
     env.apis.apimInboundPolicies,
     ns,
     "orders-policy",
-    (p) => conditionOf(p, "Ready")?.reason === "PolicyConflict",
+    readyReason("PolicyConflict"),
     "the APIMInboundPolicy refused",
   );
   assert.match(

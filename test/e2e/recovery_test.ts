@@ -4,6 +4,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import {
   applyWithWorkload,
@@ -78,7 +79,7 @@ Deno.test("an API removed in the portal after its import, while its links wait f
     env.apis.apimApis,
     s.ns,
     "petstore",
-    (a) => conditionOf(a, "Ready")?.reason === "ProductNotFound",
+    readyReason("ProductNotFound"),
     "the import done and its link waiting for the product",
   );
 

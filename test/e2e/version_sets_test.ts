@@ -6,6 +6,7 @@ import {
   conditionOf,
   E2eEnvironment,
   isReady,
+  readyReason,
 } from "../support/e2e_environment.ts";
 import { kubectl } from "../support/kubectl.ts";
 import {
@@ -187,7 +188,7 @@ Deno.test("a version set is not deleted while an APIMAPI is a version of it; an 
     env.apis.apimApis,
     ns,
     "billing",
-    (a) => conditionOf(a, "Ready")?.reason === "VersionSetNotFound",
+    readyReason("VersionSetNotFound"),
     "the APIMAPI waiting for its version set",
   );
   assert.match(
@@ -227,7 +228,7 @@ Deno.test("a version set is not deleted while an APIMAPI is a version of it; an 
     env.apis.apimApiVersionSets,
     ns,
     "billing",
-    (s) => conditionOf(s, "Ready")?.reason === "InUse",
+    readyReason("InUse"),
     "the set's deletion waiting for its version",
   );
   assert.match(

@@ -369,6 +369,13 @@ export function isReady(object: GenericObject): boolean {
   return conditionOf(object, "Ready")?.status === "True";
 }
 
+/** A predicate: the object's Ready condition has `reason`. */
+export function readyReason(
+  reason: string,
+): (object: GenericObject) => boolean {
+  return (object) => conditionOf(object, "Ready")?.reason === reason;
+}
+
 /** Whether the object is Ready for its current spec (status.observedGeneration is its generation). */
 export function isReadyAtGeneration(object: GenericObject): boolean {
   const status = object["status"] as { observedGeneration?: number };
