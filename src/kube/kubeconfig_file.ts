@@ -144,11 +144,12 @@ export async function readMergedKubeconfig(
 function parseFile(text: string, file: string): z.infer<typeof fileSchema> {
   let document: unknown;
   try {
-    document = jsyaml.load(text);
+    // The core schema, as kubectl reads it: `2024-01-01` stays a string, not a Date.
+    document = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA });
   } catch (error) {
+    // No cause: js-yaml's error holds the text around the problem (a token, perhaps).
     throw new KubeConfigError(`not valid YAML: ${yamlProblem(error)}`, {
       file,
-      cause: error,
     });
   }
   const parsed = fileSchema.safeParse(document ?? {});

@@ -160,6 +160,42 @@ Deno.test("defaultKubeconfigPaths falls back to ~/.kube/config", () => {
   assert.deepEqual(defaultKubeconfigPaths(host), ["/home/u/.kube/config"]);
 });
 
+Deno.test("kubeconfig YAML is read with the core schema: an unquoted date stays a string", async () => {
+  const host = new FakeHost();
+  host.files.set(
+    "/k/config",
+    [
+      "current-context: 2024-01-01",
+      "clusters:",
+      "- name: 2024-01-01",
+      "  cluster: {server: 'https://127.0.0.1:6443'}",
+      "users:",
+      "- name: u",
+      "  user:",
+      "    exec:",
+      "      apiVersion: client.authentication.k8s.io/v1",
+      "      command: /bin/get-token",
+      "      env: [{name: SINCE, value: 2024-01-01}]",
+      "contexts:",
+      "- name: 2024-01-01",
+      "  context: {cluster: 2024-01-01, user: u}",
+      "",
+    ].join("\n"),
+  );
+  host.runner = () => ({
+    code: 0,
+    stderr: "",
+    stdout: JSON.stringify({
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { token: "t" },
+    }),
+  });
+  const spec = await load(host, ["/k/config"]);
+  assert.deepEqual(await spec.credentials?.get(), { token: "t" });
+  assert.equal(host.runs[0]?.env["SINCE"], "2024-01-01");
+});
+
 Deno.test("loadKubeconfig builds an exec plugin config with cluster info and a resolved command", async () => {
   const host = new FakeHost();
   host.files.set(
