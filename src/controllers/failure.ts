@@ -46,7 +46,9 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof InvalidDocumentError) {
     return {
       decision: { kind: "terminal" },
-      reason: "InvalidOpenAPI",
+      reason: error.reason === "ImportTooLarge"
+        ? error.reason
+        : "InvalidOpenAPI",
       message: error.message,
     };
   }

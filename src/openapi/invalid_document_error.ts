@@ -10,16 +10,20 @@ import type { z } from "zod";
  */
 export class InvalidDocumentError extends Error {
   override readonly name = "InvalidDocumentError";
-  /** Machine-readable reason, usable as a condition reason. */
-  readonly reason = "InvalidDocument";
+  /** Machine-readable reason: `ImportTooLarge` for a document too large to be read at all. */
+  readonly reason: "InvalidDocument" | "ImportTooLarge";
   /** What is wrong, without the "Invalid OpenAPI document" prefix. */
   readonly detail: string;
   /** Retrying with the same document cannot succeed. */
   readonly retryable = false;
 
-  constructor(detail: string, options?: ErrorOptions) {
+  constructor(
+    detail: string,
+    options?: ErrorOptions & { reason?: "ImportTooLarge" },
+  ) {
     super(`Invalid OpenAPI document: ${detail}`, options);
     this.detail = detail;
+    this.reason = options?.reason ?? "InvalidDocument";
   }
 }
 

@@ -83,6 +83,21 @@ export function parseOpenApiDocument(
   bytes: Uint8Array,
   contentType?: string,
 ): OpenApiDocument {
+  try {
+    return readDocument(bytes, contentType);
+  } catch (error) {
+    // A document nested too deeply for the walks over it, or expanded past a string's limit.
+    if (!(error instanceof RangeError)) throw error;
+    throw new InvalidDocumentError(
+      `the document cannot be read: it nests too deeply or expands too far (${error.message})`,
+    );
+  }
+}
+
+function readDocument(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+): OpenApiDocument {
   const text = decodeText(bytes, contentType);
   const parsed = parseText(text, bytes.byteLength);
   const root = parsed.value;
@@ -189,7 +204,8 @@ function parseText(text: string, byteLength: number): ParsedText {
   // Reading YAML takes several times its size in heap; a document APIM cannot import is not read.
   if (byteLength > APIM_INLINE_IMPORT_LIMIT_BYTES) {
     throw new InvalidDocumentError(
-      `the YAML document is ${byteLength} bytes, over APIM's inline import limit of ${APIM_INLINE_IMPORT_LIMIT_BYTES} bytes (it was not read)`,
+      `the YAML document is ${byteLength} bytes, over APIM's inline import limit of ${APIM_INLINE_IMPORT_LIMIT_BYTES} bytes (YAML is not read over that size)`,
+      { reason: "ImportTooLarge" },
     );
   }
   const yaml = parseYaml(text);

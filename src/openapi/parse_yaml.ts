@@ -23,6 +23,13 @@ export interface ParsedYaml {
 export const MAX_ALIAS_EXPANSION = 1_000_000;
 
 /**
+ * Characters the document may expand to through its aliases (four times APIM's inline import
+ * limit): a Swagger 2 document, or one imported into a revision that is not current, is sent as
+ * JSON, so the expansion is written out in the operator's heap.
+ */
+export const MAX_EXPANDED_CHARS = 16 * 1024 * 1024;
+
+/**
  * Parses YAML 1.2 with the core schema (`yes`/`on` stay strings; `0o14`, `0x1F`, `.inf` are
  * numbers; no `<<` merge), one document, unique keys; unknown tags are ignored. Aliases refer to
  * the same value; a document whose aliases expand to more than {@linkcode MAX_ALIAS_EXPANSION}
@@ -156,23 +163,25 @@ function hasContent(text: string): boolean {
 /**
  * Replaces {@linkcode WrittenNumber}s by their values (recording their text in `written`) and
  * measures what the aliases add, each shared node once: refused when they add more than
- * {@linkcode MAX_ALIAS_EXPANSION} values or when a node contains an alias of itself.
+ * {@linkcode MAX_ALIAS_EXPANSION} values, when the document they expand to is longer than
+ * {@linkcode MAX_EXPANDED_CHARS} (a long string behind many aliases), or when a node contains an
+ * alias of itself.
  */
 function settle(
   root: unknown,
   written: WeakMap<object, Map<string, string>>,
 ): unknown {
-  const sizes = new Map<object, number>();
+  const sizes = new Map<object, Expansion>();
   const open = new Set<object>();
   let own = 0;
-  const sizeOf = (node: object): number => {
+  const sizeOf = (node: object): Expansion => {
     const known = sizes.get(node);
     if (known !== undefined) return known;
     if (open.has(node)) {
       throw unreadable("an alias refers to a node that contains it");
     }
     open.add(node);
-    let size = 1;
+    const size = { values: 1, chars: 2 };
     own += 1;
     const record = node as Record<string, unknown>;
     for (const key of Object.keys(record)) {
@@ -182,10 +191,14 @@ function settle(
         const texts = written.get(node) ?? new Map<string, string>();
         written.set(node, texts.set(key, child.text));
       }
+      size.chars += key.length + 4;
       if (isObject(child) && !(child instanceof WrittenNumber)) {
-        size += sizeOf(child);
+        const inner = sizeOf(child);
+        size.values += inner.values;
+        size.chars += inner.chars;
       } else {
-        size += 1;
+        size.values += 1;
+        size.chars += typeof child === "string" ? child.length : 8;
         own += 1;
       }
     }
@@ -196,12 +209,23 @@ function settle(
   if (root instanceof WrittenNumber) return root.value;
   if (!isObject(root)) return root;
   const expanded = sizeOf(root);
-  if (expanded - own > MAX_ALIAS_EXPANSION) {
+  if (expanded.values - own > MAX_ALIAS_EXPANSION) {
     throw unreadable(
       `its aliases expand to more than ${MAX_ALIAS_EXPANSION} values`,
     );
   }
+  if (expanded.chars > MAX_EXPANDED_CHARS) {
+    throw unreadable(
+      `its aliases expand it to more than ${MAX_EXPANDED_CHARS} characters`,
+    );
+  }
   return root;
+}
+
+/** The values and (about) the characters of a node with its aliases expanded. */
+interface Expansion {
+  values: number;
+  chars: number;
 }
 
 function unreadable(why: string): InvalidDocumentError {

@@ -302,12 +302,20 @@ for (const [what, error, decision] of fetchDecisions) {
   });
 }
 
-Deno.test("describeFailure() makes an invalid OpenAPI document terminal", () => {
+Deno.test("describeFailure() makes an invalid OpenAPI document terminal, with its own reason when it is too large to read", () => {
   const error = new InvalidDocumentError("info.title is missing");
   assert.deepEqual(describeFailure(error), {
     decision: { kind: "terminal" },
     reason: "InvalidOpenAPI",
     message: "Invalid OpenAPI document: info.title is missing",
+  });
+  const tooLarge = new InvalidDocumentError("5 MB of YAML", {
+    reason: "ImportTooLarge",
+  });
+  assert.deepEqual(describeFailure(tooLarge), {
+    decision: { kind: "terminal" },
+    reason: "ImportTooLarge",
+    message: "Invalid OpenAPI document: 5 MB of YAML",
   });
 });
 

@@ -2,24 +2,11 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { InvalidDocumentError } from "../../../src/openapi/invalid_document_error.ts";
 import { parseOpenApiDocument } from "../../../src/openapi/parse_document.ts";
-import { sharedAnchorYaml } from "../../support/synthetic_openapi.ts";
-
-const encode = (text: string) => new TextEncoder().encode(text);
-
-function invalid(text: string | Uint8Array, contentType?: string): string {
-  const bytes = typeof text === "string" ? encode(text) : text;
-  try {
-    parseOpenApiDocument(bytes, contentType);
-  } catch (error) {
-    assert.ok(error instanceof InvalidDocumentError, String(error));
-    assert.equal(error.retryable, false);
-    assert.equal(error.message, `Invalid OpenAPI document: ${error.detail}`);
-    return error.detail;
-  }
-  assert.fail(`expected the document to be refused: ${String(text)}`);
-}
+import {
+  encode,
+  refusedDetail as invalid,
+} from "../../support/openapi_refusal.ts";
 
 const OAS3_JSON = JSON.stringify({
   openapi: "3.0.3",
@@ -318,59 +305,6 @@ Deno.test("bytes that are not UTF-8 are refused", () => {
   assert.match(invalid(new Uint8Array([0xff, 0xfe, 0x7b, 0x00])), /UTF-16/);
 });
 
-Deno.test("YAML alias bombs are refused", () => {
-  const lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-  for (let i = 1; i < 8; i++) {
-    const prev = String.fromCharCode(96 + i);
-    const name = String.fromCharCode(97 + i);
-    lines.push(
-      `${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`,
-    );
-  }
-  assert.match(invalid(lines.join("\n") + "\n"), /cannot be read/);
-});
-
-Deno.test("YAML over APIM's inline import limit is refused unread; JSON of that size is read and left to the pre-flight", () => {
-  const padding = "x".repeat(4 * 1024 * 1024);
-  const yaml =
-    `openapi: 3.0.3\ninfo:\n  title: Big\n  version: "1"\n  description: ${padding}\npaths: {}\n`;
-  assert.match(
-    invalid(yaml),
-    /^the YAML document is 4194\d{3} bytes, over APIM's inline import limit of 4194304 bytes \(it was not read\)$/,
-  );
-  const json = JSON.stringify({
-    openapi: "3.0.3",
-    info: { title: "Big", version: "1", description: padding },
-    paths: {},
-  });
-  assert.equal(
-    parseOpenApiDocument(encode(json)).importValueBytes,
-    json.length,
-  );
-});
-
-Deno.test("YAML that shares objects through many aliases is read (as PyYAML writes them)", () => {
-  const doc = parseOpenApiDocument(
-    encode(sharedAnchorYaml(300, "openapi: 3.0.3")),
-  );
-  assert.equal(doc.operations.length, 300);
-  const swagger = parseOpenApiDocument(
-    encode(sharedAnchorYaml(300, "swagger: '2.0'")),
-  );
-  const converted = JSON.parse(swagger.importValue);
-  assert.deepEqual(converted.paths["/r299"].get.responses["401"], {
-    description: "Unauthorized",
-  });
-});
-
-Deno.test("a YAML alias inside its own anchor is refused", () => {
-  assert.match(
-    invalid("swagger: '2.0'\ninfo: &i {title: t, version: '1', self: *i}\n"),
-    /cannot be read/,
-  );
-  assert.match(invalid("swagger: '2.0'\nx: &a [1, *a]\n"), /cannot be read/);
-});
-
 Deno.test("required query parameters are read from the path item, the operation and local references", () => {
   const cases: [string, Record<string, unknown>, string[] | undefined][] = [
     ["none", { get: { operationId: "a" } }, undefined],
@@ -444,10 +378,26 @@ paths:
 components:
   schemas:
     Remote: {$ref: 'https://example.com/schemas.json#/Remote'}
+    Signed: {$ref: 'https://me:pa55@acct.example.net/s.json?sv=1&sig=s3cr3t#/Pet'}
+    Query: {$ref: 'common.yaml?token=s3cr3t'}
 `));
   assert.deepEqual(doc.externalRefs, [
     "paths/a.yaml",
     "common.yaml#/responses/Ok",
     "https://example.com/schemas.json#/Remote",
+    "https://acct.example.net/s.json#/Pet",
+    "common.yaml",
   ]);
+});
+
+Deno.test("a document nested too deeply to walk is refused, not retried", () => {
+  const depth = 200_000;
+  const text =
+    `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"x":${
+      "[".repeat(depth)
+    }${"]".repeat(depth)}}`;
+  assert.match(
+    invalid(text),
+    /^the document cannot be read: it nests too deeply/,
+  );
 });
