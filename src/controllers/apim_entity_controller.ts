@@ -65,6 +65,7 @@ export function apimEntityController<
     verdict: StatusVerdict,
     fields: StatusPatch,
     signal: AbortSignal,
+    accept?: (fresh: T) => boolean,
   ): Promise<T> {
     // The seed's phase/message: Created when in sync, Error when stalled.
     const seed = verdict.state === "stalled"
@@ -80,6 +81,7 @@ export function apimEntityController<
         ...seed,
       },
       signal,
+      accept,
     );
   }
 
@@ -152,6 +154,22 @@ export function apimEntityController<
       instanceChanged,
     });
     const noun = kind.noun.toLowerCase();
+    if (instanceChanged) {
+      // A move lets go of the copy in the old instance, whatever the new one holds (as for APIs):
+      // what was created or adopted there no longer counts.
+      object = await patchStatus(api, object, {
+        created: null,
+        adopted: null,
+        etag: null,
+        instance,
+      }, signal);
+      await event(
+        object,
+        "Warning",
+        "InstanceChanged",
+        `APIMService "${object.spec.apimService}" now names another API Management instance; ${noun} "${id}" in "${recorded.service}" (resource group "${recorded.resourceGroup}") is no longer managed`,
+      );
+    }
     if (ownership === "refuse") {
       throw new ReportedFailure({
         decision: { kind: "terminal" },
@@ -163,21 +181,11 @@ export function apimEntityController<
     // Recorded before the write: a crash after it must not make our own entity look foreign, and
     // the deletion finds the entity where it was written after the APIMService is gone.
     object = await patchStatus(api, object, {
-      // In a new instance, what was created or adopted in the old one no longer counts.
-      ...(instanceChanged ? { created: null, adopted: null, etag: null } : {}),
       ...(ownership === "manage"
         ? {}
         : { [ownership === "create" ? "created" : "adopted"]: true }),
       instance,
     }, signal);
-    if (instanceChanged) {
-      await event(
-        object,
-        "Warning",
-        "InstanceChanged",
-        `APIMService "${object.spec.apimService}" now names another API Management instance; ${noun} "${id}" in "${recorded.service}" (resource group "${recorded.resourceGroup}") is no longer managed`,
-      );
-    }
     if (ownership === "adopt") {
       await event(
         object,
@@ -227,8 +235,16 @@ export function apimEntityController<
       api,
       finalize: (o) => finalize(o, signal),
       converge: (o) => converge(o, signal),
+      // The pass may have written status before it failed: the failure goes on the fresh object
+      // as long as its spec is the one the pass worked on.
       reportFailure: async (o, failure) =>
-        void await report(o, failureVerdict(failure), {}, signal),
+        void await report(
+          o,
+          failureVerdict(failure),
+          {},
+          signal,
+          (fresh) => fresh.metadata.generation === o.metadata.generation,
+        ),
     }, signal);
   }
 
