@@ -6,7 +6,10 @@ import { writeOutcomeUnknown } from "../azure/classify_arm_error.ts";
 import type { PendingOperation } from "../azure/operation.ts";
 import type { Logger } from "../log.ts";
 import type { OpenApiDocument } from "../openapi/parse_document.ts";
-import { payloadWithDescription } from "../openapi/revision_payload.ts";
+import {
+  type ImportPayload,
+  payloadWithDescription,
+} from "../openapi/revision_payload.ts";
 import {
   type DesiredApi,
   ownerMarker,
@@ -53,14 +56,20 @@ export async function sendImport(
   request: ImportRequest,
 ): Promise<ImportSent> {
   const { desired, doc, pinned } = request;
-  const payload = pinned
-    ? payloadWithDescription(doc, pinned.description)
-    : { format: desired.format, value: doc.importValue };
+  let payload: ImportPayload;
+  try {
+    payload = pinned
+      ? payloadWithDescription(doc, pinned.description)
+      : { format: desired.format, value: doc.importValue };
+  } catch (error) {
+    // Too large to send: nothing was applied.
+    return { state: "rejected", error };
+  }
   const displayName = pinned ? pinned.displayName : desired.displayName;
   const apiVersion = pinned ? pinned.apiVersion : desired.apiVersion;
   request.logger.info("📤 Sending request to APIM", {
     method: "PUT",
-    format: desired.format,
+    format: payload.format,
     path: desired.path,
     ifMatch: request.ifMatch ?? "none",
   });

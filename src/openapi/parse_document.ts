@@ -76,7 +76,8 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
  * `info` with `title` and `version`. `contentType` only sharpens messages: the bytes decide.
  * Import payload: OAS 3 JSON → `openapi+json`, OAS 3 YAML → `openapi` byte for byte (re-encoding
  * YAML could change values), Swagger 2 JSON → `swagger-json`, Swagger 2 YAML → converted to JSON
- * (with `swagger` and `info.version` kept as the strings written) and sent as `swagger-json`.
+ * (with `swagger` and `info.version` kept as the strings written, and numbers as written where
+ * that is valid JSON) and sent as `swagger-json`.
  * Throws {@linkcode InvalidDocumentError} with what is wrong and where.
  */
 export function parseOpenApiDocument(
@@ -280,7 +281,7 @@ function importPayload(
   }
   root.swagger = strings.swagger;
   if (isRecord(root.info)) root.info.version = strings.version;
-  const json = JSON.stringify(root);
+  const json = parsed.yaml.toJson(root);
   return {
     importFormat: "swagger-json",
     importValue: json,
@@ -297,7 +298,7 @@ function hasUtf8Bom(bytes: Uint8Array): boolean {
 }
 
 /** UTF-8 size of a string without encoding it. */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   let length = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

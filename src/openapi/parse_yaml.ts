@@ -13,6 +13,11 @@ export interface ParsedYaml {
    * is there. `openapi: 3.0` and `version: 1.0` mean "3.0" and "1.0" to OpenAPI tools.
    */
   numberText(path: readonly string[]): string | undefined;
+  /**
+   * `root` (default: `value`, edited or not) as JSON text, each number written as in the YAML
+   * where that text is valid JSON (`1.0`, `1.50`, `1e3`), so the JSON says what the YAML said.
+   */
+  toJson(root?: unknown): string;
 }
 
 /**
@@ -80,8 +85,23 @@ export function parseYaml(text: string): ParsedYaml {
         ? written.get(parent)?.get(key) ?? String(found)
         : undefined;
     },
+    toJson: (root = value) =>
+      JSON.stringify(root, function (this: unknown, key, item: unknown) {
+        if (typeof item !== "number" || !isObject(this)) return item;
+        const text = written.get(this)?.get(key);
+        return text !== undefined && JSON_NUMBER.test(text)
+          ? rawJson(text)
+          : item;
+      }),
   };
 }
+
+/** A number as JSON writes it (RFC 8259 section 6). */
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$/;
+
+/** `JSON.rawJSON` (V8; not in TypeScript's lib yet): a value `JSON.stringify` writes as the text given. */
+export const rawJson = (JSON as unknown as { rawJSON(text: string): unknown })
+  .rawJSON;
 
 /** A number whose text differs from `String(value)`; replaced by `value` once the document is read. */
 class WrittenNumber {
