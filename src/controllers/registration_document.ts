@@ -42,9 +42,10 @@ export async function fetchDocument(
 }
 
 /**
- * Pre-flights the document: its first error (e.g. duplicate operations) refuses the import; missing
- * operationIds are a warning, kept in the OperationIdsComplete condition and announced by Events.
- * Returns the APIMAPI as written.
+ * Pre-flights the document: its first error (e.g. duplicate operations) refuses the import. Its
+ * warnings (missing operationIds, references to other files, ...) are logged and announced by
+ * Events once per new document; missing operationIds are also kept in the OperationIdsComplete
+ * condition. Returns the APIMAPI as written.
  */
 export async function preflight(
   ctx: OperatorContext,
@@ -80,11 +81,15 @@ export async function preflight(
   const previous = api.status?.conditions?.find((c) =>
     c.type === condition.type
   );
-  if (
-    previous?.status === condition.status &&
-    previous.message === condition.message
-  ) return { api };
-  const written = await writeApiCondition(ctx, api, condition, signal);
+  const conditionChanged = previous?.status !== condition.status ||
+    previous.message !== condition.message;
+  // Warnings are told once per document: when it is not the one registered last, or when they
+  // change the condition.
+  const newDocument = api.status?.documentDigest !== doc.digest;
+  if (!conditionChanged && !newDocument) return { api };
+  const written = conditionChanged
+    ? await writeApiCondition(ctx, api, condition, signal)
+    : api;
   for (const warning of result.warnings) {
     logger.warn("OpenAPI document warning", {
       reason: warning.reason,

@@ -190,3 +190,64 @@ Deno.test("an operator killed during an async import finishes it after a restart
     "the restart did not import",
   );
 });
+
+Deno.test("a later document's warnings are announced when the OperationIdsComplete condition stays as it was", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("warned");
+  const opNs = await env.namespace("warned-op");
+  env.addService("apim-warned");
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([
+    apimServiceManifest(opNs, "apim", "apim-warned"),
+    apimApiManifest(ns, "petstore", {
+      APIID: "petstore",
+      serviceUrl: app.url,
+      routePrefix: "/pets",
+      openApiDefinitionUrl: "/openapi.json",
+      apimService: "apim",
+    }),
+  ]);
+  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
+  const first = await deployReadyWorkload(env, ns, "petstore", LABELS, {
+    image: "petstore:1",
+  });
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) => isReady(a) && registeredReplicaSet(a) === first.metadata?.name,
+    "the first rollout registered",
+  );
+  const v2 = JSON.parse(await fixtureDocument("petstore-v2.json"));
+  v2.components = {
+    ...v2.components,
+    schemas: {
+      ...v2.components?.schemas,
+      Remote: { $ref: "https://specs.example.com/common.json?sig=s3cr3t#/Pet" },
+    },
+  };
+  app.serve(JSON.stringify(v2));
+  const second = await rollOut(env, ns, "petstore:2");
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) => isReady(a) && registeredReplicaSet(a) === second,
+    "the second rollout registered",
+  );
+  const warned = await env.waitForEvent(
+    ns,
+    "petstore",
+    (e) => e.type === "Warning" && e.reason === "ExternalReferences",
+    "a Warning event ExternalReferences",
+  );
+  assert.match(
+    warned.note,
+    /https:\/\/specs\.example\.com\/common\.json#\/Pet/,
+  );
+  assert.doesNotMatch(warned.note, /s3cr3t/);
+});
