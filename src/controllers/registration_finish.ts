@@ -144,7 +144,13 @@ export async function finish(
     appliedHash: applied.desiredHash,
     ...(pass.digest ? { documentDigest: pass.digest } : {}),
     ...(applied.imported ? { importedAt: now } : {}),
-    ...(confirmed ? {} : { verifiedAt: now }),
+    // Pruning refused for now: the next pass must not take the registration as confirmed, or it
+    // would skip the pruning (`verifiedAt` is what makes a pass skip re-checking).
+    ...(prune.state === "retry"
+      ? { verifiedAt: null }
+      : confirmed
+      ? {}
+      : { verifiedAt: now }),
     ...(revision ? { currentRevision: revision } : {}),
     registeredApi: registrationIdentity(service, pass.ref.apiId),
     registeredReplicaSet: {

@@ -183,3 +183,65 @@ Deno.test("an edit of routePrefix, serviceUrl and subscriptionRequired with the 
   );
   assert.equal(importPuts(env, "orders", true), 1, "imported once");
 });
+
+Deno.test("pruning refused by API Management's lock after the previous delete is tried again until every revision beyond keep is gone", async () => {
+  await using env = await E2eEnvironment.start();
+  const ns = await env.namespace("prune");
+  const opNs = await env.namespace("prune-op");
+  const service = env.addService("apim-prune");
+  await using app = new DocumentServer({
+    kind: "document",
+    body: await fixtureDocument("petstore.json"),
+    contentType: "application/json",
+  });
+  await env.apply([
+    apimServiceManifest(opNs, "apim", "apim-prune"),
+    apimApiManifest(ns, "orders", {
+      APIID: "orders",
+      serviceUrl: app.url,
+      routePrefix: "/orders",
+      openApiDefinitionUrl: "/openapi.json",
+      apimService: "apim",
+      revisions: { mode: "NewRevision", keep: 3 },
+    }),
+  ]);
+  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
+  await deployReadyWorkload(env, ns, "orders", LABELS, { image: "orders:1" });
+  for (
+    const [image, document, revision] of [
+      ["orders:1", "petstore.json", "1"],
+      ["orders:2", "petstore-renamed.json", "2"],
+      ["orders:3", "petstore.json", "3"],
+    ]
+  ) {
+    if (revision !== "1") {
+      app.serve(await fixtureDocument(document!));
+      await env.apis.deployments.mergePatch("orders", {
+        spec: {
+          template: { spec: { containers: [{ name: "api", image }] } },
+        },
+      }, { namespace: ns });
+      await makeRolloutReady(env, ns, "orders", LABELS);
+    }
+    await env.waitForObject(
+      env.apis.apimApis,
+      ns,
+      "orders",
+      (a) => isReady(a) && currentRevisionOf(a) === revision,
+      `revision ${revision} registered`,
+    );
+  }
+  assert.equal(service.api("orders")?.revisions.length, 3);
+  // Two revisions to prune: API Management keeps its lock a moment after the first delete ends,
+  // so the second is refused at first.
+  await env.apis.apimApis.mergePatch("orders", {
+    spec: { revisions: { mode: "NewRevision", keep: 1 } },
+  }, { namespace: ns });
+  const api = await waitFor(async () => {
+    const read = await env.armAsPortal(service, "GET", "/apis/orders");
+    await read.body?.cancel();
+    const now = service.api("orders");
+    return now?.revisions.length === 1 ? now : undefined;
+  }, { description: "revisions 1 and 2 to be pruned", timeoutMs: 60_000 });
+  assert.deepEqual(api.revisions.map((r) => r.revision), ["3"]);
+});
