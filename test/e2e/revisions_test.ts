@@ -20,6 +20,15 @@ function currentRevisionOf(api: GenericObject): string | undefined {
     ?.currentRevision;
 }
 
+/** Waits until APIMAPI `orders` is Ready with `revision` current. */
+async function revisionReady(
+  env: E2eEnvironment,
+  ns: string,
+  revision: string,
+): Promise<void> {
+  await revisionReady(env, ns, revision);
+}
+
 Deno.test("a changed document goes to a new revision that is released; revisions beyond keep are pruned", async () => {
   await using env = await E2eEnvironment.start();
   const ns = await env.namespace("rev");
@@ -43,13 +52,7 @@ Deno.test("a changed document goes to a new revision that is released; revisions
   ]);
   env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
   await deployReadyWorkload(env, ns, "orders", LABELS, { image: "orders:1" });
-  await env.waitForObject(
-    env.apis.apimApis,
-    ns,
-    "orders",
-    (a) => isReady(a) && currentRevisionOf(a) === "1",
-    "revision 1 registered",
-  );
+  await revisionReady(env, ns, "1");
 
   const rollOut = async (image: string, document: string, revision: string) => {
     app.serve(await fixtureDocument(document));
@@ -57,13 +60,7 @@ Deno.test("a changed document goes to a new revision that is released; revisions
       spec: { template: { spec: { containers: [{ name: "api", image }] } } },
     }, { namespace: ns });
     const rs = await makeRolloutReady(env, ns, "orders", LABELS);
-    await env.waitForObject(
-      env.apis.apimApis,
-      ns,
-      "orders",
-      (a) => isReady(a) && currentRevisionOf(a) === revision,
-      `revision ${revision} released`,
-    );
+    await revisionReady(env, ns, revision);
     return rs.metadata?.name ?? "";
   };
 
@@ -147,13 +144,7 @@ Deno.test("an edit of routePrefix, serviceUrl and subscriptionRequired with the 
     apiSpec(s, "orders", { revisions: { mode: "NewRevision", keep: 2 } }),
   )]);
   await deployReadyWorkload(env, s.ns, "orders", LABELS);
-  await env.waitForObject(
-    env.apis.apimApis,
-    s.ns,
-    "orders",
-    (a) => isReady(a) && currentRevisionOf(a) === "1",
-    "revision 1 registered",
-  );
+  await revisionReady(env, s.ns, "1");
 
   const edited = await env.apis.apimApis.mergePatch("orders", {
     spec: {
@@ -186,61 +177,36 @@ Deno.test("an edit of routePrefix, serviceUrl and subscriptionRequired with the 
 
 Deno.test("pruning refused by API Management's lock after the previous delete is tried again until every revision beyond keep is gone", async () => {
   await using env = await E2eEnvironment.start();
-  const ns = await env.namespace("prune");
-  const opNs = await env.namespace("prune-op");
-  const service = env.addService("apim-prune");
-  await using app = new DocumentServer({
-    kind: "document",
-    body: await fixtureDocument("petstore.json"),
-    contentType: "application/json",
-  });
-  await env.apply([
-    apimServiceManifest(opNs, "apim", "apim-prune"),
-    apimApiManifest(ns, "orders", {
-      APIID: "orders",
-      serviceUrl: app.url,
-      routePrefix: "/orders",
-      openApiDefinitionUrl: "/openapi.json",
-      apimService: "apim",
-      revisions: { mode: "NewRevision", keep: 3 },
-    }),
-  ]);
-  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
-  await deployReadyWorkload(env, ns, "orders", LABELS, { image: "orders:1" });
+  await using s = await startScenario(env, "prune");
+  await env.apply([apimApiManifest(
+    s.ns,
+    "orders",
+    apiSpec(s, "orders", { revisions: { mode: "NewRevision", keep: 3 } }),
+  )]);
+  await deployReadyWorkload(env, s.ns, "orders", LABELS, { image: "v1" });
   for (
-    const [image, document, revision] of [
-      ["orders:1", "petstore.json", "1"],
-      ["orders:2", "petstore-renamed.json", "2"],
-      ["orders:3", "petstore.json", "3"],
-    ]
+    const [image, document] of [["v2", "petstore-renamed.json"], [
+      "v3",
+      "petstore.json",
+    ]]
   ) {
-    if (revision !== "1") {
-      app.serve(await fixtureDocument(document!));
-      await env.apis.deployments.mergePatch("orders", {
-        spec: {
-          template: { spec: { containers: [{ name: "api", image }] } },
-        },
-      }, { namespace: ns });
-      await makeRolloutReady(env, ns, "orders", LABELS);
-    }
-    await env.waitForObject(
-      env.apis.apimApis,
-      ns,
-      "orders",
-      (a) => isReady(a) && currentRevisionOf(a) === revision,
-      `revision ${revision} registered`,
-    );
+    s.app.serve(await fixtureDocument(document!));
+    await env.apis.deployments.mergePatch("orders", {
+      spec: { template: { spec: { containers: [{ name: "api", image }] } } },
+    }, { namespace: s.ns });
+    await makeRolloutReady(env, s.ns, "orders", LABELS);
   }
-  assert.equal(service.api("orders")?.revisions.length, 3);
+  await revisionReady(env, s.ns, "3");
+  assert.equal(s.service.api("orders")?.revisions.length, 3);
   // Two revisions to prune: API Management keeps its lock a moment after the first delete ends,
   // so the second is refused at first.
   await env.apis.apimApis.mergePatch("orders", {
     spec: { revisions: { mode: "NewRevision", keep: 1 } },
-  }, { namespace: ns });
+  }, { namespace: s.ns });
   const api = await waitFor(async () => {
-    const read = await env.armAsPortal(service, "GET", "/apis/orders");
+    const read = await env.armAsPortal(s.service, "GET", "/apis/orders");
     await read.body?.cancel();
-    const now = service.api("orders");
+    const now = s.service.api("orders");
     return now?.revisions.length === 1 ? now : undefined;
   }, { description: "revisions 1 and 2 to be pruned", timeoutMs: 60_000 });
   assert.deepEqual(api.revisions.map((r) => r.revision), ["3"]);
