@@ -26,7 +26,13 @@ async function revisionReady(
   ns: string,
   revision: string,
 ): Promise<void> {
-  await revisionReady(env, ns, revision);
+  await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "orders",
+    (a) => isReady(a) && currentRevisionOf(a) === revision,
+    `revision ${revision} current and Ready`,
+  );
 }
 
 Deno.test("a changed document goes to a new revision that is released; revisions beyond keep are pruned", async () => {
@@ -184,19 +190,20 @@ Deno.test("pruning refused by API Management's lock after the previous delete is
     apiSpec(s, "orders", { revisions: { mode: "NewRevision", keep: 3 } }),
   )]);
   await deployReadyWorkload(env, s.ns, "orders", LABELS, { image: "v1" });
-  for (
-    const [image, document] of [["v2", "petstore-renamed.json"], [
-      "v3",
-      "petstore.json",
-    ]]
-  ) {
+  await revisionReady(env, s.ns, "1");
+  const rollouts = [["v2", "petstore-renamed.json", "2"], [
+    "v3",
+    "petstore.json",
+    "3",
+  ]];
+  for (const [image, document, revision] of rollouts) {
     s.app.serve(await fixtureDocument(document!));
     await env.apis.deployments.mergePatch("orders", {
       spec: { template: { spec: { containers: [{ name: "api", image }] } } },
     }, { namespace: s.ns });
     await makeRolloutReady(env, s.ns, "orders", LABELS);
+    await revisionReady(env, s.ns, revision!);
   }
-  await revisionReady(env, s.ns, "3");
   assert.equal(s.service.api("orders")?.revisions.length, 3);
   // Two revisions to prune: API Management keeps its lock a moment after the first delete ends,
   // so the second is refused at first.
