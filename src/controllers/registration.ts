@@ -118,7 +118,10 @@ export class Registration {
         pass.forget();
         return undefined;
       case "applied":
-        pass.digest = pass.record?.documentDigest ?? pass.doc?.digest;
+        // The recorded import's document only when that import is what was applied: after an
+        // import for an earlier rollout, the record stays while the pass decides again.
+        pass.digest = (f.operation ? pass.record?.documentDigest : undefined) ??
+          pass.doc?.digest;
         if (pass.record && f.operation) {
           pass.logger.info("✅ APIM async import completed", {
             startedAt: pass.record.startedAt,
