@@ -28,6 +28,7 @@ import {
 } from "./finalizers.ts";
 import type { OperatorContext } from "./operator_context.ts";
 import {
+  instanceChangedNote,
   instanceIdentity,
   instanceOf,
   requireService,
@@ -167,7 +168,11 @@ export function apimEntityController<
         object,
         "Warning",
         "InstanceChanged",
-        `APIMService "${object.spec.apimService}" now names another API Management instance; ${noun} "${id}" in "${recorded.service}" (resource group "${recorded.resourceGroup}") is no longer managed`,
+        instanceChangedNote(
+          object.spec.apimService,
+          `${noun} "${id}"`,
+          recorded,
+        ),
       );
     }
     if (ownership === "refuse") {

@@ -16,6 +16,7 @@ import {
 import { sendImport } from "./registration_import.ts";
 import type { RegistrationPass } from "./registration_pass.ts";
 import { registrationIdentity } from "./registration_rules.ts";
+import { instanceChangedNote } from "./service_lookup.ts";
 
 /** Reads while an import whose answer was lost may still land. */
 export const RECHECK_MS = 5_000;
@@ -106,7 +107,11 @@ export async function recordIntent(
     await pass.event(
       "Warning",
       "InstanceChanged",
-      `APIMService "${pass.api.spec.apimService}" now names another API Management instance; API "${previous.apiId}" in "${previous.service}" (resource group "${previous.resourceGroup}") is no longer managed`,
+      instanceChangedNote(
+        pass.api.spec.apimService,
+        `API "${previous.apiId}"`,
+        previous,
+      ),
     );
   }
   pass.record = record;

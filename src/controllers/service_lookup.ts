@@ -85,6 +85,18 @@ export function serviceIdentity(service: ApimService): string {
   return instanceIdentity(instanceOf(service));
 }
 
+/**
+ * The note of the Warning `InstanceChanged`: APIMService `apimService` names another instance than
+ * `recorded`, where `subject` (`API "orders"`, `product "gold"`) stays, no longer managed.
+ */
+export function instanceChangedNote(
+  apimService: string,
+  subject: string,
+  recorded: ApimInstance,
+): string {
+  return `APIMService "${apimService}" now names another API Management instance; ${subject} in "${recorded.service}" (resource group "${recorded.resourceGroup}") is no longer managed`;
+}
+
 /** Why an APIMService is not usable yet, or undefined when it is Ready with a gateway host. */
 export function serviceNotReady(service: ApimService): string | undefined {
   const ready = service.status?.conditions?.find((c) => c.type === "Ready");

@@ -72,12 +72,13 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
 /**
  * Parses the bytes of a fetched document. JSON when the text starts with `{` or `[` (it must then
  * be valid JSON), otherwise YAML 1.2 with the core schema ({@linkcode parseYaml}: one document,
- * unique keys, bounded aliases; not read over APIM's inline import limit). The result must be an object with `openapi: 3.x` or `swagger: "2.0"` and an
- * `info` with `title` and `version`. `contentType` only sharpens messages: the bytes decide.
- * Import payload: OAS 3 JSON → `openapi+json`, OAS 3 YAML → `openapi` byte for byte (re-encoding
- * YAML could change values), Swagger 2 JSON → `swagger-json`, Swagger 2 YAML → converted to JSON
- * (with `swagger` and `info.version` kept as the strings written, and numbers as written where
- * that is valid JSON) and sent as `swagger-json`.
+ * unique keys, bounded aliases; not read over APIM's inline import limit). The result must be an
+ * object with `openapi: 3.x` or `swagger: "2.0"` and an `info` with `title` and `version`.
+ * `contentType` only sharpens messages: the bytes decide. Import payload: OAS 3 JSON →
+ * `openapi+json`, OAS 3 YAML → `openapi` byte for byte (re-encoding YAML could change values),
+ * Swagger 2 JSON → `swagger-json`, Swagger 2 YAML → converted to JSON (with `swagger` and
+ * `info.version` kept as the strings written, and numbers as written where that is valid JSON)
+ * and sent as `swagger-json`.
  * Throws {@linkcode InvalidDocumentError} with what is wrong and where.
  */
 export function parseOpenApiDocument(
