@@ -4,6 +4,7 @@ import type { GenericObject } from "../../src/kube/kube_object.ts";
 import { DocumentServer, fixtureDocument } from "../support/document_server.ts";
 import { E2eEnvironment, isReady } from "../support/e2e_environment.ts";
 import { apimApiManifest, apimServiceManifest } from "../support/manifests.ts";
+import { apiSpec, startScenario } from "../support/scenario.ts";
 import { deployReadyWorkload, makeRolloutReady } from "../support/workload.ts";
 
 const LABELS = { "app.kubernetes.io/name": "petstore" };
@@ -13,6 +14,22 @@ function registeredReplicaSet(api: GenericObject): string | undefined {
     | { registeredReplicaSet?: { name?: string } }
     | undefined;
   return status?.registeredReplicaSet?.name;
+}
+
+/** Waits until APIMAPI `petstore` is Ready for the rollout of ReplicaSet `replicaSet`. */
+async function rolloutRegistered(
+  env: E2eEnvironment,
+  ns: string,
+  replicaSet: string | undefined,
+  which: string,
+): Promise<GenericObject> {
+  return await env.waitForObject(
+    env.apis.apimApis,
+    ns,
+    "petstore",
+    (a) => isReady(a) && registeredReplicaSet(a) === replicaSet,
+    `${which} rollout registered`,
+  );
 }
 
 async function rollOut(
@@ -53,13 +70,7 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
   const first = await deployReadyWorkload(env, ns, "petstore", LABELS, {
     image: "petstore:1",
   });
-  await env.waitForObject(
-    env.apis.apimApis,
-    ns,
-    "petstore",
-    (a) => isReady(a) && registeredReplicaSet(a) === first.metadata?.name,
-    "the first rollout registered",
-  );
+  await rolloutRegistered(env, ns, first.metadata?.name, "the first");
   const importPuts = () =>
     env.apim.countRequests({
       method: "PUT",
@@ -71,13 +82,7 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
   const fetchesAfterFirst = app.fetches;
 
   const second = await rollOut(env, ns, "petstore:2");
-  await env.waitForObject(
-    env.apis.apimApis,
-    ns,
-    "petstore",
-    (a) => isReady(a) && registeredReplicaSet(a) === second,
-    "the second rollout registered",
-  );
+  await rolloutRegistered(env, ns, second, "the second");
   assert.ok(
     app.fetches > fetchesAfterFirst,
     "the new rollout's document was fetched",
@@ -95,13 +100,7 @@ Deno.test("an unchanged document makes no ARM write on a new rollout; a changed 
 
   app.serve(await fixtureDocument("petstore-v2.json"));
   const third = await rollOut(env, ns, "petstore:3");
-  const api = await env.waitForObject(
-    env.apis.apimApis,
-    ns,
-    "petstore",
-    (a) => isReady(a) && registeredReplicaSet(a) === third,
-    "the third rollout registered",
-  );
+  const api = await rolloutRegistered(env, ns, third, "the third");
   assert.equal(
     importPuts(),
     2,
@@ -193,35 +192,12 @@ Deno.test("an operator killed during an async import finishes it after a restart
 
 Deno.test("a later document's warnings are announced when the OperationIdsComplete condition stays as it was", async () => {
   await using env = await E2eEnvironment.start();
-  const ns = await env.namespace("warned");
-  const opNs = await env.namespace("warned-op");
-  env.addService("apim-warned");
-  await using app = new DocumentServer({
-    kind: "document",
-    body: await fixtureDocument("petstore.json"),
-    contentType: "application/json",
-  });
-  await env.apply([
-    apimServiceManifest(opNs, "apim", "apim-warned"),
-    apimApiManifest(ns, "petstore", {
-      APIID: "petstore",
-      serviceUrl: app.url,
-      routePrefix: "/pets",
-      openApiDefinitionUrl: "/openapi.json",
-      apimService: "apim",
-    }),
-  ]);
-  env.operator({ watchNamespaces: [ns, opNs], operatorNamespace: opNs });
-  const first = await deployReadyWorkload(env, ns, "petstore", LABELS, {
+  await using s = await startScenario(env, "warned");
+  await env.apply([apimApiManifest(s.ns, "petstore", apiSpec(s, "petstore"))]);
+  const first = await deployReadyWorkload(env, s.ns, "petstore", LABELS, {
     image: "petstore:1",
   });
-  await env.waitForObject(
-    env.apis.apimApis,
-    ns,
-    "petstore",
-    (a) => isReady(a) && registeredReplicaSet(a) === first.metadata?.name,
-    "the first rollout registered",
-  );
+  await rolloutRegistered(env, s.ns, first.metadata?.name, "the first");
   const v2 = JSON.parse(await fixtureDocument("petstore-v2.json"));
   v2.components = {
     ...v2.components,
@@ -230,17 +206,11 @@ Deno.test("a later document's warnings are announced when the OperationIdsComple
       Remote: { $ref: "https://specs.example.com/common.json?sig=s3cr3t#/Pet" },
     },
   };
-  app.serve(JSON.stringify(v2));
-  const second = await rollOut(env, ns, "petstore:2");
-  await env.waitForObject(
-    env.apis.apimApis,
-    ns,
-    "petstore",
-    (a) => isReady(a) && registeredReplicaSet(a) === second,
-    "the second rollout registered",
-  );
+  s.app.serve(JSON.stringify(v2));
+  const second = await rollOut(env, s.ns, "petstore:2");
+  await rolloutRegistered(env, s.ns, second, "the second");
   const warned = await env.waitForEvent(
-    ns,
+    s.ns,
     "petstore",
     (e) => e.type === "Warning" && e.reason === "ExternalReferences",
     "a Warning event ExternalReferences",

@@ -93,13 +93,9 @@ Deno.test("ExecCredentialSource shares one run between concurrent callers", asyn
 
 Deno.test("ExecCredentialSource accepts a client certificate from a v1beta1 plugin", async () => {
   const host = new FakeHost();
-  host.runner = () => ({
-    code: 0,
-    stderr: "",
-    stdout: credential(
-      { clientCertificateData: FAKE_CERT, clientKeyData: FAKE_EC_KEY },
-      "client.authentication.k8s.io/v1beta1",
-    ),
+  host.answerExec("client.authentication.k8s.io/v1beta1", {
+    clientCertificateData: FAKE_CERT,
+    clientKeyData: FAKE_EC_KEY,
   });
   const source = new ExecCredentialSource(
     { ...config, apiVersion: "client.authentication.k8s.io/v1beta1" },

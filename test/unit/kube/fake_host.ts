@@ -17,6 +17,15 @@ export class FakeHost implements HostIo {
     throw new Deno.errors.NotFound("no runner");
   };
 
+  /** Answers every command with a successful ExecCredential of `apiVersion` carrying `status`. */
+  answerExec(apiVersion: string, status: Record<string, unknown>): void {
+    this.runner = () => ({
+      code: 0,
+      stderr: "",
+      stdout: JSON.stringify({ apiVersion, kind: "ExecCredential", status }),
+    });
+  }
+
   env(name: string): string | undefined {
     return this.envs.get(name);
   }

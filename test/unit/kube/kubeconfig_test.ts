@@ -182,15 +182,7 @@ Deno.test("kubeconfig YAML is read with the core schema: an unquoted date stays 
       "",
     ].join("\n"),
   );
-  host.runner = () => ({
-    code: 0,
-    stderr: "",
-    stdout: JSON.stringify({
-      apiVersion: "client.authentication.k8s.io/v1",
-      kind: "ExecCredential",
-      status: { token: "t" },
-    }),
-  });
+  host.answerExec("client.authentication.k8s.io/v1", { token: "t" });
   const spec = await load(host, ["/k/config"]);
   assert.deepEqual(await spec.credentials?.get(), { token: "t" });
   assert.equal(host.runs[0]?.env["SINCE"], "2024-01-01");
@@ -212,14 +204,8 @@ Deno.test("loadKubeconfig builds an exec plugin config with cluster info and a r
       },
     }),
   );
-  host.runner = () => ({
-    code: 0,
-    stderr: "",
-    stdout: JSON.stringify({
-      apiVersion: "client.authentication.k8s.io/v1beta1",
-      kind: "ExecCredential",
-      status: { token: "exec-token" },
-    }),
+  host.answerExec("client.authentication.k8s.io/v1beta1", {
+    token: "exec-token",
   });
   const spec = await load(host, ["/etc/kube/config"]);
   assert.deepEqual(await spec.credentials?.get(), { token: "exec-token" });
